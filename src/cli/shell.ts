@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { type ConnectionTarget, maskUrl, resolveConnection } from '../config/connection.js';
+import { CortexError, ExitCode, isCortexError } from '../errors.js';
+import { type CommandResult, createOutput, type Output, printEnvelope } from './output.js';
+
+/** Options every command accepts (DESIGN §5). */
+export interface GlobalOptions {
+  databaseUrl?: string;
+  config?: string;
+  json: boolean;
+  reportsDir: string;
+  color?: boolean;
+  yes: boolean;
+}
+
+/** What a command handler gets: parsed globals, output channel, lazy connection target. */
+export interface CommandContext {
+  command: string;
+  globals: GlobalOptions;
+  out: Output;
+  /** Resolve the connection (throws a usage error when none is configured or it is malformed). */
+  target(): ConnectionTarget;
+}
+
+/** Handler of one CLI command: returns data for the envelope, throws CortexError for expected failures. */
+export type Handler<O> = (ctx: CommandContext, opts: O, args: string[]) => Promise<CommandResult>;
+
+function globalsOf(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals() as Record<string, unknown>;
+  return {
+    databaseUrl: o.databaseUrl as string | undefined,
+    config: o.config as string | undefined,
+    json: Boolean(o.json),
+    reportsDir: (o.reportsDir as string | undefined) ?? './reports',
+    color: o.color as boolean | undefined,
+    yes: Boolean(o.yes),
+  };
+}
+
+/** Last-resort message for an unexpected error: one line, secrets masked. */
+export function describeUnexpected(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return maskUrl(msg.split('\n')[0] ?? 'unknown error');
+}
+
+/**
+ * Wrap a handler as a commander action: build the context, run, print the result or the error
+ * (one line, no stack trace unless CORTEX_DEBUG is set) and set the documented exit code.
+ */
+export function action<O>(name: string, handler: Handler<O>) {
+  return async (...raw: unknown[]): Promise<void> => {
+    const cmd = raw[raw.length - 1] as Command;
+    const opts = cmd.opts() as O;
+    const args = raw.slice(0, -2).filter((a): a is string => typeof a === 'string');
+    const globals = globalsOf(cmd);
+    const out = createOutput({ json: globals.json, color: globals.color });
+    const ctx: CommandContext = {
+      command: name,
+      globals,
+      out,
+      target: () => resolveConnection(globals.databaseUrl),
+    };
+    try {
+      const result = await handler(ctx, opts, args);
+      const code = result.exitCode ?? ExitCode.ok;
+      if (globals.json) {
+        printEnvelope({
+          ok: code === 0,
+          command: name,
+          data: result.data,
+          error: code === 0 ? null : (result.error ?? { code: 'CHECKS_FAILED', message: 'checks failed' }),
+        });
+      } else if (result.text !== undefined) {
+        process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+      }
+      process.exitCode = code;
+    } catch (err) {
+      const known = isCortexError(err);
+      const code = known ? err.code : 'INTERNAL';
+      const message = known ? err.message : describeUnexpected(err);
+      if (globals.json) {
+        printEnvelope({ ok: false, command: name, data: null, error: { code, message } });
+      } else {
+        process.stderr.write(`${out.color.red('error:')} ${message}\n`);
+      }
+      if (!known && process.env.CORTEX_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+      process.exitCode = known ? err.exitCode : ExitCode.stepFailed;
+    }
+  };
+}
+
+/** Parse a positive integer option or fail with a usage error naming the option. */
+export function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CortexError('USAGE', `${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,69 @@
+import postgres from 'postgres';
+import { type ConnectionTarget, passwordOf, redact } from '../config/connection.js';
+import { CortexError } from '../errors.js';
+
+/** The postgres.js client type used throughout cortex. */
+export type Sql = postgres.Sql<Record<string, never>>;
+
+/** Options for opening a client. */
+export interface OpenOptions {
+  max?: number;
+  applicationName?: string;
+  connectTimeoutSeconds?: number;
+}
+
+// SQLSTATEs and driver codes that mean "this target cannot be used", i.e. exit 3.
+const CONNECT_SQLSTATES = new Set(['28P01', '28000', '3D000', '57P03', '53300', '08001', '08006']);
+const CONNECT_DRIVER_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'SASL_SIGNATURE_MISMATCH',
+  'AUTH_TYPE_NOT_IMPLEMENTED',
+  'ENOENT',
+]);
+
+/** True when the error means the server could not be reached or refused us. */
+export function isConnectionFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && (CONNECT_SQLSTATES.has(code) || CONNECT_DRIVER_CODES.has(code));
+}
+
+/** Turn a driver connection failure into a one-line, password-free CortexError (exit 3). */
+export function connectionError(target: ConnectionTarget, err: unknown): CortexError {
+  const e = err as { code?: string; message?: string };
+  const raw = e?.message ?? String(err);
+  const why = redact(raw, [passwordOf(target)]).split('\n')[0];
+  const where = `${target.host}:${target.port}/${target.database} as ${target.user}`;
+  return new CortexError('CONNECTION', `cannot connect to ${where}: ${why}${e?.code ? ` (${e.code})` : ''}`);
+}
+
+/**
+ * Open a client and prove the connection with one round trip, so that a bad target fails here
+ * with exit 3 instead of deep inside a command.
+ */
+export async function openDatabase(target: ConnectionTarget, opts: OpenOptions = {}): Promise<Sql> {
+  const sql = postgres(target.url, {
+    max: opts.max ?? 4,
+    onnotice: () => {},
+    connect_timeout: opts.connectTimeoutSeconds ?? 10,
+    idle_timeout: 30,
+    connection: { application_name: opts.applicationName ?? 'cortex' },
+  }) as unknown as Sql;
+  try {
+    await sql`select 1`;
+  } catch (err) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    if (isConnectionFailure(err)) throw connectionError(target, err);
+    throw err;
+  }
+  return sql;
+}

@@ -1,0 +1,58 @@
+/** Exit codes of the CLI contract (DESIGN §5). */
+export const ExitCode = {
+  ok: 0,
+  checksFailed: 1,
+  usage: 2,
+  connection: 3,
+  locked: 4,
+  drift: 5,
+  refused: 6,
+  stepFailed: 7,
+} as const;
+
+/** One of the documented exit codes. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Stable machine-readable error codes used in the JSON envelope. */
+export type ErrorCode =
+  | 'CHECKS_FAILED'
+  | 'USAGE'
+  | 'CONFIG'
+  | 'CONNECTION'
+  | 'LOCKED'
+  | 'DRIFT'
+  | 'REFUSED'
+  | 'STEP_FAILED'
+  | 'NOT_IMPLEMENTED';
+
+const exitFor: Record<ErrorCode, ExitCodeValue> = {
+  CHECKS_FAILED: ExitCode.checksFailed,
+  USAGE: ExitCode.usage,
+  CONFIG: ExitCode.usage,
+  CONNECTION: ExitCode.connection,
+  LOCKED: ExitCode.locked,
+  DRIFT: ExitCode.drift,
+  REFUSED: ExitCode.refused,
+  STEP_FAILED: ExitCode.stepFailed,
+  NOT_IMPLEMENTED: ExitCode.usage,
+};
+
+/** An expected failure: printed as one line, never with a stack trace. */
+export class CortexError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: ExitCodeValue;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'CortexError';
+    this.code = code;
+    this.exitCode = exitFor[code];
+    this.details = details;
+  }
+}
+
+/** True when `err` is an expected, already-explained failure. */
+export function isCortexError(err: unknown): err is CortexError {
+  return err instanceof CortexError;
+}
