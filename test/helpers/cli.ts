@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { packagePath } from '../../src/paths.js';
+
+/** Outcome of one CLI process. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const CONNECTION_VARS = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE'];
+
+/**
+ * Run the built CLI (`bin/cortex`) as a user would. Connection variables of the test runner are
+ * removed so each test states exactly what it passes.
+ */
+export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliRun> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  for (const k of CONNECTION_VARS) delete env[k];
+  Object.assign(env, opts.env ?? {});
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [packagePath('bin', 'cortex'), ...args], {
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { parseDatabaseUrl, withDatabase } from '../../src/config/connection.js';
+import type { Sql } from '../../src/db/client.js';
+
+/** A database created for one test file, dropped at its end. */
+export interface TestDatabase {
+  name: string;
+  url: string;
+  sql: Sql;
+}
+
+/** The admin URL of the server resolved by the global setup. */
+export function adminUrl(): string {
+  return inject('adminUrl');
+}
+
+function client(url: string, max = 4): Sql {
+  return postgres(url, { max, onnotice: () => {} }) as unknown as Sql;
+}
+
+/** Create a new empty database on the test server. */
+export async function createDatabase(prefix = 't'): Promise<TestDatabase> {
+  const admin = client(adminUrl(), 1);
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  try {
+    await admin`create database ${admin(name)}`;
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(parseDatabaseUrl(adminUrl(), 'option'), name).url;
+  return { name, url, sql: client(url) };
+}
+
+/** Drop a test database, closing its client and any other session on it. */
+export async function dropDatabase(db: TestDatabase): Promise<void> {
+  await db.sql.end({ timeout: 5 });
+  const admin = client(adminUrl(), 1);
+  try {
+    await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${db.name} and pid <> pg_backend_pid()`;
+    await admin`drop database if exists ${admin(db.name)}`;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Give the calling test file its own fresh database for all of its tests. */
+export function useFreshDatabase(prefix = 't'): () => TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createDatabase(prefix);
+  });
+  afterAll(async () => {
+    if (db) await dropDatabase(db);
+  });
+  return () => {
+    if (!db) throw new Error('test database not created yet (use inside a test)');
+    return db;
+  };
+}
