@@ -2,6 +2,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { version } from '../version.js';
 import { registerFixtures } from './fixtures.js';
+import { registerMigrate } from './migrate.js';
+import { registerPlan } from './plan.js';
+import { registerReport } from './report.js';
+import { registerRollback } from './rollback.js';
+import { registerStatus } from './status.js';
+import { registerVerify } from './verify.js';
 
 /** Build the commander program with the global options and every command. */
 export function buildProgram(): Command {
@@ -12,6 +18,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'cortex.config.json (strict; unknown keys rejected)')
     .option('--json', 'print one JSON envelope on stdout; logs go to stderr', false)
     .option('--reports-dir <dir>', 'where reports are written', './reports')
+    .option('--plan <dir>', 'plan directory (phases/ and migrations/); default: the built-in Cortex plan')
     .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
     .option('-y, --yes', 'answer yes to confirmations', false)
     .showHelpAfterError(false)
@@ -21,6 +28,12 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(str.split('\n').filter(Boolean)[0] + '\n'),
     });
   program.addOption(new Option('--debug').hideHelp());
+  registerStatus(program);
+  registerPlan(program);
+  registerMigrate(program);
+  registerRollback(program);
+  registerVerify(program);
+  registerReport(program);
   registerFixtures(program);
   return program;
 }

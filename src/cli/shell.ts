@@ -9,6 +9,9 @@ export interface GlobalOptions {
   config?: string;
   json: boolean;
   reportsDir: string;
+  /** True when --reports-dir was given (it then wins over the config file). */
+  reportsDirSet: boolean;
+  plan?: string;
   color?: boolean;
   yes: boolean;
 }
@@ -32,6 +35,8 @@ function globalsOf(cmd: Command): GlobalOptions {
     config: o.config as string | undefined,
     json: Boolean(o.json),
     reportsDir: (o.reportsDir as string | undefined) ?? './reports',
+    reportsDirSet: cmd.getOptionValueSourceWithGlobals('reportsDir') === 'cli',
+    plan: o.plan as string | undefined,
     color: o.color as boolean | undefined,
     yes: Boolean(o.yes),
   };

@@ -1,0 +1,53 @@
+-- The cortex ledger: current state per step, an append-only event log, and stored reports.
+-- Idempotent: every run ensures it exists before taking any decision.
+create schema if not exists cortex_migration;
+
+create table if not exists cortex_migration.steps (
+  step_id     text primary key,
+  phase       integer not null,
+  status      text not null check (status in ('applied', 'failed')),
+  checksum    text not null,
+  applied_at  timestamptz,
+  duration_ms integer,
+  rows        bigint,
+  error       text,
+  updated_at  timestamptz not null default clock_timestamp()
+);
+
+create table if not exists cortex_migration.events (
+  id          bigserial primary key,
+  at          timestamptz not null default clock_timestamp(),
+  run_id      uuid not null,
+  step_id     text,
+  phase       integer not null,
+  direction   text not null check (direction in ('up', 'down', 'verify', 'fail')),
+  checksum    text,
+  duration_ms integer,
+  details     jsonb
+);
+
+create table if not exists cortex_migration.reports (
+  id          bigserial primary key,
+  created_at  timestamptz not null default clock_timestamp(),
+  run_id      uuid not null,
+  phase       integer not null,
+  direction   text not null,
+  status      text not null,
+  report      jsonb not null
+);
+
+-- Appending is the only way in: history cannot be edited by the tool's own code paths.
+create or replace function cortex_migration.events_append_only() returns trigger
+language plpgsql as $$
+begin
+  raise exception 'cortex_migration.events is append-only';
+end $$;
+
+do $$
+begin
+  if not exists (select 1 from pg_trigger where tgname = 'events_append_only'
+                 and tgrelid = 'cortex_migration.events'::regclass) then
+    create trigger events_append_only before update or delete on cortex_migration.events
+      for each row execute function cortex_migration.events_append_only();
+  end if;
+end $$;

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { CortexError } from '../errors.js';
+import { readLedger } from '../runner/ledger.js';
+import { migratePhase, type PhaseRun } from '../runner/runner.js';
+import { planStatus } from '../runner/state.js';
+import type { ReportFiles } from '../verify/writers.js';
+import { phaseResult } from './phase-result.js';
+import { publishReport, type RunOptions, withRun } from './session.js';
+import { action } from './shell.js';
+
+/** Refuse a phase that declares no steps yet: it is not implemented, and must not count as applied. */
+export function assertImplemented(phase: { number: number; name: string; steps: unknown[] }): void {
+  if (phase.steps.length === 0) {
+    throw new CortexError('NOT_IMPLEMENTED', `phase ${phase.number} (${phase.name}) is not implemented yet: it has no steps`);
+  }
+}
+
+/** `cortex migrate phase <N>` and `cortex migrate all`. */
+export function registerMigrate(program: Command): void {
+  program
+    .command('migrate')
+    .description('apply phase N (refused unless 1..N-1 are applied) and verify it; or every pending phase with "all"')
+    .argument('<target>', '"phase" or "all"')
+    .argument('[n]', 'phase number (with "phase")')
+    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
+    .option('--statement-timeout <ms>', 'statement_timeout for steps (default 0 = none)')
+    .action(
+      action<RunOptions>('migrate', async (ctx, opts, args) => {
+        const [target, n] = args;
+        const all = target === 'all' && n === undefined;
+        const num = Number(n);
+        if (!all && !(target === 'phase' && Number.isInteger(num) && num > 0)) {
+          throw new CortexError('USAGE', 'usage: cortex migrate phase <N> | cortex migrate all');
+        }
+        return withRun(ctx, opts, async (env, sql) => {
+          const runs: Array<{ run: PhaseRun; files: ReportFiles }> = [];
+          let todo: number[];
+          if (all) {
+            const status = planStatus(env.plan, await readLedger(sql));
+            todo = status.filter((p) => p.state !== 'applied').map((p) => p.number);
+          } else {
+            todo = [num];
+          }
+          for (const p of todo) {
+            const phase = env.plan.phases.find((x) => x.number === p);
+            if (phase) assertImplemented(phase);
+            const run = await migratePhase(env, p);
+            const files = await publishReport(ctx, sql, run.runId, run.report);
+            runs.push({ run, files });
+            if (run.failedStep || run.report.status === 'failed') break;
+          }
+          if (runs.length === 0) return { data: { report: null, reports: [] }, text: 'nothing to do: every phase is applied' };
+          return phaseResult(runs);
+        });
+      }),
+    );
+}

@@ -1,0 +1,35 @@
+import { ExitCode } from '../errors.js';
+import type { PhaseRun } from '../runner/runner.js';
+import type { ReportFiles } from '../verify/writers.js';
+import type { CommandResult } from './output.js';
+
+/** Turn finished phase runs into the CLI result: exit 7 for a failed step, 1 for failed checks. */
+export function phaseResult(runs: Array<{ run: PhaseRun; files: ReportFiles }>): CommandResult {
+  const last = runs[runs.length - 1];
+  const failedStep = runs.find((r) => r.run.failedStep);
+  const failedChecks = runs.find((r) => r.run.report.status === 'failed');
+  const data = {
+    report: last?.run.report ?? null,
+    reports: runs.map((r) => ({ phase: r.run.report.phase.number, direction: r.run.report.direction, status: r.run.report.status, files: r.files })),
+  };
+  const text = runs.map((r) => `report: ${r.files.markdown}`).join('\n');
+  if (failedStep) {
+    return {
+      data,
+      text,
+      exitCode: ExitCode.stepFailed,
+      error: { code: 'STEP_FAILED', message: `step ${failedStep.run.failedStep} failed: ${failedStep.run.error}` },
+    };
+  }
+  if (failedChecks) {
+    const r = failedChecks.run.report;
+    const names = r.steps.flatMap((s) => s.checks.filter((c) => c.status === 'failed').map((c) => `${s.id}:${c.id}`));
+    return {
+      data,
+      text,
+      exitCode: ExitCode.checksFailed,
+      error: { code: 'CHECKS_FAILED', message: `phase ${r.phase.number} ${r.direction}: ${names.length} check(s) failed: ${names.slice(0, 5).join(', ')}` },
+    };
+  }
+  return { data, text };
+}

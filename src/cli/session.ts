@@ -1,0 +1,106 @@
+import { resolve } from 'node:path';
+import ora from 'ora';
+import { type Config, loadConfig } from '../config/config.js';
+import { openDatabase, type Sql } from '../db/client.js';
+import { acquireRunLock } from '../db/lock.js';
+import { CortexError } from '../errors.js';
+import { loadCortexPlan, loadPlan } from '../plan/loader.js';
+import type { Plan, RunSettings } from '../plan/model.js';
+import { ensureLedger } from '../runner/ledger.js';
+import type { RunEnv, RunnerEvents } from '../runner/runner.js';
+import type { Report } from '../verify/report.js';
+import { type ReportFiles, storeReport, toTerminal, writeReportFiles } from '../verify/writers.js';
+import type { CommandContext } from './shell.js';
+
+/** Options shared by commands that run steps. */
+export interface RunOptions {
+  lockTimeout?: string;
+  statementTimeout?: string;
+}
+
+/** Load config (`--config` or ./cortex.config.json) once per invocation. */
+export function configOf(ctx: CommandContext): Config {
+  return loadConfig(ctx.globals.config);
+}
+
+/** The plan to run: `--plan <dir>`, the config's `plan`, else the built-in Cortex plan. */
+export async function planOf(ctx: CommandContext, config: Config): Promise<Plan> {
+  const dir = ctx.globals.plan ?? config.plan;
+  return dir ? loadPlan(resolve(dir), 'custom') : loadCortexPlan();
+}
+
+function settingsOf(config: Config, extra: Record<string, unknown>, statementTimeout?: string): RunSettings {
+  const stmt = statementTimeout !== undefined ? Number(statementTimeout) : (config.statementTimeoutMs ?? 0);
+  if (!Number.isInteger(stmt) || stmt < 0) throw new CortexError('USAGE', `--statement-timeout must be milliseconds, got "${statementTimeout}"`);
+  return {
+    lockTimeoutMs: config.ddlLockTimeoutMs ?? 2000,
+    statementTimeoutMs: stmt,
+    lockRetries: config.lockRetries ?? 5,
+    options: { ...config.backfill, ...extra },
+  };
+}
+
+/** Spinner on a TTY, plain progress lines otherwise; silent for the envelope under --json except stderr lines. */
+export function progressEvents(ctx: CommandContext): RunnerEvents & { stop(): void } {
+  const useSpinner = ctx.out.isTty && !ctx.globals.json;
+  const spinner = useSpinner ? ora({ stream: process.stderr }) : undefined;
+  return {
+    stepStart: (step, dir) => {
+      const text = `${dir === 'up' ? 'applying' : 'reverting'} ${step.id}`;
+      if (spinner) spinner.start(text);
+      else ctx.out.info(text);
+    },
+    stepDone: (step, dir, ms) => {
+      const text = `${dir === 'up' ? 'applied' : 'reverted'} ${step.id} (${ms} ms)`;
+      if (spinner) spinner.succeed(text);
+      else ctx.out.info(text);
+    },
+    retry: (step, attempt, delay) => ctx.out.warn(`${step.id}: lock not available, retry ${attempt} in ${delay} ms`),
+    log: (m) => {
+      if (spinner?.isSpinning) spinner.text = m;
+      else ctx.out.info(m);
+    },
+    stop: () => spinner?.stop(),
+  };
+}
+
+/**
+ * Open the database, take the run lock, make sure the ledger exists, run `fn`, and always
+ * release the lock and close the connections.
+ */
+export async function withRun<T>(
+  ctx: CommandContext,
+  opts: RunOptions & { extra?: Record<string, unknown> },
+  fn: (env: RunEnv, sql: Sql) => Promise<T>,
+): Promise<T> {
+  const config = configOf(ctx);
+  const plan = await planOf(ctx, config);
+  const target = ctx.target();
+  const lockSeconds = opts.lockTimeout !== undefined ? Number(opts.lockTimeout) : (config.lockTimeoutSeconds ?? 10);
+  if (!Number.isFinite(lockSeconds) || lockSeconds < 0) throw new CortexError('USAGE', `--lock-timeout must be seconds, got "${opts.lockTimeout}"`);
+  const settings = settingsOf(config, opts.extra ?? {}, opts.statementTimeout);
+  const sql = await openDatabase(target, { max: 4 });
+  const events = progressEvents(ctx);
+  try {
+    const lock = await acquireRunLock(sql, lockSeconds);
+    try {
+      await ensureLedger(sql);
+      return await fn({ sql, plan, target, settings, events }, sql);
+    } finally {
+      events.stop();
+      await lock.release().catch(() => {});
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Write a report's files, store it in the ledger, and return the paths. */
+export async function publishReport(ctx: CommandContext, sql: Sql, runId: string, report: Report): Promise<ReportFiles> {
+  const config = configOf(ctx);
+  const dir = ctx.globals.reportsDirSet ? ctx.globals.reportsDir : (config.reportsDir ?? ctx.globals.reportsDir);
+  await storeReport(sql, runId, report);
+  const files = await writeReportFiles(report, dir);
+  if (!ctx.globals.json) ctx.out.info(toTerminal(report, ctx.out.color));
+  return files;
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { CortexError } from '../errors.js';
+import { readLedger } from '../runner/ledger.js';
+import { type PhaseRun, verifyPhase } from '../runner/runner.js';
+import { planStatus } from '../runner/state.js';
+import type { ReportFiles } from '../verify/writers.js';
+import { phaseResult } from './phase-result.js';
+import { publishReport, type RunOptions, withRun } from './session.js';
+import { action } from './shell.js';
+
+/** `cortex verify [phase <N>]`: re-run the checks of applied phases; changes nothing but the report log. */
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('re-run the checks of every applied phase, or of phase N; changes nothing')
+    .argument('[target]', '"phase"')
+    .argument('[n]', 'phase number')
+    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
+    .action(
+      action<RunOptions>('verify', async (ctx, opts, args) => {
+        const [target, n] = args;
+        let only: number | undefined;
+        if (target !== undefined) {
+          only = Number(n);
+          if (target !== 'phase' || !Number.isInteger(only) || only < 1) throw new CortexError('USAGE', 'usage: cortex verify [phase <N>]');
+        }
+        return withRun(ctx, opts, async (env, sql) => {
+          const status = planStatus(env.plan, await readLedger(sql));
+          const phases = only !== undefined ? [only] : status.filter((p) => p.state === 'applied').map((p) => p.number);
+          const runs: Array<{ run: PhaseRun; files: ReportFiles }> = [];
+          for (const p of phases) {
+            const run = await verifyPhase(env, p);
+            runs.push({ run, files: await publishReport(ctx, sql, run.runId, run.report) });
+          }
+          if (runs.length === 0) return { data: { report: null, reports: [] }, text: 'nothing to verify: no phase is applied' };
+          return phaseResult(runs);
+        });
+      }),
+    );
+}

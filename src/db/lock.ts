@@ -1,0 +1,54 @@
+import type { ReservedSql } from 'postgres';
+import { CortexError } from '../errors.js';
+import type { Sql } from './client.js';
+
+// One advisory lock key for every cortex run against a database ("cort" in ASCII).
+const LOCK_KEY = 0x636f7274;
+
+/** A held run lock; release() unlocks and returns the reserved connection. */
+export interface RunLock {
+  release(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function holderPid(sql: Sql): Promise<number | null> {
+  const [r] = await sql<{ pid: number }[]>`
+    select pid from pg_locks
+    where locktype = 'advisory' and granted and classid = 0 and objid = ${LOCK_KEY} and objsubid = 1
+      and database = (select oid from pg_database where datname = current_database())
+    limit 1`;
+  return r?.pid ?? null;
+}
+
+/**
+ * Take the run lock on a reserved connection, polling `pg_try_advisory_lock` until
+ * `timeoutSeconds`. Fails with exit 4 naming the holder's backend pid.
+ */
+export async function acquireRunLock(sql: Sql, timeoutSeconds: number): Promise<RunLock> {
+  const conn: ReservedSql = await sql.reserve();
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  try {
+    for (;;) {
+      const [r] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${LOCK_KEY}) as ok`;
+      if (r?.ok) break;
+      if (Date.now() >= deadline) {
+        const pid = await holderPid(sql);
+        throw new CortexError('LOCKED', `another cortex run holds the lock (pid ${pid ?? 'unknown'})`);
+      }
+      await sleep(Math.min(250, Math.max(10, deadline - Date.now())));
+    }
+  } catch (err) {
+    conn.release();
+    throw err;
+  }
+  return {
+    release: async () => {
+      try {
+        await conn`select pg_advisory_unlock(${LOCK_KEY})`;
+      } finally {
+        conn.release();
+      }
+    },
+  };
+}

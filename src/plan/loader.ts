@@ -1,0 +1,101 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { CortexError } from '../errors.js';
+import { packagePath, packageRoot } from '../paths.js';
+import { hashFiles, loadSqlStep } from './sql-step.js';
+import type { Phase, Plan, Step, StepModule } from './model.js';
+
+const PhaseManifest = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+});
+
+const DIR_RE = /^(\d+)-([a-z0-9-]+)$/;
+const STEP_RE = /^(\d{3})-[a-z0-9-]+$/;
+
+// Under vitest the sources run as TypeScript; the built CLI imports the compiled twin in dist/.
+const runningFromSource = import.meta.url.endsWith('.ts');
+
+function stepModuleUrl(file: string): string {
+  if (runningFromSource) return pathToFileURL(file).href;
+  const rel = relative(packageRoot, file).replace(/\.ts$/, '.js');
+  if (rel.startsWith('..')) {
+    throw new CortexError('USAGE', `TypeScript step ${file} is outside the package and cannot run compiled`);
+  }
+  return pathToFileURL(packagePath('dist', rel)).href;
+}
+
+async function loadTsStep(file: string, phase: number, slug: string, name: string, ordinal: number): Promise<Step> {
+  const mod = (await import(stepModuleUrl(file))) as Partial<StepModule>;
+  for (const k of ['up', 'down', 'verify'] as const) {
+    if (typeof mod[k] !== 'function') throw new CortexError('USAGE', `step ${slug}/${name} does not export ${k}()`);
+  }
+  const m = mod as StepModule;
+  return {
+    id: `${slug}/${name}`,
+    name,
+    phase,
+    ordinal,
+    transactional: m.transactional !== false,
+    checksum: hashFiles(join(file, '..'), [`${name}.ts`]),
+    up: m.up,
+    down: m.down,
+    verify: m.verify,
+    describe: m.describe ?? (() => ({ statements: [`-- ${name}: TypeScript step`], locks: [] })),
+  };
+}
+
+function subdirs(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory()).sort();
+}
+
+/**
+ * Load a plan rooted at `root`: `phases/<N>-<slug>/phase.json` declares each phase; its steps are
+ * the folders `migrations/<N>-<slug>/<NNN-verb-noun>/` and the modules `phases/<N>-<slug>/<NNN-verb-noun>.ts`,
+ * ordered by NNN.
+ */
+export async function loadPlan(root: string, name = 'cortex'): Promise<Plan> {
+  const phases: Phase[] = [];
+  for (const dir of subdirs(join(root, 'phases'))) {
+    const m = DIR_RE.exec(dir);
+    if (!m) continue;
+    const number = Number(m[1]);
+    const manifestPath = join(root, 'phases', dir, 'phase.json');
+    if (!existsSync(manifestPath)) throw new CortexError('USAGE', `phase ${dir} has no phase.json`);
+    const parsed = PhaseManifest.safeParse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+    if (!parsed.success) throw new CortexError('USAGE', `${manifestPath}: ${parsed.error.issues[0]?.message}`);
+    const steps: Step[] = [];
+    for (const s of subdirs(join(root, 'migrations', dir))) {
+      const sm = STEP_RE.exec(s);
+      if (!sm) throw new CortexError('USAGE', `step folder ${dir}/${s} is not named NNN-verb-noun`);
+      steps.push(loadSqlStep(join(root, 'migrations', dir, s), number, dir, s, Number(sm[1])));
+    }
+    for (const f of readdirSync(join(root, 'phases', dir)).sort()) {
+      if (!f.endsWith('.ts') || f.endsWith('.d.ts')) continue;
+      const base = f.slice(0, -3);
+      const sm = STEP_RE.exec(base);
+      if (!sm) continue; // helpers shared by steps
+      steps.push(await loadTsStep(join(root, 'phases', dir, f), number, dir, base, Number(sm[1])));
+    }
+    steps.sort((a, b) => a.ordinal - b.ordinal);
+    for (let i = 1; i < steps.length; i++) {
+      if (steps[i]!.ordinal === steps[i - 1]!.ordinal) {
+        throw new CortexError('USAGE', `phase ${dir}: steps ${steps[i - 1]!.name} and ${steps[i]!.name} share a number`);
+      }
+    }
+    phases.push({ number, slug: dir, name: parsed.data.name, description: parsed.data.description, steps });
+  }
+  phases.sort((a, b) => a.number - b.number);
+  phases.forEach((p, i) => {
+    if (p.number !== i + 1) throw new CortexError('USAGE', `phases must be numbered 1..N without gaps (found ${p.slug})`);
+  });
+  return { name, root, phases };
+}
+
+/** The built-in Cortex plan shipped with the package. */
+export function loadCortexPlan(): Promise<Plan> {
+  return loadPlan(packageRoot, 'cortex');
+}

@@ -1,0 +1,100 @@
+import type { Sql } from '../db/client.js';
+
+/** Outcome of one named check. Warnings do not fail a phase. */
+export type CheckStatus = 'passed' | 'failed' | 'warning';
+
+/** One named verification result, as it appears in reports. */
+export interface Check {
+  id: string;
+  status: CheckStatus;
+  expected?: unknown;
+  actual?: unknown;
+  details?: string;
+}
+
+/** A lock a statement takes, for `plan` output. */
+export interface LockInfo {
+  mode: string;
+  target: string;
+  statement: string;
+}
+
+/** What a step would do, without doing it (dry run, reports). */
+export interface StepDescription {
+  statements: string[];
+  locks: LockInfo[];
+  estimatedRows?: number;
+}
+
+/** Settings every step execution sees. */
+export interface RunSettings {
+  /** lock_timeout for DDL, in milliseconds (retried with backoff on 55P03). */
+  lockTimeoutMs: number;
+  /** statement_timeout in milliseconds; 0 disables. */
+  statementTimeoutMs: number;
+  /** How many times a step is retried after a lock timeout. */
+  lockRetries: number;
+  /** Free-form options of the command (e.g. --batch-size), read by TS steps. */
+  options: Record<string, unknown>;
+}
+
+/** What a step gets when it runs: a connection (a transaction unless non-transactional). */
+export interface StepContext {
+  sql: Sql;
+  settings: RunSettings;
+  log(message: string): void;
+}
+
+/** What `up`/`down` hand back for the ledger and the report. */
+export interface StepOutcome {
+  rows?: number;
+  checks?: Check[];
+}
+
+/** One reversible unit of a phase: Sqitch's deploy/revert/verify triad. */
+export interface Step {
+  /** `<N>-<slug>/<NNN-verb-noun>`, unique in a plan. */
+  id: string;
+  /** `NNN-verb-noun`. */
+  name: string;
+  phase: number;
+  /** Ordinal within the phase (the NNN prefix). */
+  ordinal: number;
+  transactional: boolean;
+  /** sha256 of the files that define the step; a change after apply is drift. */
+  checksum: string;
+  up(ctx: StepContext): Promise<StepOutcome | void>;
+  down(ctx: StepContext): Promise<StepOutcome | void>;
+  verify(ctx: StepContext): Promise<Check[]>;
+  describe(direction: 'up' | 'down'): StepDescription;
+}
+
+/** A numbered phase: an ordered list of steps. */
+export interface Phase {
+  number: number;
+  slug: string;
+  name: string;
+  description: string;
+  steps: Step[];
+}
+
+/** A plan: phases in order. */
+export interface Plan {
+  name: string;
+  root: string;
+  phases: Phase[];
+}
+
+/** The exported shape of a TypeScript step module (`phases/<N>-<slug>/<NNN-verb-noun>.ts`). */
+export interface StepModule {
+  transactional?: boolean;
+  up(ctx: StepContext): Promise<StepOutcome | void>;
+  down(ctx: StepContext): Promise<StepOutcome | void>;
+  verify(ctx: StepContext): Promise<Check[]>;
+  describe?(direction: 'up' | 'down'): StepDescription;
+}
+
+/** Find a phase by number or fail with a usage error message. */
+export function phaseOf(plan: Plan, n: number): Phase | undefined {
+  return plan.phases.find((p) => p.number === n);
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CortexError } from '../errors.js';
+import { analyzeLocks } from './locks.js';
+import type { Check, CheckStatus, Step, StepContext } from './model.js';
+import { splitStatements } from './statements.js';
+
+interface StepMeta {
+  transactional?: boolean;
+}
+
+type VerifyRow = { id?: string; status?: string; ok?: boolean; expected?: unknown; actual?: unknown; details?: string };
+
+/** sha256 over the named files of a step (missing files hash as empty), in a fixed order. */
+export function hashFiles(dir: string, files: string[]): string {
+  const h = createHash('sha256');
+  for (const f of files) {
+    const p = join(dir, f);
+    h.update(`${f}\0`);
+    if (existsSync(p)) h.update(readFileSync(p));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+function toCheck(row: VerifyRow, stepId: string): Check {
+  if (!row.id) throw new CortexError('STEP_FAILED', `verify.sql of ${stepId} returned a row without an "id" column`);
+  let status: CheckStatus;
+  if (row.status === 'passed' || row.status === 'failed' || row.status === 'warning') status = row.status;
+  else if (typeof row.ok === 'boolean') status = row.ok ? 'passed' : 'failed';
+  else throw new CortexError('STEP_FAILED', `verify.sql of ${stepId}: check ${row.id} has neither status nor ok`);
+  const check: Check = { id: row.id, status };
+  if (row.expected !== undefined && row.expected !== null) check.expected = row.expected;
+  if (row.actual !== undefined && row.actual !== null) check.actual = row.actual;
+  if (row.details) check.details = row.details;
+  return check;
+}
+
+async function runScript(ctx: StepContext, script: string, transactional: boolean): Promise<void> {
+  if (transactional) {
+    await ctx.sql.unsafe(script);
+    return;
+  }
+  // Outside a transaction (e.g. CREATE INDEX CONCURRENTLY) each statement is its own call.
+  for (const st of splitStatements(script)) await ctx.sql.unsafe(st);
+}
+
+/**
+ * A step defined by a folder `NNN-verb-noun/` holding `up.sql`, `down.sql`, `verify.sql` and an
+ * optional `step.json` (`{"transactional": false}`). `verify.sql` is a query returning one row per
+ * check: `id`, and `status` ('passed'|'failed'|'warning') or `ok` boolean, with optional
+ * `expected`, `actual`, `details`.
+ */
+export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name: string, ordinal: number): Step {
+  const files = ['up.sql', 'down.sql', 'verify.sql', 'step.json'];
+  for (const f of ['up.sql', 'down.sql', 'verify.sql']) {
+    if (!existsSync(join(dir, f))) throw new CortexError('USAGE', `step ${phaseSlug}/${name} has no ${f}`);
+  }
+  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+  const meta: StepMeta = existsSync(join(dir, 'step.json')) ? (JSON.parse(read('step.json')) as StepMeta) : {};
+  const id = `${phaseSlug}/${name}`;
+  const transactional = meta.transactional !== false;
+  return {
+    id,
+    name,
+    phase,
+    ordinal,
+    transactional,
+    checksum: hashFiles(dir, files),
+    up: async (ctx) => runScript(ctx, read('up.sql'), transactional),
+    down: async (ctx) => runScript(ctx, read('down.sql'), transactional),
+    verify: async (ctx) => {
+      const rows = (await ctx.sql.unsafe(read('verify.sql'))) as unknown as VerifyRow[];
+      return rows.map((r) => toCheck(r, id));
+    },
+    describe: (direction) => {
+      const script = read(direction === 'up' ? 'up.sql' : 'down.sql');
+      return { statements: splitStatements(script), locks: analyzeLocks(script) };
+    },
+  };
+}

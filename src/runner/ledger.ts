@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import type { Sql } from '../db/client.js';
+import { packagePath } from '../paths.js';
+import type { Step } from '../plan/model.js';
+
+/** A step's row in `cortex_migration.steps`. */
+export interface LedgerRow {
+  step_id: string;
+  phase: number;
+  status: 'applied' | 'failed';
+  checksum: string;
+  applied_at: Date | null;
+  duration_ms: number | null;
+  rows: string | null;
+  error: string | null;
+}
+
+/** Event kinds of the append-only log. */
+export type EventDirection = 'up' | 'down' | 'verify' | 'fail';
+
+/** Create the ledger schema and tables if missing (idempotent; serialised by the run lock). */
+export async function ensureLedger(sql: Sql): Promise<void> {
+  await sql.unsafe(await readFile(packagePath('sql', 'engine', 'ledger.sql'), 'utf8'));
+}
+
+/** True when the ledger exists (read-only commands must not create it). */
+export async function ledgerExists(sql: Sql): Promise<boolean> {
+  const [r] = await sql<{ ok: boolean }[]>`select to_regclass('cortex_migration.steps') is not null as ok`;
+  return Boolean(r?.ok);
+}
+
+/** Every ledger row, keyed by step id; empty when there is no ledger yet. */
+export async function readLedger(sql: Sql): Promise<Map<string, LedgerRow>> {
+  if (!(await ledgerExists(sql))) return new Map();
+  const rows = await sql<LedgerRow[]>`select * from cortex_migration.steps order by phase, step_id`;
+  return new Map(rows.map((r) => [r.step_id, r]));
+}
+
+/** Record a successful `up` — call inside the step's own transaction. */
+export async function recordUp(sql: Sql, runId: string, step: Step, durationMs: number, rows?: number): Promise<void> {
+  await sql`
+    insert into cortex_migration.steps (step_id, phase, status, checksum, applied_at, duration_ms, rows, error, updated_at)
+    values (${step.id}, ${step.phase}, 'applied', ${step.checksum}, clock_timestamp(), ${durationMs}, ${rows ?? null}, null, clock_timestamp())
+    on conflict (step_id) do update set status = 'applied', checksum = excluded.checksum, applied_at = excluded.applied_at,
+      duration_ms = excluded.duration_ms, rows = excluded.rows, error = null, updated_at = excluded.updated_at`;
+  await appendEvent(sql, runId, step, 'up', durationMs, rows === undefined ? null : { rows });
+}
+
+/** Record a successful `down` — call inside the step's own transaction. */
+export async function recordDown(sql: Sql, runId: string, step: Step, durationMs: number): Promise<void> {
+  await sql`delete from cortex_migration.steps where step_id = ${step.id}`;
+  await appendEvent(sql, runId, step, 'down', durationMs, null);
+}
+
+/** Record a failure after the step's transaction rolled back. A failed step stays pending for the plan. */
+export async function recordFailure(sql: Sql, runId: string, step: Step, direction: 'up' | 'down', message: string): Promise<void> {
+  await sql.begin(async (tx) => {
+    const t = tx as unknown as Sql;
+    if (direction === 'up') {
+      await t`
+        insert into cortex_migration.steps (step_id, phase, status, checksum, error, updated_at)
+        values (${step.id}, ${step.phase}, 'failed', ${step.checksum}, ${message}, clock_timestamp())
+        on conflict (step_id) do update set error = excluded.error, updated_at = excluded.updated_at,
+          status = case when cortex_migration.steps.status = 'applied' then 'applied' else 'failed' end`;
+    } else {
+      await t`update cortex_migration.steps set error = ${message}, updated_at = clock_timestamp() where step_id = ${step.id}`;
+    }
+    await appendEvent(t, runId, step, 'fail', null, { direction, error: message });
+  });
+}
+
+/** Append one event (the log is never updated or deleted). */
+export async function appendEvent(
+  sql: Sql,
+  runId: string,
+  step: Pick<Step, 'id' | 'phase' | 'checksum'> | { id: null; phase: number; checksum: null },
+  direction: EventDirection,
+  durationMs: number | null,
+  details: Record<string, unknown> | null,
+): Promise<void> {
+  await sql`
+    insert into cortex_migration.events (run_id, step_id, phase, direction, checksum, duration_ms, details)
+    values (${runId}, ${step.id}, ${step.phase}, ${direction}, ${step.checksum}, ${durationMs},
+            ${details === null ? null : sql.json(details as never)})`;
+}

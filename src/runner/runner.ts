@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { MigrationError, Umzug } from 'umzug';
+import type { ConnectionTarget } from '../config/connection.js';
+import type { Sql } from '../db/client.js';
+import { withLockRetry } from '../db/retry.js';
+import { CortexError } from '../errors.js';
+import type { Check, Phase, Plan, RunSettings, Step, StepContext } from '../plan/model.js';
+import { type Report, type StepReport, summarize } from '../verify/report.js';
+import { toolName, version } from '../version.js';
+import { readLedger, recordDown, recordFailure, recordUp } from './ledger.js';
+import { assertNoDrift, lastAppliedPhase, planStatus } from './state.js';
+
+/** Events a runner emits, for spinners and progress lines. */
+export interface RunnerEvents {
+  stepStart?(step: Step, direction: 'up' | 'down'): void;
+  stepDone?(step: Step, direction: 'up' | 'down', ms: number): void;
+  retry?(step: Step, attempt: number, delayMs: number): void;
+  log?(message: string): void;
+}
+
+/** Everything a run needs: connection, plan, settings and listeners. */
+export interface RunEnv {
+  sql: Sql;
+  plan: Plan;
+  target: ConnectionTarget;
+  settings: RunSettings;
+  events?: RunnerEvents;
+}
+
+function errorMessage(err: unknown): string {
+  const e = err instanceof MigrationError ? (err.cause ?? err) : err;
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split('\n')[0] ?? m;
+}
+
+async function serverVersion(sql: Sql): Promise<string> {
+  const [r] = await sql<{ v: string }[]>`select current_setting('server_version') as v`;
+  return r?.v ?? 'unknown';
+}
+
+function requirePhase(plan: Plan, n: number): Phase {
+  const p = plan.phases.find((x) => x.number === n);
+  if (!p) throw new CortexError('USAGE', `no phase ${n} in plan ${plan.name} (phases 1..${plan.phases.length})`);
+  return p;
+}
+
+function stepContext(env: RunEnv, sql: Sql): StepContext {
+  return { sql, settings: env.settings, log: (m) => env.events?.log?.(m) };
+}
+
+// One attempt = one transaction holding the step and its ledger row; lock timeouts retry it whole.
+async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' | 'down'): Promise<number | undefined> {
+  const started = Date.now();
+  const { lockTimeoutMs, statementTimeoutMs } = env.settings;
+  env.events?.stepStart?.(step, direction);
+  let rows: number | undefined;
+  if (step.transactional) {
+    await withLockRetry(
+      () =>
+        env.sql.begin(async (tx) => {
+          const t = tx as unknown as Sql;
+          await t`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true),
+                         set_config('statement_timeout', ${`${statementTimeoutMs}ms`}, true)`;
+          const out = await step[direction](stepContext(env, t));
+          rows = out?.rows;
+          if (direction === 'up') await recordUp(t, runId, step, Date.now() - started, rows);
+          else await recordDown(t, runId, step, Date.now() - started);
+        }),
+      { retries: env.settings.lockRetries, onRetry: (a, d) => env.events?.retry?.(step, a, d) },
+    );
+  } else {
+    // Non-transactional steps (CREATE INDEX CONCURRENTLY, batched backfills) manage their own
+    // commits and must be idempotent; the ledger row follows their success.
+    const conn = await env.sql.reserve();
+    try {
+      await conn`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, false),
+                        set_config('statement_timeout', ${`${statementTimeoutMs}ms`}, false)`;
+      const out = await step[direction](stepContext(env, conn as unknown as Sql));
+      rows = out?.rows;
+      await conn`reset lock_timeout`;
+      await conn`reset statement_timeout`;
+    } finally {
+      conn.release();
+    }
+    await env.sql.begin(async (tx) => {
+      const t = tx as unknown as Sql;
+      if (direction === 'up') await recordUp(t, runId, step, Date.now() - started, rows);
+      else await recordDown(t, runId, step, Date.now() - started);
+    });
+  }
+  const ms = Date.now() - started;
+  env.events?.stepDone?.(step, direction, ms);
+  return rows;
+}
+
+/**
+ * Run each step's verify in its own read-only transaction (verify must never change anything).
+ * A verify that cannot even run (a missing table...) becomes a failed check, not a crash.
+ */
+export async function verifyEach(env: RunEnv, steps: Step[]): Promise<Map<string, Check[]>> {
+  const out = new Map<string, Check[]>();
+  for (const step of steps) {
+    try {
+      const checks = await env.sql.begin('read only', async (tx) => step.verify(stepContext(env, tx as unknown as Sql)));
+      out.set(step.id, checks);
+    } catch (err) {
+      out.set(step.id, [{ id: 'verify-ran', status: 'failed', details: errorMessage(err) }]);
+    }
+  }
+  return out;
+}
+
+async function buildReport(
+  env: RunEnv,
+  phase: Phase,
+  direction: Report['direction'],
+  startedAt: Date,
+  steps: StepReport[],
+): Promise<Report> {
+  const finishedAt = new Date();
+  const { status, summary } = summarize(steps);
+  return {
+    tool: toolName,
+    version,
+    database: { host: env.target.host, name: env.target.database, serverVersion: await serverVersion(env.sql) },
+    phase: { number: phase.number, name: phase.name },
+    direction,
+    status,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    steps,
+    summary,
+  };
+}
+
+function umzugFor(env: RunEnv, runId: string, phase: Phase, applied: Set<string>, timings: Map<string, StepReport>) {
+  return new Umzug({
+    logger: undefined,
+    migrations: phase.steps.map((step) => ({
+      name: step.id,
+      up: async () => {
+        const t0 = Date.now();
+        const rows = await runStep(env, runId, step, 'up');
+        timings.set(step.id, { id: step.id, status: 'passed', durationMs: Date.now() - t0, rows, checks: [] });
+      },
+      down: async () => {
+        const t0 = Date.now();
+        await runStep(env, runId, step, 'down');
+        timings.set(step.id, { id: step.id, status: 'passed', durationMs: Date.now() - t0, checks: [] });
+      },
+    })),
+    storage: {
+      executed: async () => phase.steps.filter((s) => applied.has(s.id)).map((s) => s.id),
+      // The ledger row is written inside each step's transaction (see runStep), not here.
+      logMigration: async () => {},
+      unlogMigration: async () => {},
+    },
+  });
+}
+
+/** Result of a phase run: the report, and the step that failed if any. */
+export interface PhaseRun {
+  report: Report;
+  runId: string;
+  failedStep?: string;
+  error?: string;
+}
+
+async function appliedSet(env: RunEnv): Promise<Set<string>> {
+  const ledger = await readLedger(env.sql);
+  assertNoDrift(env.plan, ledger);
+  return new Set([...ledger.values()].filter((r) => r.status === 'applied').map((r) => r.step_id));
+}
+
+/**
+ * Apply phase `n` (refused unless 1..n-1 are applied), resuming after the last applied step, then
+ * verify it. A failing step is rolled back, recorded as `fail`, and stops the phase.
+ */
+export async function migratePhase(env: RunEnv, n: number): Promise<PhaseRun> {
+  const phase = requirePhase(env.plan, n);
+  const ledger = await readLedger(env.sql);
+  assertNoDrift(env.plan, ledger);
+  const status = planStatus(env.plan, ledger);
+  const missing = status.filter((p) => p.number < n && p.state !== 'applied').map((p) => p.number);
+  if (missing.length > 0) {
+    throw new CortexError('REFUSED', `phase ${n} needs phase${missing.length > 1 ? 's' : ''} ${missing.join(', ')} applied first`);
+  }
+  const runId = randomUUID();
+  const startedAt = new Date();
+  const applied = await appliedSet(env);
+  const timings = new Map<string, StepReport>();
+  let failedStep: string | undefined;
+  let error: string | undefined;
+  try {
+    await umzugFor(env, runId, phase, applied, timings).up();
+  } catch (err) {
+    const failed = err instanceof MigrationError ? err.migration.name : undefined;
+    const step = phase.steps.find((s) => s.id === failed) ?? phase.steps.find((s) => !applied.has(s.id) && !timings.has(s.id));
+    if (!step) throw err;
+    failedStep = step.id;
+    error = errorMessage(err);
+    await recordFailure(env.sql, runId, step, 'up', error);
+  }
+  const steps: StepReport[] = [];
+  if (failedStep === undefined) {
+    const checks = await verifyEach(env, phase.steps);
+    for (const s of phase.steps) {
+      const t = timings.get(s.id);
+      steps.push({ id: s.id, status: t ? 'passed' : 'skipped', durationMs: t?.durationMs ?? 0, ...(t?.rows !== undefined ? { rows: t.rows } : {}), checks: checks.get(s.id) ?? [] });
+    }
+  } else {
+    for (const s of phase.steps) {
+      const t = timings.get(s.id);
+      if (s.id === failedStep) steps.push({ id: s.id, status: 'failed', durationMs: 0, error, checks: [] });
+      else steps.push({ id: s.id, status: t ? 'passed' : 'skipped', durationMs: t?.durationMs ?? 0, checks: [] });
+    }
+  }
+  return { report: await buildReport(env, phase, 'up', startedAt, steps), runId, failedStep, error };
+}
+
+/** Revert phase `n` (refused unless it is the last applied phase), steps in reverse order. */
+export async function rollbackPhase(env: RunEnv, n: number): Promise<PhaseRun> {
+  const phase = requirePhase(env.plan, n);
+  const ledger = await readLedger(env.sql);
+  assertNoDrift(env.plan, ledger);
+  const last = lastAppliedPhase(planStatus(env.plan, ledger));
+  if (last === 0) throw new CortexError('REFUSED', `nothing is applied; phase ${n} cannot be rolled back`);
+  if (last !== n) throw new CortexError('REFUSED', `phase ${n} is not the last applied phase (phase ${last} is); roll back ${last} first`);
+  const runId = randomUUID();
+  const startedAt = new Date();
+  const applied = await appliedSet(env);
+  const timings = new Map<string, StepReport>();
+  let failedStep: string | undefined;
+  let error: string | undefined;
+  try {
+    await umzugFor(env, runId, phase, applied, timings).down({ to: 0 });
+    // A rolled-back phase is pending again: forget earlier failed attempts of its steps.
+    await env.sql`delete from cortex_migration.steps where phase = ${n} and status = 'failed'`;
+  } catch (err) {
+    const failed = err instanceof MigrationError ? err.migration.name : undefined;
+    const step = phase.steps.find((s) => s.id === failed);
+    if (!step) throw err;
+    failedStep = step.id;
+    error = errorMessage(err);
+    await recordFailure(env.sql, runId, step, 'down', error);
+  }
+  const steps: StepReport[] = [...phase.steps].reverse().map((s) => {
+    const t = timings.get(s.id);
+    if (s.id === failedStep) return { id: s.id, status: 'failed', durationMs: 0, error, checks: [] };
+    return { id: s.id, status: t ? 'passed' : 'skipped', durationMs: t?.durationMs ?? 0, checks: [] };
+  });
+  return { report: await buildReport(env, phase, 'down', startedAt, steps), runId, failedStep, error };
+}
+
+/** Re-run the checks of phase `n` (must be applied); changes nothing. */
+export async function verifyPhase(env: RunEnv, n: number): Promise<PhaseRun> {
+  const phase = requirePhase(env.plan, n);
+  const ledger = await readLedger(env.sql);
+  assertNoDrift(env.plan, ledger);
+  const st = planStatus(env.plan, ledger).find((p) => p.number === n);
+  if (st?.state !== 'applied') throw new CortexError('REFUSED', `phase ${n} is not applied (state: ${st?.state ?? 'unknown'})`);
+  const startedAt = new Date();
+  const t0 = Date.now();
+  const checks = await verifyEach(env, phase.steps);
+  const steps: StepReport[] = phase.steps.map((s) => ({ id: s.id, status: 'passed', durationMs: Date.now() - t0, checks: checks.get(s.id) ?? [] }));
+  return { report: await buildReport(env, phase, 'verify', startedAt, steps), runId: randomUUID() };
+}

@@ -1,0 +1,102 @@
+import { CortexError } from '../errors.js';
+import type { Phase, Plan, Step } from '../plan/model.js';
+import type { LedgerRow } from './ledger.js';
+
+/** State of one step as the ledger and the plan files see it together. */
+export type StepState = 'pending' | 'applied' | 'failed' | 'drift';
+
+/** A step with its state, for `status` and drift checks. */
+export interface StepStatus {
+  id: string;
+  state: StepState;
+  checksum: string;
+  appliedChecksum?: string;
+  appliedAt?: string;
+  error?: string;
+  drift?: string;
+}
+
+/** A phase with its state: applied when every step is, partial when some are. */
+export interface PhaseStatus {
+  number: number;
+  name: string;
+  state: 'pending' | 'applied' | 'partial' | 'failed' | 'drift';
+  steps: StepStatus[];
+}
+
+function stepStatus(step: Step, row: LedgerRow | undefined): StepStatus {
+  const base: StepStatus = { id: step.id, state: 'pending', checksum: step.checksum };
+  if (!row) return base;
+  if (row.status === 'failed') return { ...base, state: 'failed', error: row.error ?? undefined };
+  const applied: StepStatus = {
+    ...base,
+    state: 'applied',
+    appliedChecksum: row.checksum,
+    appliedAt: row.applied_at ? new Date(row.applied_at).toISOString() : undefined,
+  };
+  if (row.checksum !== step.checksum) {
+    return { ...applied, state: 'drift', drift: `files of applied step ${step.id} changed since it was applied` };
+  }
+  return applied;
+}
+
+function phaseState(steps: StepStatus[]): PhaseStatus['state'] {
+  if (steps.some((s) => s.state === 'drift')) return 'drift';
+  if (steps.length > 0 && steps.every((s) => s.state === 'applied')) return 'applied';
+  if (steps.some((s) => s.state === 'failed')) return 'failed';
+  if (steps.some((s) => s.state === 'applied')) return 'partial';
+  return 'pending';
+}
+
+/** Combine plan and ledger into per-phase, per-step states. */
+export function planStatus(plan: Plan, ledger: Map<string, LedgerRow>): PhaseStatus[] {
+  return plan.phases.map((p: Phase) => {
+    const steps = p.steps.map((s) => stepStatus(s, ledger.get(s.id)));
+    return { number: p.number, name: p.name, state: phaseState(steps), steps };
+  });
+}
+
+/**
+ * Every drift problem: applied steps whose files changed, applied steps missing from the plan,
+ * and pending steps placed before applied ones (inserted into history).
+ */
+export function findDrift(plan: Plan, ledger: Map<string, LedgerRow>): string[] {
+  const problems: string[] = [];
+  const all = plan.phases.flatMap((p) => p.steps);
+  const known = new Set(all.map((s) => s.id));
+  for (const row of ledger.values()) {
+    if (row.status === 'applied' && !known.has(row.step_id)) {
+      problems.push(`applied step ${row.step_id} is no longer in the plan`);
+    }
+  }
+  let lastApplied = -1;
+  all.forEach((s, i) => {
+    const row = ledger.get(s.id);
+    if (row?.status === 'applied') {
+      lastApplied = i;
+      if (row.checksum !== s.checksum) problems.push(`files of applied step ${s.id} changed since it was applied`);
+    }
+  });
+  all.forEach((s, i) => {
+    if (i < lastApplied && ledger.get(s.id)?.status !== 'applied') {
+      problems.push(`step ${s.id} is pending but comes before applied steps (inserted out of order)`);
+    }
+  });
+  return problems;
+}
+
+/** Fail with exit 5 when the ledger and the plan disagree. */
+export function assertNoDrift(plan: Plan, ledger: Map<string, LedgerRow>): void {
+  const problems = findDrift(plan, ledger);
+  if (problems.length > 0) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+    throw new CortexError('DRIFT', `drift: ${problems[0]}${more}`, problems);
+  }
+}
+
+/** Highest phase with any applied step, or 0. */
+export function lastAppliedPhase(status: PhaseStatus[]): number {
+  let last = 0;
+  for (const p of status) if (p.steps.some((s) => s.state === 'applied')) last = p.number;
+  return last;
+}

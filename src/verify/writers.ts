@@ -1,0 +1,83 @@
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { ChalkInstance } from 'chalk';
+import type { Sql } from '../db/client.js';
+import type { Report } from './report.js';
+
+function cell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** The Markdown twin of a report. */
+export function toMarkdown(r: Report): string {
+  const lines = [
+    `# cortex phase ${r.phase.number} (${r.phase.name}) ${r.direction}: ${r.status.toUpperCase()}`,
+    '',
+    `- database: ${r.database.name} on ${r.database.host} (PostgreSQL ${r.database.serverVersion})`,
+    `- started ${r.startedAt}, took ${(r.durationMs / 1000).toFixed(2)} s`,
+    `- checks: ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings`,
+    '',
+    '| step | status | ms | rows |',
+    '|---|---|---:|---:|',
+    ...r.steps.map((s) => `| ${s.id} | ${s.status} | ${s.durationMs} | ${s.rows ?? ''} |`),
+  ];
+  const checks = r.steps.flatMap((s) => s.checks.map((c) => ({ step: s.id, ...c })));
+  if (checks.length > 0) {
+    lines.push('', '| step | check | status | expected | actual | details |', '|---|---|---|---|---|---|');
+    for (const c of checks) {
+      lines.push(`| ${c.step} | ${c.id} | ${c.status} | ${cell(c.expected)} | ${cell(c.actual)} | ${cell(c.details)} |`);
+    }
+  }
+  const errors = r.steps.filter((s) => s.error);
+  if (errors.length > 0) lines.push('', ...errors.map((s) => `- **${s.id} failed**: ${s.error}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/** A compact terminal summary: one line per phase plus one per failed or warning check. */
+export function toTerminal(r: Report, color: ChalkInstance): string {
+  const mark = r.status === 'passed' ? color.green('passed') : color.red('FAILED');
+  const head = `phase ${r.phase.number} (${r.phase.name}) ${r.direction} ${mark}: ${r.summary.passed} checks passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings, ${(r.durationMs / 1000).toFixed(1)} s`;
+  const lines = [head];
+  for (const s of r.steps) {
+    if (s.error) lines.push(`  ${color.red('✗')} ${s.id}: ${s.error}`);
+    for (const c of s.checks) {
+      if (c.status === 'passed') continue;
+      const tag = c.status === 'failed' ? color.red('✗') : color.yellow('!');
+      const ea = c.expected !== undefined || c.actual !== undefined ? ` (expected ${cell(c.expected)}, actual ${cell(c.actual)})` : '';
+      lines.push(`  ${tag} ${s.id} ${c.id}${ea}${c.details ? `: ${c.details}` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Where a report was written. */
+export interface ReportFiles {
+  json: string;
+  markdown: string;
+}
+
+/**
+ * Write the JSON and Markdown files into `dir`, and append the Markdown to
+ * `$GITHUB_STEP_SUMMARY` when set.
+ */
+export async function writeReportFiles(r: Report, dir: string): Promise<ReportFiles> {
+  await mkdir(dir, { recursive: true });
+  const stamp = r.startedAt.replace(/[:.]/g, '-');
+  const base = `${stamp}-phase${r.phase.number}-${r.phase.name}-${r.direction}`;
+  const json = resolve(join(dir, `${base}.json`));
+  const markdown = resolve(join(dir, `${base}.md`));
+  const md = toMarkdown(r);
+  await writeFile(json, `${JSON.stringify(r, null, 2)}\n`);
+  await writeFile(markdown, md);
+  if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, `${md}\n`);
+  return { json, markdown };
+}
+
+/** Store a report in `cortex_migration.reports`. */
+export async function storeReport(sql: Sql, runId: string, r: Report): Promise<void> {
+  await sql`
+    insert into cortex_migration.reports (run_id, phase, direction, status, report)
+    values (${runId}, ${r.phase.number}, ${r.direction}, ${r.status}, ${sql.json(r as never)})`;
+}

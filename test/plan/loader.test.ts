@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CortexError } from '../../src/errors.js';
+import { loadCortexPlan, loadPlan } from '../../src/plan/loader.js';
+import { samplePlan } from '../helpers/plan.js';
+
+describe('plan loader', () => {
+  it('loads the sample plan in order with stable checksums', async () => {
+    const a = await loadPlan(samplePlan);
+    const b = await loadPlan(samplePlan);
+    expect(a.phases.map((p) => p.steps.map((s) => s.id))).toEqual([
+      ['1-alpha/001-create-schema', '1-alpha/002-create-table'],
+      ['2-beta/001-add-column', '2-beta/002-create-index'],
+      ['3-gamma/001-seed-rows', '3-gamma/002-guarded-step'],
+    ]);
+    expect(a.phases[1]!.steps[1]!.transactional).toBe(false);
+    expect(a.phases.flatMap((p) => p.steps.map((s) => s.checksum))).toEqual(b.phases.flatMap((p) => p.steps.map((s) => s.checksum)));
+  });
+
+  it('declares the six Cortex phases', async () => {
+    const plan = await loadCortexPlan();
+    expect(plan.phases.map((p) => `${p.number}-${p.name}`)).toEqual([
+      '1-schema', '2-id-mapping', '3-backfill', '4-dual-write', '5-validation', '6-archive',
+    ]);
+  });
+
+  it('loads a TypeScript step next to SQL steps, ordered by number', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cortex-tsplan-'));
+    mkdirSync(join(root, 'phases', '1-one'), { recursive: true });
+    mkdirSync(join(root, 'migrations', '1-one', '001-make'), { recursive: true });
+    writeFileSync(join(root, 'phases', '1-one', 'phase.json'), '{"name":"one"}');
+    for (const f of ['up.sql', 'down.sql', 'verify.sql']) writeFileSync(join(root, 'migrations', '1-one', '001-make', f), 'select 1 as id');
+    writeFileSync(
+      join(root, 'phases', '1-one', '002-fill.ts'),
+      `export const transactional = false;
+       export async function up() { return { rows: 7 }; }
+       export async function down() {}
+       export async function verify() { return [{ id: 'ts-check', status: 'passed' }]; }`,
+    );
+    const plan = await loadPlan(root);
+    const [sqlStep, tsStep] = plan.phases[0]!.steps;
+    expect(sqlStep!.id).toBe('1-one/001-make');
+    expect(tsStep!.id).toBe('1-one/002-fill');
+    expect(tsStep!.transactional).toBe(false);
+    expect(await tsStep!.up({} as never)).toEqual({ rows: 7 });
+    expect(await tsStep!.verify({} as never)).toEqual([{ id: 'ts-check', status: 'passed' }]);
+  });
+
+  it('rejects a step folder missing down.sql', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cortex-badplan-'));
+    mkdirSync(join(root, 'phases', '1-one'), { recursive: true });
+    mkdirSync(join(root, 'migrations', '1-one', '001-make'), { recursive: true });
+    writeFileSync(join(root, 'phases', '1-one', 'phase.json'), '{"name":"one"}');
+    writeFileSync(join(root, 'migrations', '1-one', '001-make', 'up.sql'), 'select 1');
+    await expect(loadPlan(root)).rejects.toThrow(CortexError);
+    await expect(loadPlan(root)).rejects.toThrow(/has no down.sql/);
+  });
+});

@@ -1,0 +1,2 @@
+create schema sample;
+create table sample.gate (open boolean not null);

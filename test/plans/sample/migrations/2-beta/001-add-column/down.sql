@@ -1,0 +1,1 @@
+alter table sample.items drop column note;

@@ -1,0 +1,1 @@
+alter table sample.items add column note text;

@@ -1,0 +1,1 @@
+drop index concurrently if exists sample.items_name_idx;

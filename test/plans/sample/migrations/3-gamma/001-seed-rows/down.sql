@@ -1,0 +1,1 @@
+delete from sample.items where id between 1 and 100;

@@ -1,0 +1,1 @@
+delete from sample.items where id = 1000;
