@@ -7,7 +7,7 @@ import { CortexError } from '../errors.js';
 import type { Check, Phase, Plan, RunSettings, Step, StepContext } from '../plan/model.js';
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
-import { readLedger, recordDown, recordFailure, recordUp } from './ledger.js';
+import { type LedgerRow, readLedger, recordDown, recordFailure, recordUp } from './ledger.js';
 import { assertNoDrift, lastAppliedPhase, planStatus } from './state.js';
 
 /** Events a runner emits, for spinners and progress lines. */
@@ -167,9 +167,51 @@ export interface PhaseRun {
   error?: string;
 }
 
-async function appliedSet(env: RunEnv): Promise<Set<string>> {
-  const ledger = await readLedger(env.sql);
-  assertNoDrift(env.plan, ledger);
+interface Execution {
+  runId: string;
+  startedAt: Date;
+  timings: Map<string, StepReport>;
+  failedStep?: string;
+  error?: string;
+}
+
+// Drive umzug over one phase; a failure is rolled back by the step's transaction and recorded here.
+async function execute(env: RunEnv, phase: Phase, direction: 'up' | 'down', applied: Set<string>): Promise<Execution> {
+  const ex: Execution = { runId: randomUUID(), startedAt: new Date(), timings: new Map() };
+  const umzug = umzugFor(env, ex.runId, phase, applied, ex.timings);
+  try {
+    if (direction === 'up') await umzug.up();
+    else {
+      await umzug.down({ to: 0 });
+      // A rolled-back phase is pending again: forget earlier failed attempts of its steps.
+      await env.sql`delete from cortex_migration.steps where phase = ${phase.number} and status = 'failed'`;
+    }
+  } catch (err) {
+    const name = err instanceof MigrationError ? err.migration.name : undefined;
+    const step = phase.steps.find((s) => s.id === name);
+    if (!step) throw err;
+    ex.failedStep = step.id;
+    ex.error = errorMessage(err);
+    await recordFailure(env.sql, ex.runId, step, direction, ex.error);
+  }
+  return ex;
+}
+
+function stepReports(steps: Step[], ex: Execution, checks?: Map<string, Check[]>): StepReport[] {
+  return steps.map((s) => {
+    if (s.id === ex.failedStep) return { id: s.id, status: 'failed', durationMs: 0, error: ex.error, checks: [] };
+    const t = ex.timings.get(s.id);
+    return {
+      id: s.id,
+      status: t ? 'passed' : 'skipped',
+      durationMs: t?.durationMs ?? 0,
+      ...(t?.rows !== undefined ? { rows: t.rows } : {}),
+      checks: checks?.get(s.id) ?? [],
+    };
+  });
+}
+
+function appliedOf(ledger: Map<string, LedgerRow>): Set<string> {
   return new Set([...ledger.values()].filter((r) => r.status === 'applied').map((r) => r.step_id));
 }
 
@@ -181,42 +223,14 @@ export async function migratePhase(env: RunEnv, n: number): Promise<PhaseRun> {
   const phase = requirePhase(env.plan, n);
   const ledger = await readLedger(env.sql);
   assertNoDrift(env.plan, ledger);
-  const status = planStatus(env.plan, ledger);
-  const missing = status.filter((p) => p.number < n && p.state !== 'applied').map((p) => p.number);
+  const missing = planStatus(env.plan, ledger).filter((p) => p.number < n && p.state !== 'applied').map((p) => p.number);
   if (missing.length > 0) {
     throw new CortexError('REFUSED', `phase ${n} needs phase${missing.length > 1 ? 's' : ''} ${missing.join(', ')} applied first`);
   }
-  const runId = randomUUID();
-  const startedAt = new Date();
-  const applied = await appliedSet(env);
-  const timings = new Map<string, StepReport>();
-  let failedStep: string | undefined;
-  let error: string | undefined;
-  try {
-    await umzugFor(env, runId, phase, applied, timings).up();
-  } catch (err) {
-    const failed = err instanceof MigrationError ? err.migration.name : undefined;
-    const step = phase.steps.find((s) => s.id === failed) ?? phase.steps.find((s) => !applied.has(s.id) && !timings.has(s.id));
-    if (!step) throw err;
-    failedStep = step.id;
-    error = errorMessage(err);
-    await recordFailure(env.sql, runId, step, 'up', error);
-  }
-  const steps: StepReport[] = [];
-  if (failedStep === undefined) {
-    const checks = await verifyEach(env, phase.steps);
-    for (const s of phase.steps) {
-      const t = timings.get(s.id);
-      steps.push({ id: s.id, status: t ? 'passed' : 'skipped', durationMs: t?.durationMs ?? 0, ...(t?.rows !== undefined ? { rows: t.rows } : {}), checks: checks.get(s.id) ?? [] });
-    }
-  } else {
-    for (const s of phase.steps) {
-      const t = timings.get(s.id);
-      if (s.id === failedStep) steps.push({ id: s.id, status: 'failed', durationMs: 0, error, checks: [] });
-      else steps.push({ id: s.id, status: t ? 'passed' : 'skipped', durationMs: t?.durationMs ?? 0, checks: [] });
-    }
-  }
-  return { report: await buildReport(env, phase, 'up', startedAt, steps), runId, failedStep, error };
+  const ex = await execute(env, phase, 'up', appliedOf(ledger));
+  const checks = ex.failedStep === undefined ? await verifyEach(env, phase.steps) : undefined;
+  const report = await buildReport(env, phase, 'up', ex.startedAt, stepReports(phase.steps, ex, checks));
+  return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };
 }
 
 /** Revert phase `n` (refused unless it is the last applied phase), steps in reverse order. */
@@ -227,30 +241,9 @@ export async function rollbackPhase(env: RunEnv, n: number): Promise<PhaseRun> {
   const last = lastAppliedPhase(planStatus(env.plan, ledger));
   if (last === 0) throw new CortexError('REFUSED', `nothing is applied; phase ${n} cannot be rolled back`);
   if (last !== n) throw new CortexError('REFUSED', `phase ${n} is not the last applied phase (phase ${last} is); roll back ${last} first`);
-  const runId = randomUUID();
-  const startedAt = new Date();
-  const applied = await appliedSet(env);
-  const timings = new Map<string, StepReport>();
-  let failedStep: string | undefined;
-  let error: string | undefined;
-  try {
-    await umzugFor(env, runId, phase, applied, timings).down({ to: 0 });
-    // A rolled-back phase is pending again: forget earlier failed attempts of its steps.
-    await env.sql`delete from cortex_migration.steps where phase = ${n} and status = 'failed'`;
-  } catch (err) {
-    const failed = err instanceof MigrationError ? err.migration.name : undefined;
-    const step = phase.steps.find((s) => s.id === failed);
-    if (!step) throw err;
-    failedStep = step.id;
-    error = errorMessage(err);
-    await recordFailure(env.sql, runId, step, 'down', error);
-  }
-  const steps: StepReport[] = [...phase.steps].reverse().map((s) => {
-    const t = timings.get(s.id);
-    if (s.id === failedStep) return { id: s.id, status: 'failed', durationMs: 0, error, checks: [] };
-    return { id: s.id, status: t ? 'passed' : 'skipped', durationMs: t?.durationMs ?? 0, checks: [] };
-  });
-  return { report: await buildReport(env, phase, 'down', startedAt, steps), runId, failedStep, error };
+  const ex = await execute(env, phase, 'down', appliedOf(ledger));
+  const report = await buildReport(env, phase, 'down', ex.startedAt, stepReports([...phase.steps].reverse(), ex));
+  return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };
 }
 
 /** Re-run the checks of phase `n` (must be applied); changes nothing. */

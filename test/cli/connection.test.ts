@@ -51,6 +51,14 @@ describe('CLI connection handling', () => {
     if (u.password) expect(r.stderr).not.toContain(decodeURIComponent(u.password));
   });
 
+  it('exits 3 for an unknown role', async () => {
+    const u = new URL(adminUrl());
+    u.username = 'no_such_role_cortex';
+    const r = await runCli(['status'], { env: { DATABASE_URL: u.toString() } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('no_such_role_cortex');
+  });
+
   it('exits 2 for an unknown command or option', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);
     expect((await runCli(['fixtures', 'load', '--bogus'])).code).toBe(2);

@@ -239,3 +239,12 @@ describe('config', () => {
     expect(r2.stderr).toContain('lockRetries');
   });
 });
+
+describe('exported report schema', () => {
+  it('docs/report.schema.json is the JSON Schema of ReportSchema (regenerate when the model changes)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { packagePath } = await import('../../src/paths.js');
+    const { reportJsonSchema } = await import('../../src/verify/report.js');
+    expect(JSON.parse(readFileSync(packagePath('docs', 'report.schema.json'), 'utf8'))).toEqual(reportJsonSchema());
+  });
+});
