@@ -60,6 +60,8 @@ export interface Step {
   phase: number;
   /** Ordinal within the phase (the NNN prefix). */
   ordinal: number;
+  /** Folder of a SQL step (absent for TypeScript steps). */
+  dir?: string;
   transactional: boolean;
   /** sha256 of the files that define the step; a change after apply is drift. */
   checksum: string;

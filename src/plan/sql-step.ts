@@ -5,6 +5,7 @@ import { CortexError } from '../errors.js';
 import { analyzeLocks } from './locks.js';
 import type { Check, CheckStatus, Step, StepContext } from './model.js';
 import { splitStatements } from './statements.js';
+import { checkStepCatalog, readStepCatalog, STEP_CATALOG_FILE } from '../schema/step-catalog.js';
 
 interface StepMeta {
   transactional?: boolean;
@@ -48,14 +49,19 @@ async function runScript(ctx: StepContext, script: string, transactional: boolea
 
 /**
  * A step defined by a folder `NNN-verb-noun/` holding `up.sql`, `down.sql`, `verify.sql` and an
- * optional `step.json` (`{"transactional": false}`). `verify.sql` is a query returning one row per
+ * optional `step.json` (`{"transactional": false}`) and a generated `catalog.json` (the objects
+ * up.sql creates, checked by verify). `verify.sql` is a query returning one row per
  * check: `id`, and `status` ('passed'|'failed'|'warning') or `ok` boolean, with optional
  * `expected`, `actual`, `details`.
  */
 export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name: string, ordinal: number): Step {
-  const files = ['up.sql', 'down.sql', 'verify.sql', 'step.json'];
-  for (const f of ['up.sql', 'down.sql', 'verify.sql']) {
+  const files = ['up.sql', 'down.sql', 'verify.sql', 'step.json', STEP_CATALOG_FILE];
+  for (const f of ['up.sql', 'down.sql']) {
     if (!existsSync(join(dir, f))) throw new CortexError('USAGE', `step ${phaseSlug}/${name} has no ${f}`);
+  }
+  const hasVerifySql = existsSync(join(dir, 'verify.sql'));
+  if (!hasVerifySql && !existsSync(join(dir, STEP_CATALOG_FILE))) {
+    throw new CortexError('USAGE', `step ${phaseSlug}/${name} has neither verify.sql nor ${STEP_CATALOG_FILE}`);
   }
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   const meta: StepMeta = existsSync(join(dir, 'step.json')) ? (JSON.parse(read('step.json')) as StepMeta) : {};
@@ -66,13 +72,18 @@ export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name:
     name,
     phase,
     ordinal,
+    dir,
     transactional,
     checksum: hashFiles(dir, files),
     up: async (ctx) => runScript(ctx, read('up.sql'), transactional),
     down: async (ctx) => runScript(ctx, read('down.sql'), transactional),
     verify: async (ctx) => {
-      const rows = (await ctx.sql.unsafe(read('verify.sql'))) as unknown as VerifyRow[];
-      return rows.map((r) => toCheck(r, id));
+      const rows = hasVerifySql ? ((await ctx.sql.unsafe(read('verify.sql'))) as unknown as VerifyRow[]) : [];
+      const checks = rows.map((r) => toCheck(r, id));
+      // Generated from up.sql itself (see `npm run catalogs`), so the DDL is its own checklist.
+      const expected = readStepCatalog(dir);
+      if (expected) checks.push(...(await checkStepCatalog(ctx.sql, expected)));
+      return checks;
     },
     describe: (direction) => {
       const script = read(direction === 'up' ? 'up.sql' : 'down.sql');

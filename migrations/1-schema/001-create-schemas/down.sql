@@ -1,0 +1,9 @@
+drop function cortex_foundation.normalize_phone(text);
+drop function cortex_foundation.generate_entity_id(text);
+drop schema cortex_knowledge;
+drop schema cortex_scheduling;
+drop schema cortex_communication;
+drop schema cortex_finance;
+drop schema cortex_projects;
+drop schema cortex_entities;
+drop schema cortex_foundation;

@@ -1,0 +1,12 @@
+drop table cortex_foundation.activity_log;
+drop table cortex_foundation.content_tags;
+drop table cortex_foundation.entity_tags;
+drop table cortex_foundation.tags;
+drop table cortex_foundation.entity_relationships;
+drop table cortex_foundation.space_items;
+drop table cortex_foundation.space_members;
+drop table cortex_foundation.spaces;
+drop table cortex_foundation.workspace_members;
+drop table cortex_foundation.workspaces;
+drop table cortex_foundation.entities;
+drop table cortex_foundation.users;

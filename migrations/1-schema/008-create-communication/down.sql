@@ -1,0 +1,10 @@
+drop view cortex_communication.all_messages;
+drop view cortex_communication.all_conversations;
+drop view cortex_communication.whatsapp_participants;
+drop view cortex_communication.whatsapp_messages;
+drop view cortex_communication.whatsapp_conversations;
+drop table cortex_communication.channel_entity_links;
+drop table cortex_communication.participants;
+drop table cortex_communication.messages_unified;
+drop table cortex_communication.conversations;
+drop table cortex_communication.channels;

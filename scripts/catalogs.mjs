@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Regenerate migrations/1-schema/*/catalog.json from the DDL: applies phase 1 on a scratch
+// embedded PostgreSQL (or CORTEX_TEST_DATABASE_URL's server) and records what each step creates.
+import postgres from 'postgres';
+import { startEmbeddedPostgres } from '../dist/src/db/embedded.js';
+import { loadLegacyFixture } from '../dist/src/fixtures/legacy.js';
+import { loadCortexPlan } from '../dist/src/plan/loader.js';
+import { computeStepCatalogs, writeStepCatalogs } from '../dist/src/schema/generate-catalogs.js';
+
+const server = process.env.CORTEX_TEST_DATABASE_URL ? null : await startEmbeddedPostgres();
+const adminUrl = process.env.CORTEX_TEST_DATABASE_URL ?? server.url;
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+const name = `cortex_catalogs_${process.pid}`;
+await admin`create database ${admin(name)}`;
+const url = new URL(adminUrl);
+url.pathname = `/${name}`;
+const sql = postgres(url.toString(), { max: 2, onnotice: () => {} });
+try {
+  await loadLegacyFixture(sql, { scale: 0.01, seed: 1, dirty: false, replace: false });
+  const plan = await loadCortexPlan();
+  for (const n of (process.argv[2] ?? '1').split(',').map(Number)) {
+    const phase = plan.phases.find((p) => p.number === n);
+    const files = writeStepCatalogs(phase, await computeStepCatalogs(sql, phase));
+    for (const f of files) console.log(`wrote ${f}`);
+  }
+} finally {
+  await sql.end();
+  await admin`drop database ${admin(name)}`;
+  await admin.end();
+  await server?.stop();
+}

@@ -1,0 +1,15 @@
+-- Columns of tables, views and materialized views in the given schemas ($1 text[]).
+select n.nspname as schema, c.relname as relation, c.relkind::text as kind, a.attnum as position,
+       a.attname as name, format_type(a.atttypid, a.atttypmod) as type, not a.attnotnull as nullable,
+       pg_get_expr(d.adbin, d.adrelid) as default,
+       case when a.attcollation <> t.typcollation then co.collname end as collation,
+       case a.attidentity when 'a' then 'always' when 'd' then 'by default' end as identity,
+       case a.attgenerated when 's' then 'stored' end as generated
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+join pg_type t on t.oid = a.atttypid
+left join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
+left join pg_collation co on co.oid = a.attcollation
+where n.nspname = any($1::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'f')
+order by 1, 2, 4

@@ -1,0 +1,44 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Sql } from '../db/client.js';
+import type { Phase, RunSettings } from '../plan/model.js';
+import { ensureLedger } from '../runner/ledger.js';
+import { diffCatalogs } from './diff.js';
+import { inspect } from './inspect.js';
+import { catalogOf, type Snapshot, toSnapshot } from './model.js';
+import { portable, STEP_CATALOG_FILE } from './step-catalog.js';
+
+const settings: RunSettings = { lockTimeoutMs: 5000, statementTimeoutMs: 0, lockRetries: 0, options: {} };
+
+/**
+ * Apply each SQL step of `phase` in turn on a scratch database and record the objects its up.sql
+ * created: the expected catalog its verify checks against. Leaves the steps applied.
+ */
+export async function computeStepCatalogs(sql: Sql, phase: Phase): Promise<Map<string, Snapshot>> {
+  await ensureLedger(sql);
+  const out = new Map<string, Snapshot>();
+  for (const step of phase.steps) {
+    const before = await inspect(sql);
+    await sql.begin(async (tx) => step.up({ sql: tx as unknown as Sql, settings, log: () => {} }));
+    const after = await inspect(sql);
+    if (!step.dir) continue;
+    const added = diffCatalogs(before, after)
+      .filter((c) => c.op === '+')
+      .map((c) => portable(after.objects.get(`${c.kind}:${c.name}`)!));
+    out.set(step.id, toSnapshot(catalogOf([...new Set(added.map((o) => o.schema))], added)));
+  }
+  return out;
+}
+
+/** Write each step's catalog.json next to its SQL. */
+export function writeStepCatalogs(phase: Phase, catalogs: Map<string, Snapshot>): string[] {
+  const written: string[] = [];
+  for (const step of phase.steps) {
+    const snap = catalogs.get(step.id);
+    if (!step.dir || !snap) continue;
+    const file = join(step.dir, STEP_CATALOG_FILE);
+    writeFileSync(file, `${JSON.stringify(snap, null, 1)}\n`);
+    written.push(file);
+  }
+  return written;
+}
