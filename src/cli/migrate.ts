@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CortexError } from '../errors.js';
+import { assertCoverage, loadCoverage } from '../plan/coverage.js';
 import { readLedger } from '../runner/ledger.js';
 import { migratePhase, type PhaseRun } from '../runner/runner.js';
 import { planStatus } from '../runner/state.js';
@@ -33,6 +34,8 @@ export function registerMigrate(program: Command): void {
           throw new CortexError('USAGE', 'usage: cortex migrate phase <N> | cortex migrate all');
         }
         return withRun(ctx, opts, async (env, sql) => {
+          const coverage = loadCoverage(env.plan.root);
+          if (coverage) await assertCoverage(sql, coverage);
           const runs: Array<{ run: PhaseRun; files: ReportFiles }> = [];
           let todo: number[];
           if (all) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { openDatabase, type Sql } from '../db/client.js';
 import { CortexError } from '../errors.js';
+import { assertCoverage, loadCoverage } from '../plan/coverage.js';
 import type { LockInfo } from '../plan/model.js';
 import { readLedger } from '../runner/ledger.js';
 import { findDrift } from '../runner/state.js';
@@ -39,6 +40,8 @@ export function registerPlan(program: Command): void {
         if (!phase) throw new CortexError('USAGE', `no phase ${num} (phases 1..${plan.phases.length})`);
         const sql = await openDatabase(ctx.target(), { max: 1 });
         try {
+          const coverage = loadCoverage(plan.root);
+          if (coverage) await assertCoverage(sql, coverage);
           const steps = await sql.begin('read only', async (tx) => {
             const t = tx as unknown as Sql;
             const ledger = await readLedger(t);

@@ -1,0 +1,165 @@
+-- ID mapping infrastructure (seed 000 "Create ID Mapping Tables"), in cortex_migration.
+
+-- The per-database secret: new ids are a keyed hash of the legacy key, so they are stable within
+-- this database and cannot be computed from a legacy serial by anyone without the salt.
+create table cortex_migration.id_salt (
+  id         integer primary key default 1 check (id = 1),
+  salt       text not null,
+  created_at timestamptz not null default clock_timestamp()
+);
+insert into cortex_migration.id_salt (salt)
+select encode(sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text || clock_timestamp()::text, 'UTF8')), 'hex');
+
+create table cortex_migration.migration_mappings (
+  old_schema  varchar(50) not null,
+  old_table   varchar(50) not null,
+  old_id      varchar(200) not null,
+  new_schema  varchar(50) not null,
+  new_table   varchar(50) not null,
+  new_id      varchar(50) not null unique,
+  migrated_at timestamptz not null default now(),
+  primary key (old_schema, old_table, old_id)
+);
+
+-- The coverage manifest as loaded at phase 2 (phases/coverage.json), and its mapped tables.
+create table cortex_migration.coverage (
+  legacy_table text primary key,
+  status       text not null check (status in ('mapped', 'archived', 'preserved')),
+  target       text,
+  reason       text,
+  check ((status = 'mapped') = (target is not null))
+);
+
+create table cortex_migration.mapped_tables (
+  old_schema  text not null,
+  old_table   text not null,
+  key_columns text[] not null,
+  new_schema  text not null,
+  new_table   text not null,
+  prefix      text,
+  position    integer not null,
+  primary key (old_schema, old_table)
+);
+
+-- New id of a legacy key: prefix_ + 32 hex digits for core entities, a uuid for content.
+-- The salt is passed in (read once per statement), never spelled into SQL text or logs.
+create function cortex_migration.new_id(salt text, prefix text, old_schema text, old_table text, old_id text)
+returns varchar(50) language sql immutable parallel safe as $$
+  select (case when prefix is null then substr(h, 1, 32)::uuid::text else prefix || '_' || substr(h, 1, 32) end)::varchar(50)
+  from (select encode(sha256(convert_to(salt || '|' || old_schema || '.' || old_table || '|' || old_id, 'UTF8')), 'hex') as h) x
+$$;
+
+-- The legacy key of a row as text: key columns joined with ':' (composite keys stay readable).
+create function cortex_migration.key_expression(key_columns text[], alias text)
+returns text language sql immutable as $$
+  select string_agg(format('%I.%I::text', alias, c), ' || '':'' || ' order by o)
+  from unnest(key_columns) with ordinality as k(c, o)
+$$;
+
+-- The statement that inserts the mappings of every row of `source` (a legacy table, or a trigger's
+-- transition table) that has none; the salt is its parameter $1.
+create function cortex_migration.mapping_sql(m cortex_migration.mapped_tables, source text)
+returns text language sql stable as $$
+  select format(
+    'insert into cortex_migration.migration_mappings (old_schema, old_table, old_id, new_schema, new_table, new_id)
+     select %L, %L, k, %L, %L, cortex_migration.new_id($1, %L, %L, %L, k)
+     from (select %s as k from %s s) x
+     on conflict (old_schema, old_table, old_id) do nothing',
+    m.old_schema, m.old_table, m.new_schema, m.new_table, m.prefix, m.old_schema, m.old_table,
+    cortex_migration.key_expression(m.key_columns, 's'), source)
+$$;
+
+-- Set-based mapping of a whole legacy table (idempotent).
+create function cortex_migration.map_table(p_schema text, p_table text)
+returns bigint language plpgsql as $$
+declare
+  m cortex_migration.mapped_tables;
+  n bigint;
+begin
+  select * into strict m from cortex_migration.mapped_tables where old_schema = p_schema and old_table = p_table;
+  execute cortex_migration.mapping_sql(m, format('%I.%I', p_schema, p_table))
+    using (select s.salt from cortex_migration.id_salt s);
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+-- Statement-level AFTER INSERT trigger: rows the application inserts get their mapping at once.
+-- (The transition table is visible only to this function's own statements, hence EXECUTE here.)
+create function cortex_migration.map_new_rows() returns trigger
+language plpgsql as $$
+declare m cortex_migration.mapped_tables;
+begin
+  select * into m from cortex_migration.mapped_tables where old_schema = tg_table_schema and old_table = tg_table_name;
+  if found then
+    execute cortex_migration.mapping_sql(m, 'new_rows') using (select s.salt from cortex_migration.id_salt s);
+  end if;
+  return null;
+end $$;
+
+-- Phase 2's checks, one row per check (used by verify.sql, reads only).
+create function cortex_migration.check_mappings()
+returns table (id text, status text, expected text, actual text, details text)
+language plpgsql stable as $$
+declare
+  m cortex_migration.mapped_tables;
+  legacy bigint;
+  mapped bigint;
+  extra bigint;
+  bad bigint;
+  pattern text;
+  unknown text;
+begin
+  for m in select * from cortex_migration.mapped_tables order by position loop
+    execute format(
+      'select count(*), count(mm.old_id) from %I.%I s left join cortex_migration.migration_mappings mm
+         on mm.old_schema = %L and mm.old_table = %L and mm.old_id = %s',
+      m.old_schema, m.old_table, m.old_schema, m.old_table, cortex_migration.key_expression(m.key_columns, 's'))
+      into legacy, mapped;
+    select count(*) - mapped into extra from cortex_migration.migration_mappings mm
+     where mm.old_schema = m.old_schema and mm.old_table = m.old_table;
+    id := 'mapped-' || m.old_schema || '.' || m.old_table;
+    status := case when legacy <> mapped then 'failed' when extra > 0 then 'warning' else 'passed' end;
+    expected := legacy::text;
+    actual := mapped::text;
+    details := case when legacy <> mapped then (legacy - mapped) || ' legacy rows have no mapping'
+                    when extra > 0 then extra || ' mappings of legacy rows deleted since phase 2' end;
+    return next;
+
+    pattern := case when m.prefix is null then '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                    else '^' || m.prefix || '_[0-9a-f]{32}$' end;
+    select count(*) into bad from cortex_migration.migration_mappings mm
+     where mm.old_schema = m.old_schema and mm.old_table = m.old_table
+       and (mm.new_id !~ pattern or mm.new_schema <> m.new_schema or mm.new_table <> m.new_table);
+    id := 'id-format-' || m.old_schema || '.' || m.old_table;
+    status := case when bad = 0 then 'passed' else 'failed' end;
+    expected := coalesce(m.prefix || '_ + 32 hex', 'uuid');
+    actual := case when bad = 0 then expected else bad || ' malformed' end;
+    details := null;
+    return next;
+  end loop;
+
+  select count(*) - count(distinct new_id) into bad from cortex_migration.migration_mappings;
+  id := 'new-id-unique'; status := case when bad = 0 then 'passed' else 'failed' end;
+  expected := '0 duplicates'; actual := bad || ' duplicates'; details := null;
+  return next;
+
+  select string_agg(n.nspname || '.' || c.relname, ', ' order by 1) into unknown
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where c.relkind in ('r', 'p') and not c.relispartition
+    and n.nspname in (select distinct split_part(legacy_table, '.', 1) from cortex_migration.coverage)
+    and not exists (select 1 from cortex_migration.coverage v where v.legacy_table = n.nspname || '.' || c.relname);
+  id := 'coverage-complete'; status := case when unknown is null then 'passed' else 'failed' end;
+  expected := 'every legacy table in the manifest'; actual := coalesce('not covered: ' || unknown, 'all covered');
+  details := (select count(*) || ' tables: ' || count(*) filter (where v.status = 'mapped') || ' mapped, '
+                     || count(*) filter (where v.status = 'archived') || ' archived, '
+                     || count(*) filter (where v.status = 'preserved') || ' preserved' from cortex_migration.coverage v);
+  return next;
+
+  select string_agg(m2.old_schema || '.' || m2.old_table, ', ') into unknown
+  from cortex_migration.mapped_tables m2
+  where not exists (select 1 from pg_trigger g where g.tgrelid = format('%I.%I', m2.old_schema, m2.old_table)::regclass
+                    and g.tgname = 'cortex_map_new_rows' and g.tgenabled <> 'D');
+  id := 'mapping-triggers'; status := case when unknown is null then 'passed' else 'failed' end;
+  expected := 'enabled on every mapped table'; actual := coalesce('missing on ' || unknown, 'present'); details := null;
+  return next;
+end $$;

@@ -1,0 +1,25 @@
+// Shared by steps 003 and 004: run cortex_migration.check_mappings() and keep some of its rows.
+import type { Sql } from '../../src/db/client.js';
+import type { Check } from '../../src/plan/model.js';
+
+type Row = { id: string; status: Check['status']; expected: string | null; actual: string | null; details: string | null };
+
+/** The phase-2 checks whose id passes `keep`. */
+export async function mappingChecks(sql: Sql, keep: (id: string) => boolean): Promise<Check[]> {
+  const rows = await sql<Row[]>`select * from cortex_migration.check_mappings()`;
+  return rows
+    .filter((r) => keep(r.id))
+    .map((r) => ({
+      id: r.id,
+      status: r.status,
+      ...(r.expected !== null ? { expected: r.expected } : {}),
+      ...(r.actual !== null ? { actual: r.actual } : {}),
+      ...(r.details !== null ? { details: r.details } : {}),
+    }));
+}
+
+/** Mapped legacy tables in manifest order. */
+export async function mappedTableNames(sql: Sql): Promise<Array<{ old_schema: string; old_table: string }>> {
+  return sql<{ old_schema: string; old_table: string }[]>`
+    select old_schema, old_table from cortex_migration.mapped_tables order by position`;
+}

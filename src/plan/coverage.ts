@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Sql } from '../db/client.js';
+import { CortexError } from '../errors.js';
+
+const Entry = z.discriminatedUnion('status', [
+  z.strictObject({
+    status: z.literal('mapped'),
+    key: z.array(z.string().min(1)).min(1),
+    target: z.string().regex(/^[a-z_]+\.[a-z_]+$/),
+    prefix: z.enum(['cu', 'cs', 'cp', 'cc', 'cg', 'co', 'cj', 'ca']).optional(),
+  }),
+  z.strictObject({ status: z.literal('archived'), reason: z.string().min(10) }),
+  z.strictObject({ status: z.literal('preserved'), reason: z.string().min(10) }),
+]);
+
+/** The coverage manifest (`phases/coverage.json`): every legacy table, mapped or archived-only or preserved. */
+export const CoverageSchema = z.strictObject({
+  legacySchemas: z.array(z.string().min(1)).min(1),
+  tables: z.record(z.string().regex(/^[a-z_]+\.[a-z_]+$/), Entry),
+});
+
+/** Parsed coverage manifest. */
+export type Coverage = z.infer<typeof CoverageSchema>;
+
+/** A mapped legacy table, flattened for SQL. */
+export interface MappedTable {
+  oldSchema: string;
+  oldTable: string;
+  keyColumns: string[];
+  newSchema: string;
+  newTable: string;
+  prefix: string | null;
+}
+
+/** Load the coverage manifest of a plan, or undefined when the plan has none. */
+export function loadCoverage(planRoot: string): Coverage | undefined {
+  const file = join(planRoot, 'phases', 'coverage.json');
+  if (!existsSync(file)) return undefined;
+  const r = CoverageSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new CortexError('CONFIG', `${file}: ${i.path.join('.')}: ${i.message}`);
+  }
+  return r.data;
+}
+
+/** The mapped tables of a manifest, in manifest order. */
+export function mappedTables(c: Coverage): MappedTable[] {
+  return Object.entries(c.tables).flatMap(([name, e]) => {
+    if (e.status !== 'mapped') return [];
+    const [oldSchema, oldTable] = name.split('.') as [string, string];
+    const [newSchema, newTable] = e.target.split('.') as [string, string];
+    return [{ oldSchema, oldTable, keyColumns: e.key, newSchema, newTable, prefix: e.prefix ?? null }];
+  });
+}
+
+/** Legacy tables on the server that the manifest does not account for, and listed tables that are absent. */
+export async function coverageGaps(sql: Sql, c: Coverage): Promise<{ unknown: string[]; absent: string[] }> {
+  const rows = await sql<{ name: string }[]>`
+    select n.nspname || '.' || c.relname as name
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and n.nspname = any(${c.legacySchemas}) and not c.relispartition
+    order by 1`;
+  const live = new Set(rows.map((r) => r.name));
+  return {
+    unknown: [...live].filter((t) => !(t in c.tables)),
+    absent: Object.keys(c.tables).filter((t) => !live.has(t)),
+  };
+}
+
+/** Refuse (exit 6) when a legacy table is not in the manifest: nothing may be silently left behind. */
+export async function assertCoverage(sql: Sql, c: Coverage): Promise<void> {
+  const { unknown } = await coverageGaps(sql, c);
+  if (unknown.length > 0) {
+    throw new CortexError(
+      'REFUSED',
+      `legacy table${unknown.length > 1 ? 's' : ''} not in the coverage manifest (phases/coverage.json): ${unknown.join(', ')}`,
+    );
+  }
+}
