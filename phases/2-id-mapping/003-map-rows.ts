@@ -13,6 +13,8 @@ export async function up({ sql, log }: StepContext): Promise<StepOutcome> {
     total += n;
     log(`mapped ${t.old_schema}.${t.old_table}: ${n} rows in ${Date.now() - started} ms`);
   }
+  // The backfill plans every batch against this table: give the planner its real size.
+  await sql`analyze cortex_migration.migration_mappings`;
   return { rows: total };
 }
 

@@ -7,7 +7,7 @@ import { planStatus } from '../runner/state.js';
 import type { ReportFiles } from '../verify/writers.js';
 import { phaseResult } from './phase-result.js';
 import { publishReport, type RunOptions, withRun } from './session.js';
-import { action } from './shell.js';
+import { action, positiveInt } from './shell.js';
 
 /** Refuse a phase that declares no steps yet: it is not implemented, and must not count as applied. */
 export function assertImplemented(phase: { number: number; name: string; steps: unknown[] }): void {
@@ -25,15 +25,23 @@ export function registerMigrate(program: Command): void {
     .argument('[n]', 'phase number (with "phase")')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
     .option('--statement-timeout <ms>', 'statement_timeout for steps (default 0 = none)')
+    .option('--batch-size <n>', 'backfill: rows per batch (default 2000)')
+    .option('--batch-delay <ms>', 'backfill: pause between batches (default 0)')
+    .option('--max-rows-per-second <n>', 'backfill: throttle to at most this many rows per second')
     .action(
-      action<RunOptions>('migrate', async (ctx, opts, args) => {
+      action<RunOptions & { batchSize?: string; batchDelay?: string; maxRowsPerSecond?: string }>('migrate', async (ctx, opts, args) => {
         const [target, n] = args;
         const all = target === 'all' && n === undefined;
         const num = Number(n);
         if (!all && !(target === 'phase' && Number.isInteger(num) && num > 0)) {
           throw new CortexError('USAGE', 'usage: cortex migrate phase <N> | cortex migrate all');
         }
-        return withRun(ctx, opts, async (env, sql) => {
+        const extra: Record<string, unknown> = {};
+        if (opts.batchSize !== undefined) extra.batchSize = positiveInt('--batch-size', opts.batchSize, 2000);
+        if (opts.batchDelay !== undefined) extra.batchDelayMs = positiveInt('--batch-delay', opts.batchDelay, 0);
+        if (opts.maxRowsPerSecond !== undefined) extra.maxRowsPerSecond = positiveInt('--max-rows-per-second', opts.maxRowsPerSecond, 0);
+        if (extra.batchSize === 0) throw new CortexError('USAGE', '--batch-size must be at least 1');
+        return withRun(ctx, { ...opts, extra }, async (env, sql) => {
           const coverage = loadCoverage(env.plan.root);
           if (coverage) await assertCoverage(sql, coverage);
           const runs: Array<{ run: PhaseRun; files: ReportFiles }> = [];

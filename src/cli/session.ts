@@ -3,6 +3,7 @@ import ora from 'ora';
 import { type Config, loadConfig } from '../config/config.js';
 import { openDatabase, type Sql } from '../db/client.js';
 import { acquireRunLock } from '../db/lock.js';
+import { formatProgress } from '../backfill/progress.js';
 import { CortexError } from '../errors.js';
 import { loadCortexPlan, loadPlan } from '../plan/loader.js';
 import type { Plan, RunSettings } from '../plan/model.js';
@@ -44,6 +45,7 @@ function settingsOf(config: Config, extra: Record<string, unknown>, statementTim
 export function progressEvents(ctx: CommandContext): RunnerEvents & { stop(): void } {
   const useSpinner = ctx.out.isTty && !ctx.globals.json;
   const spinner = useSpinner ? ora({ stream: process.stderr }) : undefined;
+  let lastLine = 0;
   return {
     stepStart: (step, dir) => {
       const text = `${dir === 'up' ? 'applying' : 'reverting'} ${step.id}`;
@@ -59,6 +61,18 @@ export function progressEvents(ctx: CommandContext): RunnerEvents & { stop(): vo
     log: (m) => {
       if (spinner?.isSpinning) spinner.text = m;
       else ctx.out.info(m);
+    },
+    progress: (p) => {
+      if (spinner) {
+        spinner.text = formatProgress(p, 24);
+        return;
+      }
+      // Without a terminal: one plain line every few seconds, and one when a table completes.
+      const now = Date.now();
+      if (now - lastLine >= 5000 || p.done >= p.total) {
+        lastLine = now;
+        ctx.out.info(formatProgress(p));
+      }
     },
     stop: () => spinner?.stop(),
   };

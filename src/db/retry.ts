@@ -1,9 +1,12 @@
 /** SQLSTATE lock_not_available: raised when lock_timeout expires. */
 export const LOCK_NOT_AVAILABLE = '55P03';
 
-/** True when the error is a lock timeout that a retry may get past. */
+// Lock timeout, deadlock, serialization failure: a whole-transaction retry may get past them.
+const RETRYABLE = new Set([LOCK_NOT_AVAILABLE, '40P01', '40001']);
+
+/** True when the error is a lock timeout (or deadlock/serialization failure) that a retry may get past. */
 export function isLockTimeout(err: unknown): boolean {
-  return (err as { code?: unknown })?.code === LOCK_NOT_AVAILABLE;
+  return RETRYABLE.has((err as { code?: string })?.code ?? '');
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Progress } from '../backfill/progress.js';
 import type { Sql } from '../db/client.js';
 
 /** Outcome of one named check. Warnings do not fail a phase. */
@@ -43,6 +44,8 @@ export interface StepContext {
   sql: Sql;
   settings: RunSettings;
   log(message: string): void;
+  /** Progress of long work (rows done of total, rate, ETA); rendered as a bar or periodic lines. */
+  progress?(p: Progress): void;
 }
 
 /** What `up`/`down` hand back for the ledger and the report. */

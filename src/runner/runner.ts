@@ -3,7 +3,8 @@ import { MigrationError, Umzug } from 'umzug';
 import type { ConnectionTarget } from '../config/connection.js';
 import type { Sql } from '../db/client.js';
 import { withLockRetry } from '../db/retry.js';
-import { CortexError } from '../errors.js';
+import { CortexError, isCortexError } from '../errors.js';
+import type { Progress } from '../backfill/progress.js';
 import type { Check, Phase, Plan, RunSettings, Step, StepContext } from '../plan/model.js';
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
@@ -16,6 +17,7 @@ export interface RunnerEvents {
   stepDone?(step: Step, direction: 'up' | 'down', ms: number): void;
   retry?(step: Step, attempt: number, delayMs: number): void;
   log?(message: string): void;
+  progress?(p: Progress): void;
 }
 
 /** Everything a run needs: connection, plan, settings and listeners. */
@@ -45,7 +47,7 @@ function requirePhase(plan: Plan, n: number): Phase {
 }
 
 function stepContext(env: RunEnv, sql: Sql): StepContext {
-  return { sql, settings: env.settings, log: (m) => env.events?.log?.(m) };
+  return { sql, settings: env.settings, log: (m) => env.events?.log?.(m), progress: (p) => env.events?.progress?.(p) };
 }
 
 // One attempt = one transaction holding the step and its ledger row; lock timeouts retry it whole.
@@ -187,6 +189,10 @@ async function execute(env: RunEnv, phase: Phase, direction: 'up' | 'down', appl
       await env.sql`delete from cortex_migration.steps where phase = ${phase.number} and status = 'failed'`;
     }
   } catch (err) {
+    // A step that refuses on a precondition (e.g. foreign rows without --force) is not a failure
+    // of the step: its transaction rolled back, nothing is recorded, the command exits 6.
+    const cause = err instanceof MigrationError ? err.cause : err;
+    if (isCortexError(cause) && cause.code === 'REFUSED') throw cause;
     const name = err instanceof MigrationError ? err.migration.name : undefined;
     const step = phase.steps.find((s) => s.id === name);
     if (!step) throw err;

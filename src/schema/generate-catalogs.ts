@@ -19,9 +19,18 @@ export async function computeStepCatalogs(sql: Sql, phase: Phase): Promise<Map<s
   const out = new Map<string, Snapshot>();
   for (const step of phase.steps) {
     const before = await inspect(sql);
-    await sql.begin(async (tx) => step.up({ sql: tx as unknown as Sql, settings, log: () => {} }));
+    if (step.transactional) {
+      await sql.begin(async (tx) => step.up({ sql: tx as unknown as Sql, settings, log: () => {} }));
+    } else {
+      const conn = await sql.reserve();
+      try {
+        await step.up({ sql: conn as unknown as Sql, settings, log: () => {} });
+      } finally {
+        conn.release();
+      }
+    }
     const after = await inspect(sql);
-    if (!step.dir) continue;
+    if (!step.dir || step.name.includes('backfill')) continue;
     const added = diffCatalogs(before, after)
       .filter((c) => c.op === '+')
       .map((c) => portable(after.objects.get(`${c.kind}:${c.name}`)!));

@@ -132,9 +132,10 @@ create table cortex_foundation.entity_relationships (
   created_at        timestamptz not null default now(),
   created_by        varchar(50),
   is_active         boolean not null default true,
-  -- An edge joins two entities, or an entity and a piece of content.
+  -- An edge starts at an entity or at a piece of content, and ends somewhere.
   constraint entity_relationships_has_two_ends check (
-    from_entity_id is not null and (to_entity_id is not null or (content_type is not null and content_id is not null)))
+    (from_entity_id is not null or content_id is not null)
+    and (to_entity_id is not null or content_id is not null or metadata is not null))
 );
 create index entity_relationships_from_idx on cortex_foundation.entity_relationships (from_entity_id, relationship_type);
 create index entity_relationships_to_idx on cortex_foundation.entity_relationships (to_entity_id, relationship_type);

@@ -1,0 +1,251 @@
+-- Backfill support: quarantine, per-table checkpoints, and the generator of per-table sync
+-- functions. A transform is a view cortex_migration.tx_<schema>_<table> (defined once, in the
+-- next steps) with meta columns _legacy_key, _old_id, _problem (and optional _entity_name,
+-- _tags, _links) and otherwise exactly the target's columns. sync_<schema>_<table>(old_ids)
+-- makes the target agree with the view for those legacy keys: upsert good rows, quarantine bad
+-- ones, delete target rows whose legacy row is gone. Backfill, dual-write, catch-up and
+-- validation all go through these two objects.
+
+create table cortex_migration.quarantine (
+  old_schema text not null,
+  old_table  text not null,
+  old_id     text not null,
+  reason     text not null check (reason <> ''),
+  source     text not null default 'backfill',
+  first_seen timestamptz not null default clock_timestamp(),
+  last_seen  timestamptz not null default clock_timestamp(),
+  primary key (old_schema, old_table, old_id)
+);
+
+create table cortex_migration.backfill_checkpoints (
+  old_schema       text not null,
+  old_table        text not null,
+  last_key         text[],
+  rows_done        bigint not null default 0,
+  rows_total       bigint,
+  batches          integer not null default 0,
+  started_at       timestamptz not null default clock_timestamp(),
+  updated_at       timestamptz not null default clock_timestamp(),
+  finished_at      timestamptz,
+  primary key (old_schema, old_table)
+);
+
+-- Entity type registered in cortex_foundation.entities for each id prefix.
+create function cortex_migration.entity_type(prefix text) returns text
+language sql immutable as $$
+  select case prefix when 'cu' then 'user' when 'cs' then 'space' when 'cp' then 'person' when 'cc' then 'company'
+                     when 'cg' then 'group' when 'co' then 'object' when 'cj' then 'project' when 'ca' then 'account' end
+$$;
+
+-- Deterministic uuid for derived rows (tags, tag links, relationship links): reruns converge.
+create function cortex_migration.derived_id(variadic parts text[]) returns uuid
+language sql immutable parallel safe as $$
+  select md5(array_to_string(parts, '|'))::uuid
+$$;
+
+-- Is this jsonb an array of non-empty strings of at most 100 characters (a valid tag list)?
+create function cortex_migration.valid_tags(tags jsonb) returns boolean
+language sql immutable parallel safe as $$
+  select tags is null or (jsonb_typeof(tags) = 'array' and not exists (
+    select 1 from jsonb_array_elements(tags) e
+    where jsonb_typeof(e) <> 'string' or btrim(e #>> '{}') = '' or length(e #>> '{}') > 100))
+$$;
+
+create function cortex_migration.sync_function_name(m cortex_migration.mapped_tables) returns text
+language sql immutable as $$ select 'sync_' || m.old_schema || '_' || m.old_table $$;
+
+create function cortex_migration.transform_view_name(m cortex_migration.mapped_tables) returns text
+language sql immutable as $$ select 'tx_' || m.old_schema || '_' || m.old_table $$;
+
+-- Generate sync_<schema>_<table>(old_ids text[]) from the transform view's columns: one
+-- statement whose CTEs read the view once (materialized) and write quarantine, registry, target,
+-- deletions, tags and links. FK checks run at the end of the statement, after every CTE.
+create function cortex_migration.build_sync(m cortex_migration.mapped_tables) returns void
+language plpgsql as $build$
+declare
+  v text := cortex_migration.transform_view_name(m);
+  f text := cortex_migration.sync_function_name(m);
+  vid regclass := format('cortex_migration.%I', cortex_migration.transform_view_name(m))::regclass;
+  key_type text;
+  id_type text;
+  cols text;
+  sets text;
+  olds text;
+  news text;
+  has_tags boolean;
+  has_links boolean;
+  has_created_by boolean;
+  is_entity boolean := m.prefix is not null;
+  content_type text := case m.old_table when 'tasks' then 'task' when 'notes' then 'note' when 'events' then 'event' else m.old_table end;
+  gone_table text;
+  stmt text;
+begin
+  select format_type(a.atttypid, a.atttypmod) into strict key_type from pg_attribute a
+   where a.attrelid = vid and a.attname = '_legacy_key';
+  select format_type(a.atttypid, a.atttypmod) into strict id_type from pg_attribute a
+   where a.attrelid = format('%I.%I', m.new_schema, m.new_table)::regclass and a.attname = 'id';
+  select string_agg(format('%I', a.attname), ', ' order by a.attnum),
+         string_agg(format('%I = excluded.%I', a.attname, a.attname), ', ' order by a.attnum),
+         string_agg(format('t.%I', a.attname), ', ' order by a.attnum),
+         string_agg(format('excluded.%I', a.attname), ', ' order by a.attnum)
+    into cols, sets, olds, news
+    from pg_attribute a where a.attrelid = vid and a.attnum > 0 and not a.attisdropped and left(a.attname, 1) <> '_';
+  select bool_or(attname = '_tags'), bool_or(attname = '_links'), bool_or(attname = 'created_by')
+    into has_tags, has_links, has_created_by
+    from pg_attribute where attrelid = vid and attnum > 0 and not attisdropped;
+  gone_table := case when is_entity then 'cortex_foundation.entities' else format('%I.%I', m.new_schema, m.new_table) end;
+
+  stmt := format($s$
+  with src as materialized (
+    select * from cortex_migration.%1$I v where v._legacy_key = any(keys) and v._old_id = any(old_ids)),
+  good as materialized (select * from src where _problem is null),
+  q_put as (
+    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, reason, source)
+    select %2$L, %3$L, _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
+      from src where _problem is not null
+    on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
+  q_clear as (
+    delete from cortex_migration.quarantine q
+     where q.old_schema = %2$L and q.old_table = %3$L and q.old_id = any(old_ids)
+       and q.old_id not in (select _old_id from src where _problem is not null)),
+  gone as (
+    delete from %4$s t using cortex_migration.migration_mappings mm
+     where mm.old_schema = %2$L and mm.old_table = %3$L and mm.old_id = any(old_ids)
+       and t.id = mm.new_id::%5$s and mm.old_id not in (select _old_id from good)),
+$s$, v, m.old_schema, m.old_table, gone_table, case when is_entity then 'varchar' else id_type end);
+
+  if is_entity then
+    stmt := stmt || format($s$
+  registry as (
+    insert into cortex_foundation.entities as t (id, entity_type, name, created_at, updated_at, created_by)
+    select id, %1$L, left(_entity_name, 255), created_at, updated_at, %2$s from good
+    on conflict (id) do update set name = excluded.name, created_at = excluded.created_at,
+      updated_at = excluded.updated_at, created_by = excluded.created_by
+    where (t.name, t.created_at, t.updated_at, t.created_by) is distinct from
+          (excluded.name, excluded.created_at, excluded.updated_at, excluded.created_by)),
+$s$, cortex_migration.entity_type(m.prefix), case when has_created_by then 'created_by' else 'null::varchar' end);
+  end if;
+
+  if has_tags then
+    stmt := stmt || $s$
+  wanted_tags as materialized (
+    select g.id::text as owner, e as name, cortex_migration.derived_id('tag', 'global', e) as tag_id
+      from good g, jsonb_array_elements_text(g._tags) e where g._tags is not null),
+  tag_put as (
+    insert into cortex_foundation.tags (id, name, tag_type, scope)
+    select distinct tag_id, name, 'category', 'global' from wanted_tags on conflict do nothing),
+$s$;
+    if is_entity then
+      stmt := stmt || format($s$
+  tag_drop as (
+    delete from cortex_foundation.entity_tags et using cortex_migration.migration_mappings mm
+     where mm.old_schema = %1$L and mm.old_table = %2$L and mm.old_id = any(old_ids) and et.entity_id = mm.new_id
+       and (et.entity_id, et.tag_id) not in (select owner, tag_id from wanted_tags)),
+  tag_link as (
+    insert into cortex_foundation.entity_tags (id, entity_id, tag_id)
+    select distinct cortex_migration.derived_id('entity-tag', owner, name), owner, tag_id from wanted_tags
+    on conflict do nothing),
+$s$, m.old_schema, m.old_table);
+    else
+      stmt := stmt || format($s$
+  tag_drop as (
+    delete from cortex_foundation.content_tags ct using cortex_migration.migration_mappings mm
+     where mm.old_schema = %1$L and mm.old_table = %2$L and mm.old_id = any(old_ids)
+       and ct.content_type = %3$L and ct.content_id = mm.new_id
+       and (ct.content_id, ct.tag_id) not in (select owner, tag_id from wanted_tags)),
+  tag_link as (
+    insert into cortex_foundation.content_tags (id, content_type, content_id, tag_id)
+    select distinct cortex_migration.derived_id('content-tag', %3$L, owner, name), %3$L, owner, tag_id from wanted_tags
+    on conflict do nothing),
+$s$, m.old_schema, m.old_table, content_type);
+    end if;
+  end if;
+
+  if has_links then
+    -- _links: [{"type", "from"?, "to"?, "meta"?}] become relationships of this content row,
+    -- marked with the legacy table they were derived from.
+    stmt := stmt || format($s$
+  wanted_links as materialized (
+    select cortex_migration.derived_id('link', g.id::text, l->>'type') as id, l->>'from' as from_entity_id,
+           l->>'to' as to_entity_id, g.id::text as content_id, l->>'type' as relationship_type,
+           coalesce(l->'meta', '{}'::jsonb) || jsonb_build_object('derived_from', %3$L) as metadata, g.created_at
+      from good g, jsonb_array_elements(g._links) l),
+  link_drop as (
+    delete from cortex_foundation.entity_relationships r using cortex_migration.migration_mappings mm
+     where mm.old_schema = %1$L and mm.old_table = %2$L and mm.old_id = any(old_ids)
+       and r.content_type = %4$L and r.content_id = mm.new_id and r.metadata->>'derived_from' = %3$L
+       and r.id not in (select id from wanted_links)),
+  link_put as (
+    insert into cortex_foundation.entity_relationships as r (id, from_entity_id, to_entity_id, content_type, content_id, relationship_type, metadata, created_at)
+    select id, from_entity_id, to_entity_id, %4$L, content_id, relationship_type, metadata, created_at from wanted_links
+    on conflict (id) do update set from_entity_id = excluded.from_entity_id, to_entity_id = excluded.to_entity_id,
+      metadata = excluded.metadata, created_at = excluded.created_at
+    where (r.from_entity_id, r.to_entity_id, r.metadata, r.created_at) is distinct from
+          (excluded.from_entity_id, excluded.to_entity_id, excluded.metadata, excluded.created_at)),
+$s$, m.old_schema, m.old_table, m.old_schema || '.' || m.old_table, content_type);
+  end if;
+
+  stmt := stmt || format($s$
+  upserted as (
+    insert into %1$I.%2$I as t (%3$s)
+    select %3$s from good
+    on conflict (id) do update set %4$s where (%5$s) is distinct from (%6$s)
+    returning 1)
+  select count(*)::integer from upserted$s$, m.new_schema, m.new_table, cols, sets, olds, news);
+
+  -- Plans are made for each call's actual keys: a generic plan guesses the array size and can
+  -- fall back to scanning whole tables.
+  execute format($f$create or replace function cortex_migration.%I(old_ids text[]) returns integer
+    language plpgsql set plan_cache_mode = force_custom_plan as %L$f$, f,
+    format(E'declare\n  keys %s[] := array(select split_part(x, '':'', 1)::%s from unnest(old_ids) x);\n  n integer;\nbegin\n  %s into n;\n  return n;\nend',
+           key_type, key_type, stmt));
+end $build$;
+
+-- Sync a set of legacy keys of one table; a failing key is quarantined with the error instead of
+-- failing the whole set (used by backfill fallbacks and by dual-write, which must never break
+-- the application's write).
+create function cortex_migration.sync_safely(p_schema text, p_table text, old_ids text[]) returns integer
+language plpgsql as $$
+declare
+  f text := 'sync_' || p_schema || '_' || p_table;
+  n integer := 0;
+  k text;
+begin
+  begin
+    execute format('select cortex_migration.%I($1)', f) into n using old_ids;
+    return n;
+  exception when others then
+    null;  -- fall through to one key at a time
+  end;
+  foreach k in array old_ids loop
+    begin
+      execute format('select cortex_migration.%I($1)', f) into n using array[k];
+    exception when others then
+      insert into cortex_migration.quarantine (old_schema, old_table, old_id, reason, source)
+      values (p_schema, p_table, k, 'cannot be written to the target: ' || sqlerrm,
+              coalesce(current_setting('cortex.sync_source', true), 'backfill'))
+      on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp();
+    end;
+  end loop;
+  return n;
+end $$;
+
+-- The next keyset batch of a legacy table after `last_key` (null: from the start), in key order:
+-- the keys as old_ids, and the last key to store as the checkpoint.
+create function cortex_migration.next_batch(m cortex_migration.mapped_tables, last_key text[], batch_size integer,
+                                            out old_ids text[], out new_last_key text[])
+language plpgsql stable as $$
+declare
+  cols text := (select string_agg(format('%I', c), ', ' order by o) from unnest(m.key_columns) with ordinality k(c, o));
+  casts text := (select string_agg(format('$1[%s]::%s', o, format_type(a.atttypid, a.atttypmod)), ', ' order by o)
+                 from unnest(m.key_columns) with ordinality k(c, o)
+                 join pg_attribute a on a.attrelid = format('%I.%I', m.old_schema, m.old_table)::regclass and a.attname = k.c);
+  texts text := (select string_agg(format('%I::text', c), ', ' order by o) from unnest(m.key_columns) with ordinality k(c, o));
+begin
+  execute format(
+    'select array_agg(k order by rn), (select array_agg(x) from unnest((array_agg(lk order by rn desc))[1:1]) x)
+       from (select %s as k, array[%s] as lk, row_number() over (order by %s) as rn
+               from (select * from %I.%I s where ($1 is null or (%s) > (%s)) order by %s limit $2) s) b',
+    cortex_migration.key_expression(m.key_columns, 's'), texts, cols, m.old_schema, m.old_table, cols, casts, cols)
+    into old_ids, new_last_key using last_key, batch_size;
+end $$;

@@ -1,0 +1,8 @@
+drop view cortex_migration.tx_crm_group_members;
+drop view cortex_migration.tx_crm_groups;
+drop view cortex_migration.tx_crm_contact_relationships;
+drop view cortex_migration.tx_crm_contact_company_memberships;
+drop view cortex_migration.tx_crm_companies;
+drop view cortex_migration.tx_crm_contact_emails;
+drop view cortex_migration.tx_crm_contact_phones;
+drop view cortex_migration.tx_crm_contacts;

@@ -1,0 +1,69 @@
+// What phase 3 fills, shared by its step and its checks.
+import type { Sql } from '../../src/db/client.js';
+
+/** Mapped legacy tables in dependency (manifest) order, with their target. */
+export async function mappedTargets(sql: Sql) {
+  return sql<{ old_schema: string; old_table: string; new_schema: string; new_table: string; prefix: string | null }[]>`
+    select old_schema, old_table, new_schema, new_table, prefix from cortex_migration.mapped_tables order by position`;
+}
+
+/** Every target table the backfill writes, main and derived. */
+export const FILLED_TABLES = [
+  'cortex_communication.channel_entity_links',
+  'cortex_foundation.content_tags',
+  'cortex_foundation.entity_tags',
+  'cortex_foundation.tags',
+  'cortex_foundation.entity_relationships',
+  'cortex_foundation.space_items',
+  'cortex_foundation.workspace_members',
+  'cortex_foundation.workspaces',
+  'cortex_scheduling.event_participants',
+  'cortex_scheduling.events',
+  'cortex_knowledge.notes',
+  'cortex_projects.tasks',
+  'cortex_projects.projects',
+  'cortex_finance.transactions',
+  'cortex_finance.bills_payable',
+  'cortex_finance.bills_receivable',
+  'cortex_finance.accounts',
+  'cortex_entities.contact_phones',
+  'cortex_entities.contact_emails',
+  'cortex_entities.persons',
+  'cortex_entities.companies',
+  'cortex_entities.groups',
+  'cortex_foundation.spaces',
+  'cortex_foundation.users',
+  'cortex_foundation.entities',
+] as const;
+
+/** Target rows the backfill did not write (no mapping, not a derived link), per target table. */
+export async function foreignRows(sql: Sql): Promise<string[]> {
+  const out: string[] = [];
+  const targets = new Set((await mappedTargets(sql)).map((t) => `${t.new_schema}.${t.new_table}`));
+  for (const name of targets) {
+    const [schema, table] = name.split('.') as [string, string];
+    const derived = table === 'entity_relationships';
+    const [r] = await sql<{ n: number }[]>`
+      select count(*)::int as n from ${sql(schema)}.${sql(table)} x
+      where not exists (select 1 from cortex_migration.migration_mappings mm where mm.new_id = x.id::text)
+        and not (${derived} and coalesce(to_jsonb(x)->'metadata' ? 'derived_from', false))`;
+    if (r!.n > 0) out.push(`${name} (${r!.n})`);
+  }
+  return out;
+}
+
+/** Per mapped table: legacy rows, target rows that came from it, quarantined rows. */
+export async function parityCounts(sql: Sql) {
+  const out: Array<{ table: string; legacy: number; target: number; quarantined: number }> = [];
+  for (const t of await mappedTargets(sql)) {
+    const [r] = await sql<{ legacy: string; target: string; quarantined: string }[]>`
+      select (select count(*) from ${sql(t.old_schema)}.${sql(t.old_table)}) as legacy,
+             (select count(*) from ${sql(t.new_schema)}.${sql(t.new_table)} x
+               join cortex_migration.migration_mappings mm on mm.new_id = x.id::text
+              where mm.old_schema = ${t.old_schema} and mm.old_table = ${t.old_table}) as target,
+             (select count(*) from cortex_migration.quarantine q
+               where q.old_schema = ${t.old_schema} and q.old_table = ${t.old_table}) as quarantined`;
+    out.push({ table: `${t.old_schema}.${t.old_table}`, legacy: Number(r!.legacy), target: Number(r!.target), quarantined: Number(r!.quarantined) });
+  }
+  return out;
+}

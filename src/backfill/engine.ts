@@ -1,0 +1,126 @@
+import type { Sql } from '../db/client.js';
+import { withLockRetry } from '../db/retry.js';
+import type { RunSettings } from '../plan/model.js';
+import { type Progress, progressOf } from './progress.js';
+import { Throttle } from './throttle.js';
+
+/** Knobs of a backfill run (CLI: --batch-size, --batch-delay, --max-rows-per-second). */
+export interface BackfillOptions {
+  batchSize: number;
+  batchDelayMs: number;
+  maxRowsPerSecond?: number;
+  onProgress?: (p: Progress) => void;
+  /** Called after each committed batch (tests use it to crash mid-table). */
+  afterBatch?: (table: string, batches: number) => void;
+}
+
+/** What one table's backfill did in this run. */
+export interface TableBackfill {
+  table: string;
+  rows: number;
+  batches: number;
+  quarantined: number;
+  ms: number;
+  resumed: boolean;
+}
+
+interface Checkpoint {
+  last_key: string[] | null;
+  rows_done: string;
+  batches: number;
+  finished_at: Date | null;
+}
+
+/** Read backfill options from step settings (config `backfill` and CLI flags), with defaults. */
+export function backfillOptions(settings: RunSettings): BackfillOptions {
+  const o = settings.options as Record<string, unknown>;
+  const num = (k: string, d: number | undefined) => (o[k] === undefined || o[k] === null ? d : Number(o[k]));
+  return {
+    batchSize: num('batchSize', 2000) ?? 2000,
+    batchDelayMs: num('batchDelayMs', 0) ?? 0,
+    maxRowsPerSecond: num('maxRowsPerSecond', undefined),
+  };
+}
+
+/**
+ * Copy one mapped legacy table: keyset batches in key order, one short transaction per batch
+ * that syncs the batch and moves the checkpoint, so a crash loses at most the open batch and a
+ * rerun continues after the last committed one. `sql` is one connection, not in a transaction.
+ */
+export async function backfillTable(
+  sql: Sql,
+  settings: RunSettings,
+  schema: string,
+  table: string,
+  opts: BackfillOptions,
+): Promise<TableBackfill> {
+  const name = `${schema}.${table}`;
+  const started = Date.now();
+  await sql`insert into cortex_migration.backfill_checkpoints (old_schema, old_table) values (${schema}, ${table})
+            on conflict do nothing`;
+  const [cp] = await sql<Checkpoint[]>`
+    select last_key, rows_done, batches, finished_at from cortex_migration.backfill_checkpoints
+    where old_schema = ${schema} and old_table = ${table}`;
+  if (cp!.finished_at) {
+    return { table: name, rows: 0, batches: 0, quarantined: await quarantined(sql, schema, table), ms: 0, resumed: true };
+  }
+  const [t] = await sql<{ total: string }[]>`select count(*)::bigint as total from ${sql(schema)}.${sql(table)}`;
+  const total = t!.total;
+  await sql`update cortex_migration.backfill_checkpoints set rows_total = ${total} where old_schema = ${schema} and old_table = ${table}`;
+  let lastKey = cp!.last_key;
+  let done = Number(cp!.rows_done);
+  const doneAtStart = done;
+  let batches = 0;
+  const throttle = new Throttle(opts.maxRowsPerSecond, opts.batchDelayMs);
+  for (;;) {
+    let n = 0;
+    await withLockRetry(
+      async () => {
+        await sql`begin`;
+        try {
+          await sql`select set_config('lock_timeout', ${`${settings.lockTimeoutMs}ms`}, true),
+                           set_config('statement_timeout', ${`${settings.statementTimeoutMs}ms`}, true),
+                           set_config('cortex.sync_source', 'backfill', true)`;
+          const [b] = await sql<{ old_ids: string[] | null; new_last_key: string[] | null }[]>`
+            select (b).old_ids, (b).new_last_key from (
+              select cortex_migration.next_batch(m, ${lastKey}::text[], ${opts.batchSize}) as b
+              from cortex_migration.mapped_tables m where old_schema = ${schema} and old_table = ${table}) x`;
+          const ids = b?.old_ids ?? [];
+          if (ids.length > 0 && (!b?.new_last_key || JSON.stringify(b.new_last_key) === JSON.stringify(lastKey))) {
+            throw new Error(`backfill of ${name} made no progress past key ${JSON.stringify(lastKey)}`);
+          }
+          if (ids.length > 0) {
+            await sql`select cortex_migration.sync_safely(${schema}, ${table}, ${ids}::text[])`;
+          }
+          n = ids.length;
+          await sql`update cortex_migration.backfill_checkpoints
+                    set last_key = coalesce(${b?.new_last_key ?? null}::text[], last_key), rows_done = rows_done + ${n},
+                        batches = batches + ${n > 0 ? 1 : 0}, updated_at = clock_timestamp(),
+                        finished_at = case when ${n} = 0 then clock_timestamp() end
+                    where old_schema = ${schema} and old_table = ${table}`;
+          await sql`commit`;
+          if (b?.new_last_key) lastKey = b.new_last_key;
+        } catch (err) {
+          await sql`rollback`.catch(() => {});
+          throw err;
+        }
+      },
+      { retries: settings.lockRetries },
+    );
+    if (n === 0) break;
+    done += n;
+    batches++;
+    opts.afterBatch?.(name, batches);
+    opts.onProgress?.(progressOf(name, done, Math.max(done, Number(total)), doneAtStart, started));
+    await throttle.after(n);
+  }
+  const q = await quarantined(sql, schema, table);
+  return { table: name, rows: done - doneAtStart, batches, quarantined: q, ms: Date.now() - started, resumed: doneAtStart > 0 };
+}
+
+/** Quarantined rows of one legacy table. */
+export async function quarantined(sql: Sql, schema: string, table: string): Promise<number> {
+  const [r] = await sql<{ n: number }[]>`
+    select count(*)::int as n from cortex_migration.quarantine where old_schema = ${schema} and old_table = ${table}`;
+  return r?.n ?? 0;
+}
