@@ -40,7 +40,8 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
       throw new CortexError('REFUSED', `target holds rows the backfill did not write: ${foreign.join(', ')}; pass --force to delete them too`);
     }
   }
-  await sql.unsafe(`truncate ${FILLED_TABLES.join(', ')}`);
+  // Checked above: without --force, whatever the cascade reaches holds only backfilled rows.
+  await sql.unsafe(`truncate ${FILLED_TABLES.join(', ')} cascade`);
   await sql`delete from cortex_migration.backfill_checkpoints`;
   await sql`delete from cortex_migration.quarantine`;
 }

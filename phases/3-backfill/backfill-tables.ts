@@ -49,6 +49,18 @@ export async function foreignRows(sql: Sql): Promise<string[]> {
         and not (${derived} and coalesce(to_jsonb(x)->'metadata' ? 'derived_from', false))`;
     if (r!.n > 0) out.push(`${name} (${r!.n})`);
   }
+  // Tables the backfill never writes but that point at what it wrote would be emptied by the
+  // cascade: any row there is the application's.
+  const dependents = await sql<{ name: string }[]>`
+    select distinct format('%I.%I', n.nspname, c.relname) as name
+    from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+    where k.contype = 'f' and k.confrelid = any(${[...FILLED_TABLES]}::regclass[])
+      and format('%I.%I', n.nspname, c.relname) <> all(${[...FILLED_TABLES]}::text[])`;
+  for (const d of dependents) {
+    const [schema, table] = d.name.split('.') as [string, string];
+    const [r] = await sql<{ n: number }[]>`select count(*)::int as n from ${sql(schema)}.${sql(table)}`;
+    if (r!.n > 0) out.push(`${d.name} (${r!.n})`);
+  }
   return out;
 }
 
