@@ -36,7 +36,7 @@ export function backfillOptions(settings: RunSettings): BackfillOptions {
   const o = settings.options as Record<string, unknown>;
   const num = (k: string, d: number | undefined) => (o[k] === undefined || o[k] === null ? d : Number(o[k]));
   return {
-    batchSize: num('batchSize', 2000) ?? 2000,
+    batchSize: num('batchSize', 5000) ?? 5000,
     batchDelayMs: num('batchDelayMs', 0) ?? 0,
     maxRowsPerSecond: num('maxRowsPerSecond', undefined),
   };

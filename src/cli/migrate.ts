@@ -25,7 +25,7 @@ export function registerMigrate(program: Command): void {
     .argument('[n]', 'phase number (with "phase")')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
     .option('--statement-timeout <ms>', 'statement_timeout for steps (default 0 = none)')
-    .option('--batch-size <n>', 'backfill: rows per batch (default 2000)')
+    .option('--batch-size <n>', 'backfill: rows per batch (default 5000)')
     .option('--batch-delay <ms>', 'backfill: pause between batches (default 0)')
     .option('--max-rows-per-second <n>', 'backfill: throttle to at most this many rows per second')
     .action(
@@ -37,7 +37,7 @@ export function registerMigrate(program: Command): void {
           throw new CortexError('USAGE', 'usage: cortex migrate phase <N> | cortex migrate all');
         }
         const extra: Record<string, unknown> = {};
-        if (opts.batchSize !== undefined) extra.batchSize = positiveInt('--batch-size', opts.batchSize, 2000);
+        if (opts.batchSize !== undefined) extra.batchSize = positiveInt('--batch-size', opts.batchSize, 5000);
         if (opts.batchDelay !== undefined) extra.batchDelayMs = positiveInt('--batch-delay', opts.batchDelay, 0);
         if (opts.maxRowsPerSecond !== undefined) extra.maxRowsPerSecond = positiveInt('--max-rows-per-second', opts.maxRowsPerSecond, 0);
         if (extra.batchSize === 0) throw new CortexError('USAGE', '--batch-size must be at least 1');
