@@ -4,11 +4,21 @@
 /** Statement-level trigger on each mapped legacy table that maps newly inserted rows (phase 2). */
 export const MAPPING_TRIGGER = 'cortex_map_new_rows';
 
-/** Row-level trigger on each mapped legacy table that writes the target (phase 4). */
-export const DUAL_WRITE_TRIGGER = 'cortex_dual_write';
+/** Statement-level triggers (one per event: transition tables allow one event each) on each mapped
+ * legacy table that write the target (phase 4). Named after the mapping trigger on purpose:
+ * AFTER triggers fire in name order, so rows are mapped before they are synced. */
+export const DUAL_WRITE_TRIGGERS = {
+  INSERT: 'cortex_sync_insert',
+  UPDATE: 'cortex_sync_update',
+  DELETE: 'cortex_sync_delete',
+} as const;
 
-/** Row-level trigger on each mapped legacy table that logs changes for catch-up (phase 2 on). */
-export const CHANGE_LOG_TRIGGER = 'cortex_change_log';
+/** Statement-level triggers on each mapped legacy table that log changed keys for catch-up (phase 3 on). */
+export const CHANGE_LOG_TRIGGERS = {
+  INSERT: 'cortex_log_insert',
+  UPDATE: 'cortex_log_update',
+  DELETE: 'cortex_log_delete',
+} as const;
 
 /** Schema that holds the ledger and every migration-support object. */
 export const MIGRATION_SCHEMA = 'cortex_migration';

@@ -25,7 +25,9 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
     select old_schema, old_table, array_agg(old_id order by old_id) as ids from cortex_migration.quarantine
     where reason like 'cannot be written to the target:%' group by 1, 2`;
   for (const r of retry) {
+    await sql`select set_config('plan_cache_mode', 'force_custom_plan', false)`;
     await sql`select cortex_migration.sync_safely(${r.old_schema}, ${r.old_table}, ${r.ids}::text[])`;
+    await sql`reset plan_cache_mode`;
   }
   const seconds = (Date.now() - started) / 1000;
   log(`backfill: ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`);
@@ -46,17 +48,23 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
   await sql`delete from cortex_migration.quarantine`;
 }
 
-/** Count parity per table: legacy = target + quarantined; quarantined rows are warnings. */
+/**
+ * Count parity per table: legacy = target + quarantined. Writes logged since the backfill read a
+ * row (replayed by phase 4) may account for a difference; quarantined and pending rows are warnings.
+ */
 export async function verify({ sql }: StepContext): Promise<Check[]> {
   const checks: Check[] = [];
   for (const c of await parityCounts(sql)) {
-    const ok = c.legacy === c.target + c.quarantined;
+    const gap = Math.abs(c.legacy - (c.target + c.quarantined));
+    const ok = gap <= c.pending;
+    const notes = [`${c.target} in target`, `${c.quarantined} quarantined`];
+    if (c.pending > 0) notes.push(`${c.pending} changed keys pending for phase 4`);
     checks.push({
       id: `count-${c.table}`,
-      status: !ok ? 'failed' : c.quarantined > 0 ? 'warning' : 'passed',
+      status: !ok ? 'failed' : c.quarantined > 0 || gap > 0 ? 'warning' : 'passed',
       expected: c.legacy,
       actual: c.target + c.quarantined,
-      ...(c.quarantined > 0 || !ok ? { details: `${c.target} in target, ${c.quarantined} quarantined` } : {}),
+      ...(c.quarantined > 0 || gap > 0 ? { details: notes.join(', ') } : {}),
     });
   }
   const [r] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.quarantine where reason is null or reason = ''`;

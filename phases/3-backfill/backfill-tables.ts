@@ -66,16 +66,24 @@ export async function foreignRows(sql: Sql): Promise<string[]> {
 
 /** Per mapped table: legacy rows, target rows that came from it, quarantined rows. */
 export async function parityCounts(sql: Sql) {
-  const out: Array<{ table: string; legacy: number; target: number; quarantined: number }> = [];
+  const out: Array<{ table: string; legacy: number; target: number; quarantined: number; pending: number }> = [];
   for (const t of await mappedTargets(sql)) {
-    const [r] = await sql<{ legacy: string; target: string; quarantined: string }[]>`
+    const [r] = await sql<{ legacy: string; target: string; quarantined: string; pending: string }[]>`
       select (select count(*) from ${sql(t.old_schema)}.${sql(t.old_table)}) as legacy,
              (select count(*) from ${sql(t.new_schema)}.${sql(t.new_table)} x
                join cortex_migration.migration_mappings mm on mm.new_id = x.id::text
               where mm.old_schema = ${t.old_schema} and mm.old_table = ${t.old_table}) as target,
              (select count(*) from cortex_migration.quarantine q
-               where q.old_schema = ${t.old_schema} and q.old_table = ${t.old_table}) as quarantined`;
-    out.push({ table: `${t.old_schema}.${t.old_table}`, legacy: Number(r!.legacy), target: Number(r!.target), quarantined: Number(r!.quarantined) });
+               where q.old_schema = ${t.old_schema} and q.old_table = ${t.old_table}) as quarantined,
+             (select count(distinct k) from cortex_migration.change_log c, unnest(c.old_ids) k
+               where c.old_schema = ${t.old_schema} and c.old_table = ${t.old_table}) as pending`;
+    out.push({
+      table: `${t.old_schema}.${t.old_table}`,
+      legacy: Number(r!.legacy),
+      target: Number(r!.target),
+      quarantined: Number(r!.quarantined),
+      pending: Number(r!.pending),
+    });
   }
   return out;
 }

@@ -80,7 +80,8 @@ export async function backfillTable(
         try {
           await sql`select set_config('lock_timeout', ${`${settings.lockTimeoutMs}ms`}, true),
                            set_config('statement_timeout', ${`${settings.statementTimeoutMs}ms`}, true),
-                           set_config('cortex.sync_source', 'backfill', true)`;
+                           set_config('cortex.sync_source', 'backfill', true),
+                           set_config('plan_cache_mode', 'force_custom_plan', true)`;
           const [b] = await sql<{ old_ids: string[] | null; new_last_key: string[] | null }[]>`
             select (b).old_ids, (b).new_last_key from (
               select cortex_migration.next_batch(m, ${lastKey}::text[], ${opts.batchSize}) as b

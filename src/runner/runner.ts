@@ -95,18 +95,28 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
   return rows;
 }
 
+// Thrown to end a verify transaction: verify never commits, whatever it did.
+class RollbackVerify extends Error {
+  constructor(readonly checks: Check[]) {
+    super('verify rolled back');
+  }
+}
+
 /**
- * Run each step's verify in its own read-only transaction (verify must never change anything).
+ * Run each step's verify in its own transaction that is always rolled back, so a check may even
+ * try a sample write (dual-write round trip) and still change nothing. One snapshot per step.
  * A verify that cannot even run (a missing table...) becomes a failed check, not a crash.
  */
 export async function verifyEach(env: RunEnv, steps: Step[]): Promise<Map<string, Check[]>> {
   const out = new Map<string, Check[]>();
   for (const step of steps) {
     try {
-      const checks = await env.sql.begin('read only', async (tx) => step.verify(stepContext(env, tx as unknown as Sql)));
-      out.set(step.id, checks);
+      await env.sql.begin('isolation level repeatable read', async (tx) => {
+        throw new RollbackVerify(await step.verify(stepContext(env, tx as unknown as Sql)));
+      });
     } catch (err) {
-      out.set(step.id, [{ id: 'verify-ran', status: 'failed', details: errorMessage(err) }]);
+      if (err instanceof RollbackVerify) out.set(step.id, err.checks);
+      else out.set(step.id, [{ id: 'verify-ran', status: 'failed', details: errorMessage(err) }]);
     }
   }
   return out;

@@ -1,3 +1,7 @@
+drop function cortex_migration.log_changes();
+drop function cortex_migration.changed_keys_sql(cortex_migration.mapped_tables, text);
+drop table cortex_migration.change_log;
+drop table cortex_migration.capture;
 drop function cortex_migration.next_batch(cortex_migration.mapped_tables, text[], integer);
 drop function cortex_migration.sync_safely(text, text, text[]);
 drop function cortex_migration.build_sync(cortex_migration.mapped_tables);

@@ -193,10 +193,10 @@ $s$, m.old_schema, m.old_table, m.old_schema || '.' || m.old_table, content_type
     returning 1)
   select count(*)::integer from upserted$s$, m.new_schema, m.new_table, cols, sets, olds, news);
 
-  -- Plans are made for each call's actual keys: a generic plan guesses the array size and can
-  -- fall back to scanning whole tables.
+  -- The backfill runs these with plan_cache_mode = force_custom_plan (plans fit each batch);
+  -- dual-write keeps the default so single-row calls reuse a cached plan.
   execute format($f$create or replace function cortex_migration.%I(old_ids text[]) returns integer
-    language plpgsql set plan_cache_mode = force_custom_plan as %L$f$, f,
+    language plpgsql as %L$f$, f,
     format(E'declare\n  keys %s[] := array(select split_part(x, '':'', 1)::%s from unnest(old_ids) x);\n  n integer;\nbegin\n  %s into n;\n  return n;\nend',
            key_type, key_type, stmt));
 end $build$;
@@ -248,4 +248,56 @@ begin
                from (select * from %I.%I s where ($1 is null or (%s) > (%s)) order by %s limit $2) s) b',
     cortex_migration.key_expression(m.key_columns, 's'), texts, cols, m.old_schema, m.old_table, cols, casts, cols)
     into old_ids, new_last_key using last_key, batch_size;
+end $$;
+
+-- Change capture from the start of the backfill: every write to a mapped legacy table is logged
+-- (keys only) until dual-write takes over that table, so phase 4 can replay what the backfill
+-- could not see. mode 'log' → append to change_log; 'sync' → dual-write is live, nothing to log.
+create table cortex_migration.capture (
+  old_schema text not null,
+  old_table  text not null,
+  mode       text not null default 'log' check (mode in ('log', 'sync')),
+  changed_at timestamptz not null default clock_timestamp(),
+  primary key (old_schema, old_table)
+);
+
+create table cortex_migration.change_log (
+  id         bigserial primary key,
+  old_schema text not null,
+  old_table  text not null,
+  old_ids    text[] not null,
+  logged_at  timestamptz not null default clock_timestamp()
+);
+create index change_log_table_idx on cortex_migration.change_log (old_schema, old_table, id);
+
+-- Legacy keys touched by the statement that fired a trigger (new and old rows of an UPDATE).
+-- Transition tables are only visible to the trigger function's own statements, so each trigger
+-- function calls this to get the SQL and runs it itself.
+create function cortex_migration.changed_keys_sql(m cortex_migration.mapped_tables, op text)
+returns text language sql stable as $$
+  select case op
+    when 'INSERT' then format('select array_agg(distinct %s) from new_rows s', cortex_migration.key_expression(m.key_columns, 's'))
+    when 'DELETE' then format('select array_agg(distinct %s) from old_rows s', cortex_migration.key_expression(m.key_columns, 's'))
+    else format('select array_agg(distinct k) from (select %s as k from new_rows s union select %s from old_rows s) x',
+                cortex_migration.key_expression(m.key_columns, 's'), cortex_migration.key_expression(m.key_columns, 's'))
+  end
+$$;
+
+create function cortex_migration.log_changes() returns trigger
+language plpgsql as $$
+declare
+  m cortex_migration.mapped_tables;
+  ids text[];
+begin
+  if exists (select 1 from cortex_migration.capture c
+             where c.old_schema = tg_table_schema and c.old_table = tg_table_name and c.mode = 'sync') then
+    return null;
+  end if;
+  select * into m from cortex_migration.mapped_tables where old_schema = tg_table_schema and old_table = tg_table_name;
+  if not found then return null; end if;
+  execute cortex_migration.changed_keys_sql(m, tg_op) into ids;
+  if ids is not null then
+    insert into cortex_migration.change_log (old_schema, old_table, old_ids) values (m.old_schema, m.old_table, ids);
+  end if;
+  return null;
 end $$;

@@ -1,0 +1,58 @@
+import type { RunSettings } from '../plan/model.js';
+import type { Sql } from './client.js';
+import { shortDdl } from './ddl.js';
+
+type Event = 'INSERT' | 'UPDATE' | 'DELETE';
+
+const REFERENCING: Record<Event, string> = {
+  INSERT: 'referencing new table as new_rows',
+  UPDATE: 'referencing new table as new_rows old table as old_rows',
+  DELETE: 'referencing old table as old_rows',
+};
+
+/**
+ * Install one statement-level AFTER trigger per event (with transition tables) on a table, in one
+ * short transaction with lock_timeout and retries: the table is locked (SHARE ROW EXCLUSIVE) for
+ * the three CREATE TRIGGERs only. `fn` is a schema-qualified trigger function name.
+ */
+export async function installStatementTriggers(
+  sql: Sql,
+  settings: Pick<RunSettings, 'lockTimeoutMs' | 'lockRetries'>,
+  schema: string,
+  table: string,
+  names: Record<Event, string>,
+  fn: [string, string],
+  onRetry?: (attempt: number, delayMs: number) => void,
+): Promise<void> {
+  await shortDdl(sql, settings, async (tx) => {
+    for (const ev of ['INSERT', 'UPDATE', 'DELETE'] as const) {
+      await tx`drop trigger if exists ${tx(names[ev])} on ${tx(schema)}.${tx(table)}`;
+      // Identifiers are quoted by ident(); the event keyword and REFERENCING clause come from the
+      // constant table above, never from input.
+      await tx.unsafe(
+        `create trigger ${ident(names[ev])} after ${ev.toLowerCase()} on ${ident(schema)}.${ident(table)} ` +
+          `${REFERENCING[ev]} for each statement execute function ${ident(fn[0])}.${ident(fn[1])}()`,
+      );
+    }
+  }, onRetry);
+}
+
+/** Drop the per-event triggers of a table, in one short transaction. */
+export async function dropStatementTriggers(
+  sql: Sql,
+  settings: Pick<RunSettings, 'lockTimeoutMs' | 'lockRetries'>,
+  schema: string,
+  table: string,
+  names: Record<Event, string>,
+): Promise<void> {
+  await shortDdl(sql, settings, async (tx) => {
+    for (const ev of ['INSERT', 'UPDATE', 'DELETE'] as const) {
+      await tx`drop trigger if exists ${tx(names[ev])} on ${tx(schema)}.${tx(table)}`;
+    }
+  });
+}
+
+/** Quote an identifier the way PostgreSQL does (always quoted). */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
