@@ -78,7 +78,9 @@ export async function backfillTable(
       async () => {
         await sql`begin`;
         try {
-          await sql`select set_config('lock_timeout', ${`${settings.lockTimeoutMs}ms`}, true),
+          // Below deadlock_timeout (1 s): if a batch and a writer ever wait on each other, the
+          // batch gives up and retries; the application's transaction is never the victim.
+          await sql`select set_config('lock_timeout', ${`${Math.min(settings.lockTimeoutMs, 500)}ms`}, true),
                            set_config('statement_timeout', ${`${settings.statementTimeoutMs}ms`}, true),
                            set_config('cortex.sync_source', 'backfill', true),
                            set_config('plan_cache_mode', 'force_custom_plan', true)`;

@@ -79,6 +79,7 @@ declare
   content_type text := case m.old_table when 'tasks' then 'task' when 'notes' then 'note' when 'events' then 'event' else m.old_table end;
   gone_table text;
   stmt text;
+  lock_stmt text;
 begin
   select format_type(a.atttypid, a.atttypmod) into strict key_type from pg_attribute a
    where a.attrelid = vid and a.attname = '_legacy_key';
@@ -94,6 +95,10 @@ begin
     into has_tags, has_links, has_created_by
     from pg_attribute where attrelid = vid and attnum > 0 and not attisdropped;
   gone_table := case when is_entity then 'cortex_foundation.entities' else format('%I.%I', m.new_schema, m.new_table) end;
+
+  -- Wait for in-flight writers of these legacy rows, then read them in a later statement (a
+  -- fresh snapshot): a sync never overwrites a newer dual-write with an older read.
+  lock_stmt := format('perform 1 from %I.%I where %I = any(keys) for share', m.old_schema, m.old_table, m.key_columns[1]);
 
   stmt := format($s$
   with src as materialized (
@@ -197,8 +202,8 @@ $s$, m.old_schema, m.old_table, m.old_schema || '.' || m.old_table, content_type
   -- dual-write keeps the default so single-row calls reuse a cached plan.
   execute format($f$create or replace function cortex_migration.%I(old_ids text[]) returns integer
     language plpgsql as %L$f$, f,
-    format(E'declare\n  keys %s[] := array(select split_part(x, '':'', 1)::%s from unnest(old_ids) x);\n  n integer;\nbegin\n  %s into n;\n  return n;\nend',
-           key_type, key_type, stmt));
+    format(E'declare\n  keys %s[] := array(select split_part(x, '':'', 1)::%s from unnest(old_ids) x);\n  n integer;\nbegin\n  %s;\n  %s into n;\n  return n;\nend',
+           key_type, key_type, lock_stmt, stmt));
 end $build$;
 
 -- Sync a set of legacy keys of one table; a failing key is quarantined with the error instead of
@@ -210,17 +215,21 @@ declare
   f text := 'sync_' || p_schema || '_' || p_table;
   n integer := 0;
   k text;
+  dual boolean := current_setting('cortex.sync_source', true) = 'dual-write';
 begin
   begin
     execute format('select cortex_migration.%I($1)', f) into n using old_ids;
     return n;
   exception when others then
-    null;  -- fall through to one key at a time
+    -- A lock timeout or deadlock is not the row's fault: let the batch retry (dual-write goes on
+    -- and quarantines instead, because the application's write must not fail).
+    if sqlstate in ('55P03', '40P01') and not dual then raise; end if;
   end;
   foreach k in array old_ids loop
     begin
       execute format('select cortex_migration.%I($1)', f) into n using array[k];
     exception when others then
+      if sqlstate in ('55P03', '40P01') and not dual then raise; end if;
       insert into cortex_migration.quarantine (old_schema, old_table, old_id, reason, source)
       values (p_schema, p_table, k, 'cannot be written to the target: ' || sqlerrm,
               coalesce(current_setting('cortex.sync_source', true), 'backfill'))

@@ -34,7 +34,7 @@ end $$;
 
 -- Replay logged changes of one table (oldest first, in chunks) and remove them from the log.
 create function cortex_migration.drain_change_log(p_schema text, p_table text, chunk integer default 500)
-returns bigint language plpgsql as $$
+returns bigint language plpgsql set lock_timeout = '500ms' as $$
 declare
   ids text[];
   last_id bigint;

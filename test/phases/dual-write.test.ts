@@ -1,0 +1,138 @@
+import postgres from 'postgres';
+import { describe, expect, it } from 'vitest';
+import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
+import { runCli } from '../helpers/cli.js';
+import { createDatabase, dropDatabase, type TestDatabase, useFreshDatabase } from '../helpers/db.js';
+
+async function migrate(db: TestDatabase, n: number) {
+  const r = await runCli(['--database-url', db.url, '--json', 'migrate', 'phase', String(n)]);
+  if (r.code !== 0) throw new Error(`phase ${n} exited ${r.code}: ${r.stdout.slice(-800)} ${r.stderr.slice(-400)}`);
+  return JSON.parse(r.stdout);
+}
+
+async function personName(db: TestDatabase, contactId: number): Promise<string | null | undefined> {
+  const [p] = await db.sql<{ full_name: string | null }[]>`
+    select p.full_name from cortex_migration.migration_mappings mm join cortex_entities.persons p on p.id = mm.new_id
+    where mm.old_schema = 'crm' and mm.old_table = 'contacts' and mm.old_id = ${String(contactId)}`;
+  return p === undefined ? undefined : p.full_name;
+}
+
+describe('phase 4 dual-write', () => {
+  const db = useFreshDatabase('dw');
+
+  it('reflects insert, update and delete of a legacy contact in the same transaction', async () => {
+    await loadLegacyFixture(db().sql, { scale: 0.05, seed: 4, dirty: false, replace: false });
+    for (const n of [1, 2, 3, 4]) await migrate(db(), n);
+    await db().sql.begin(async (tx) => {
+      const [c] = await tx<{ id: number }[]>`insert into crm.contacts (full_name) values ('Ada Lovelace') returning contact_id as id`;
+      const [p] = await tx<{ full_name: string }[]>`
+        select p.full_name from cortex_migration.migration_mappings mm join cortex_entities.persons p on p.id = mm.new_id
+        where mm.old_table = 'contacts' and mm.old_id = ${String(c!.id)}`;
+      expect(p!.full_name).toBe('Ada Lovelace');
+      await tx`update crm.contacts set full_name = 'Ada King' where contact_id = ${c!.id}`;
+      const [q] = await tx<{ full_name: string; name: string }[]>`
+        select p.full_name, e.name from cortex_migration.migration_mappings mm
+        join cortex_entities.persons p on p.id = mm.new_id join cortex_foundation.entities e on e.id = p.id
+        where mm.old_table = 'contacts' and mm.old_id = ${String(c!.id)}`;
+      expect(q).toEqual({ full_name: 'Ada King', name: 'Ada King' });
+      await tx`delete from crm.contacts where contact_id = ${c!.id}`;
+      const [gone] = await tx<{ n: number }[]>`
+        select count(*)::int as n from cortex_migration.migration_mappings mm join cortex_entities.persons p on p.id = mm.new_id
+        where mm.old_table = 'contacts' and mm.old_id = ${String(c!.id)}`;
+      expect(gone!.n).toBe(0);
+    });
+  });
+
+  it('gives a new legacy task its mapped project id, and quarantines (not rejects) a bad one', async () => {
+    const sql = db().sql;
+    const [t] = await sql<{ id: number }[]>`
+      insert into crm.tasks (title, status, project_id) values ('Write the runbook', 'pending', 3) returning task_id as id`;
+    const [row] = await sql<{ project_id: string; status: string; expected: string }[]>`
+      select t.project_id, t.status, pj.new_id as expected
+      from cortex_migration.migration_mappings mm join cortex_projects.tasks t on t.id = mm.new_id::uuid
+      join cortex_migration.migration_mappings pj on pj.old_table = 'projects' and pj.old_id = '3'
+      where mm.old_table = 'tasks' and mm.old_id = ${String(t!.id)}`;
+    expect(row!.project_id).toBe(row!.expected);
+    expect(row!.status).toBe('todo');
+    const [bad] = await sql<{ id: number }[]>`insert into crm.tasks (title, status) values ('Odd one', 'someday') returning task_id as id`;
+    const [q] = await sql<{ reason: string; source: string }[]>`
+      select reason, source from cortex_migration.quarantine where old_table = 'tasks' and old_id = ${String(bad!.id)}`;
+    expect(q).toEqual({ reason: "unknown status 'someday'", source: 'dual-write' });
+    // Fixing the legacy row releases it from quarantine into the target.
+    await sql`update crm.tasks set status = 'done' where task_id = ${bad!.id}`;
+    const [after] = await sql<{ q: number; t: number }[]>`
+      select (select count(*) from cortex_migration.quarantine where old_table = 'tasks' and old_id = ${String(bad!.id)})::int as q,
+             (select count(*) from cortex_migration.migration_mappings mm join cortex_projects.tasks t on t.id = mm.new_id::uuid
+               where mm.old_table = 'tasks' and mm.old_id = ${String(bad!.id)} and t.status = 'done')::int as t`;
+    expect(after).toEqual({ q: 0, t: 1 });
+  });
+
+  it('rollback phase 4, a legacy insert, migrate phase 4 again: the insert reaches the target', async () => {
+    expect((await runCli(['--database-url', db().url, 'rollback', 'phase', '4', '--yes'])).code).toBe(0);
+    const [c] = await db().sql<{ id: number }[]>`insert into crm.contacts (full_name) values ('Written While Off') returning contact_id as id`;
+    await db().sql`update crm.contacts set full_name = 'Renamed While Off' where contact_id = 1`;
+    expect(await personName(db(), c!.id)).toBeUndefined();
+    const env = await migrate(db(), 4);
+    expect(env.data.report.status).toBe('passed');
+    expect(await personName(db(), c!.id)).toBe('Written While Off');
+    expect(await personName(db(), 1)).toBe('Renamed While Off');
+  });
+});
+
+describe('no lost writes while the application keeps writing', () => {
+  it('a writer on 2 connections runs through phases 3 and 4 with no failed transaction', async () => {
+    const d = await createDatabase('dwload');
+    const writer = postgres(d.url, { max: 2, onnotice: () => {} });
+    try {
+      await loadLegacyFixture(d.sql, { scale: 0.5, seed: 6, dirty: false, replace: false });
+      await migrate(d, 1);
+      await migrate(d, 2);
+      let stop = false;
+      let ok = 0;
+      const failures: string[] = [];
+      const loop = async (w: number) => {
+        for (let i = 0; !stop; i++) {
+          try {
+            if (i % 4 === 0) await writer`insert into crm.contacts (full_name) values (${`Writer ${w}-${i}`})`;
+            else if (i % 4 === 1) await writer`insert into crm.tasks (title, status, assigned_contact_id) values (${`Task ${w}-${i}`}, 'pending', ${1 + (i % 50)})`;
+            else if (i % 4 === 2) await writer`update crm.contacts set full_name = ${`Updated ${w}-${i}`} where contact_id = ${1 + ((i * 7 + w) % 4000)}`;
+            else await writer`update crm.tasks set status = 'done', title = ${`Done ${w}-${i}`} where task_id = ${1 + ((i * 13 + w) % 14000)}`;
+            ok++;
+          } catch (err) {
+            failures.push((err as Error).message);
+          }
+        }
+      };
+      const writers = [loop(1), loop(2)];
+      await migrate(d, 3);
+      await migrate(d, 4);
+      await new Promise((r) => setTimeout(r, 500));
+      stop = true;
+      await Promise.all(writers);
+      expect(failures).toEqual([]);
+      expect(ok).toBeGreaterThan(100);
+      const [c] = await d.sql<{ legacy: number; target: number; names: number; tasks: number; ttarget: number; titles: number }[]>`
+        select (select count(*) from crm.contacts)::int as legacy,
+               (select count(*) from cortex_entities.persons)::int as target,
+               (select count(*) from crm.contacts l join cortex_migration.migration_mappings mm on mm.old_table = 'contacts' and mm.old_id = l.contact_id::text
+                  join cortex_entities.persons p on p.id = mm.new_id where p.full_name is distinct from l.full_name)::int as names,
+               (select count(*) from crm.tasks)::int as tasks,
+               (select count(*) from cortex_projects.tasks)::int as ttarget,
+               (select count(*) from crm.tasks l join cortex_migration.migration_mappings mm on mm.old_table = 'tasks' and mm.old_id = l.task_id::text
+                  join cortex_projects.tasks t on t.id = mm.new_id::uuid where t.title <> l.title or t.status <> replace(l.status, 'pending', 'todo'))::int as titles`;
+      expect(c!.target).toBe(c!.legacy);
+      expect(c!.names).toBe(0);
+      expect(c!.ttarget).toBe(c!.tasks);
+      const diff = await d.sql`
+        select l.task_id, l.title, l.status, t.title as t_title, t.status as t_status, l.updated_at,
+               (select reason from cortex_migration.quarantine q where q.old_table = 'tasks' and q.old_id = l.task_id::text) as q
+        from crm.tasks l join cortex_migration.migration_mappings mm on mm.old_table = 'tasks' and mm.old_id = l.task_id::text
+        join cortex_projects.tasks t on t.id = mm.new_id::uuid where t.title <> l.title or t.status <> replace(l.status, 'pending', 'todo')`;
+      expect(diff).toEqual([]);
+      expect(c!.titles).toBe(0);
+    } finally {
+      await writer.end();
+      await dropDatabase(d);
+    }
+  });
+});
