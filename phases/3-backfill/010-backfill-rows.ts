@@ -25,9 +25,7 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
     select old_schema, old_table, array_agg(old_id order by old_id) as ids from cortex_migration.quarantine
     where reason like 'cannot be written to the target:%' group by 1, 2`;
   for (const r of retry) {
-    await sql`select set_config('plan_cache_mode', 'force_custom_plan', false)`;
     await sql`select cortex_migration.sync_safely(${r.old_schema}, ${r.old_table}, ${r.ids}::text[])`;
-    await sql`reset plan_cache_mode`;
   }
   const seconds = (Date.now() - started) / 1000;
   log(`backfill: ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`);

@@ -19,7 +19,7 @@ export async function up({ sql, settings, log }: StepContext): Promise<StepOutco
   let replayed = 0;
   for (const t of await tables(sql)) {
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS,
-      ['cortex_migration', 'dual_write'], (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`));
+      ['cortex_migration', `dw_${t.old_schema}_${t.old_table}`], (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`));
     await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
     // Each chunk commits with the function; a lock timeout (a writer holds a row) is retried.

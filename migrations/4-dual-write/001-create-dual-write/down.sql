@@ -1,2 +1,9 @@
 drop function cortex_migration.drain_change_log(text, text, integer);
-drop function cortex_migration.dual_write();
+do $$
+declare m cortex_migration.mapped_tables;
+begin
+  for m in select * from cortex_migration.mapped_tables loop
+    execute format('drop function if exists cortex_migration.%I()', 'dw_' || m.old_schema || '_' || m.old_table);
+  end loop;
+end $$;
+drop function cortex_migration.build_dual_write(cortex_migration.mapped_tables);

@@ -1,36 +1,57 @@
 -- Dual-write (seed 000 "Database Triggers for Data Sync"), set-based: one statement-level trigger
 -- per event applies the same sync function as the backfill to the keys the statement touched.
 -- A key that cannot be migrated is quarantined; the application's write always commits.
-create function cortex_migration.dual_write() returns trigger
-language plpgsql as $$
+-- Generate dw_<schema>_<table>(), the trigger function of one mapped table, with static SQL only:
+-- plpgsql prepares each statement once per session, so a one-row write pays for no planning.
+create function cortex_migration.build_dual_write(m cortex_migration.mapped_tables) returns void
+language plpgsql as $build$
 declare
-  m cortex_migration.mapped_tables;
-  ids text[];
+  keyx text := cortex_migration.key_expression(m.key_columns, 's');
+  mapping text := replace(cortex_migration.mapping_sql(m, 'new_rows'), '$1', '(select z.salt from cortex_migration.id_salt z)');
 begin
-  select * into m from cortex_migration.mapped_tables where old_schema = tg_table_schema and old_table = tg_table_name;
-  if not found then return null; end if;
+  execute format($f$create or replace function cortex_migration.%I() returns trigger language plpgsql as %L$f$,
+    'dw_' || m.old_schema || '_' || m.old_table,
+    format($body$
+declare
+  ids text[];
+  plan_mode text := current_setting('plan_cache_mode');
+begin
   begin
     if tg_op = 'INSERT' then
       -- Map new rows here too, so sync never depends on the order triggers fire in.
-      execute cortex_migration.mapping_sql(m, 'new_rows') using (select s.salt from cortex_migration.id_salt s);
+      %1$s;
+      ids := array(select %2$s from new_rows s);
+    elsif tg_op = 'DELETE' then
+      ids := array(select %2$s from old_rows s);
+    else
+      ids := array(select %2$s from new_rows s union select %2$s from old_rows s);
     end if;
-    execute cortex_migration.changed_keys_sql(m, tg_op) into ids;
-    if ids is not null then
-      perform set_config('cortex.sync_source', 'dual-write', true);
-      perform cortex_migration.sync_safely(m.old_schema, m.old_table, ids);
-    end if;
+    perform set_config('cortex.sync_source', 'dual-write', true);
+    -- A cached generic plan for the sync statement; the application's own setting is restored.
+    perform set_config('plan_cache_mode', 'force_generic_plan', true);
+    begin
+      perform cortex_migration.%3$I(ids);
+    exception when others then
+      -- One key at a time, quarantining the ones that cannot be written.
+      perform cortex_migration.sync_safely(%4$L, %5$L, ids);
+    end;
+    perform set_config('plan_cache_mode', plan_mode, true);
   exception when others then
-    -- Last line of defence: record the keys (if they are known) and let the write commit.
+    -- Last line of defence: record the keys and let the application's write commit.
     begin
       insert into cortex_migration.quarantine (old_schema, old_table, old_id, reason, source)
-      select m.old_schema, m.old_table, k, 'dual-write failed: ' || sqlerrm, 'dual-write' from unnest(ids) k
+      select %4$L, %5$L, k, 'dual-write failed: ' || sqlerrm, 'dual-write' from unnest(ids) k
       on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp();
     exception when others then
-      raise warning 'cortex dual-write on %.% failed: %', tg_table_schema, tg_table_name, sqlerrm;
+      raise warning 'cortex dual-write on %4$s.%5$s failed: %%', sqlerrm;
     end;
+    perform set_config('plan_cache_mode', plan_mode, true);
   end;
   return null;
-end $$;
+end$body$, mapping, keyx, cortex_migration.sync_function_name(m), m.old_schema, m.old_table));
+end $build$;
+
+select cortex_migration.build_dual_write(m) from cortex_migration.mapped_tables m order by position;
 
 -- Replay logged changes of one table (oldest first, in chunks) and remove them from the log.
 create function cortex_migration.drain_change_log(p_schema text, p_table text, chunk integer default 500)
