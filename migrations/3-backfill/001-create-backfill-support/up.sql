@@ -80,6 +80,7 @@ declare
   gone_table text;
   stmt text;
   lock_stmt text;
+  fill boolean;
 begin
   select format_type(a.atttypid, a.atttypmod) into strict key_type from pg_attribute a
    where a.attrelid = vid and a.attname = '_legacy_key';
@@ -96,6 +97,11 @@ begin
     from pg_attribute where attrelid = vid and attnum > 0 and not attisdropped;
   gone_table := case when is_entity then 'cortex_foundation.entities' else format('%I.%I', m.new_schema, m.new_table) end;
 
+  -- Two variants: sync_<t> (full: also deletes what no longer follows from the legacy rows) and
+  -- sync_<t>_fill (insert/update only) for the backfill's first pass, where nothing can be stale:
+  -- an interrupted batch rolled back whole, and later changes are replayed in full by phase 4.
+  foreach fill in array array[false, true] loop
+
   -- Wait for in-flight writers of these legacy rows, then read them in a later statement (a
   -- fresh snapshot): a sync never overwrites a newer dual-write with an older read.
   lock_stmt := format('perform 1 from %I.%I where %I = any(keys) for share', m.old_schema, m.old_table, m.key_columns[1]);
@@ -109,6 +115,10 @@ begin
     select %2$L, %3$L, _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
       from src where _problem is not null
     on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
+$s$, v, m.old_schema, m.old_table);
+
+  if not fill then
+    stmt := stmt || format($s$
   q_clear as (
     delete from cortex_migration.quarantine q
      where q.old_schema = %2$L and q.old_table = %3$L and q.old_id = any(old_ids)
@@ -118,6 +128,8 @@ begin
      where mm.old_schema = %2$L and mm.old_table = %3$L and mm.old_id = any(old_ids)
        and t.id = mm.new_id::%5$s and mm.old_id not in (select _old_id from good)),
 $s$, v, m.old_schema, m.old_table, gone_table, case when is_entity then 'varchar' else id_type end);
+
+  end if;
 
   if is_entity then
     stmt := stmt || format($s$
@@ -141,28 +153,36 @@ $s$, cortex_migration.entity_type(m.prefix), case when has_created_by then 'crea
     select distinct tag_id, name, 'category', 'global' from wanted_tags on conflict do nothing),
 $s$;
     if is_entity then
-      stmt := stmt || format($s$
+      if not fill then
+        stmt := stmt || format($s$
   tag_drop as (
     delete from cortex_foundation.entity_tags et using cortex_migration.migration_mappings mm
      where mm.old_schema = %1$L and mm.old_table = %2$L and mm.old_id = any(old_ids) and et.entity_id = mm.new_id
        and (et.entity_id, et.tag_id) not in (select owner, tag_id from wanted_tags)),
+$s$, m.old_schema, m.old_table);
+      end if;
+      stmt := stmt || $s$
   tag_link as (
     insert into cortex_foundation.entity_tags (id, entity_id, tag_id)
     select distinct md5('entity-tag|' || owner || '|' || name)::uuid, owner, tag_id from wanted_tags
     on conflict do nothing),
-$s$, m.old_schema, m.old_table);
+$s$;
     else
-      stmt := stmt || format($s$
+      if not fill then
+        stmt := stmt || format($s$
   tag_drop as (
     delete from cortex_foundation.content_tags ct using cortex_migration.migration_mappings mm
      where mm.old_schema = %1$L and mm.old_table = %2$L and mm.old_id = any(old_ids)
        and ct.content_type = %3$L and ct.content_id = mm.new_id
        and (ct.content_id, ct.tag_id) not in (select owner, tag_id from wanted_tags)),
+$s$, m.old_schema, m.old_table, content_type);
+      end if;
+      stmt := stmt || format($s$
   tag_link as (
     insert into cortex_foundation.content_tags (id, content_type, content_id, tag_id)
-    select distinct md5('content-tag|' || %3$L || '|' || owner || '|' || name)::uuid, %3$L, owner, tag_id from wanted_tags
+    select distinct md5('content-tag|' || %1$L || '|' || owner || '|' || name)::uuid, %1$L, owner, tag_id from wanted_tags
     on conflict do nothing),
-$s$, m.old_schema, m.old_table, content_type);
+$s$, content_type);
     end if;
   end if;
 
@@ -175,11 +195,17 @@ $s$, m.old_schema, m.old_table, content_type);
            l->>'to' as to_entity_id, g.id::text as content_id, l->>'type' as relationship_type,
            coalesce(l->'meta', '{}'::jsonb) || jsonb_build_object('derived_from', %3$L) as metadata, g.created_at
       from good g, jsonb_array_elements(g._links) l),
+$s$, m.old_schema, m.old_table, m.old_schema || '.' || m.old_table, content_type);
+    if not fill then
+      stmt := stmt || format($s$
   link_drop as (
     delete from cortex_foundation.entity_relationships r using cortex_migration.migration_mappings mm
      where mm.old_schema = %1$L and mm.old_table = %2$L and mm.old_id = any(old_ids)
        and r.content_type = %4$L and r.content_id = mm.new_id and r.metadata->>'derived_from' = %3$L
        and r.id not in (select id from wanted_links)),
+$s$, m.old_schema, m.old_table, m.old_schema || '.' || m.old_table, content_type);
+    end if;
+    stmt := stmt || format($s$
   link_put as (
     insert into cortex_foundation.entity_relationships as r (id, from_entity_id, to_entity_id, content_type, content_id, relationship_type, metadata, created_at)
     select id, from_entity_id, to_entity_id, %4$L, content_id, relationship_type, metadata, created_at from wanted_links
@@ -201,9 +227,10 @@ $s$, m.old_schema, m.old_table, m.old_schema || '.' || m.old_table, content_type
   -- Callers choose the plan mode: backfill batches plan for their keys (force_custom_plan),
   -- dual-write reuses one cached generic plan and saves ~1 ms of planning per one-row write.
   execute format($f$create or replace function cortex_migration.%I(old_ids text[]) returns integer
-    language plpgsql as %L$f$, f,
+    language plpgsql as %L$f$, f || case when fill then '_fill' else '' end,
     format(E'declare\n  keys %s[] := array(select split_part(x, '':'', 1)::%s from unnest(old_ids) x);\n  n integer;\nbegin\n  %s;\n  %s into n;\n  return n;\nend',
            key_type, key_type, lock_stmt, stmt));
+  end loop;
 end $build$;
 
 -- Sync a set of legacy keys of one table; a failing key is quarantined with the error instead of
@@ -212,7 +239,8 @@ end $build$;
 create function cortex_migration.sync_safely(p_schema text, p_table text, old_ids text[]) returns integer
 language plpgsql as $$
 declare
-  f text := 'sync_' || p_schema || '_' || p_table;
+  f text := 'sync_' || p_schema || '_' || p_table
+            || case when current_setting('cortex.sync_source', true) = 'backfill' then '_fill' else '' end;
   n integer := 0;
   k text;
   dual boolean := current_setting('cortex.sync_source', true) = 'dual-write';

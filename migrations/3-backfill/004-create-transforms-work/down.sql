@@ -5,4 +5,3 @@ drop view cortex_migration.tx_crm_tasks;
 drop function cortex_migration.task_status(text);
 drop view cortex_migration.tx_crm_projects;
 drop function cortex_migration.norm(text);
-drop function cortex_migration.whatsapp_message_ref(text);

@@ -1,11 +1,7 @@
 -- Transforms for projects, tasks, notes, events and attendees.
 
--- The WhatsApp message a legacy row points at ('instance:message_id'), or null when it does not exist.
-create function cortex_migration.whatsapp_message_ref(message_id text) returns text
-language sql stable as $$
-  select m.instance_name || ':' || m.message_id from whatsapp.messages m where m.message_id = whatsapp_message_ref.message_id
-  order by m.instance_name limit 1
-$$;
+-- A legacy row's triggering_message_id is looked up in whatsapp.messages by a lateral join in each
+-- view ('instance:message_id', or null when the message does not exist): planned with the view.
 
 create function cortex_migration.norm(v text) returns text
 language sql immutable parallel safe as $$ select nullif(lower(btrim(v)), '') $$;
@@ -68,7 +64,8 @@ left join cortex_migration.migration_mappings a on a.old_schema = 'crm' and a.ol
 left join cortex_migration.migration_mappings pt on pt.old_schema = 'crm' and pt.old_table = 'tasks' and pt.old_id = t.parent_task_id::text
 left join cortex_migration.migration_mappings s on s.old_schema = 'app' and s.old_table = 'spaces' and s.old_id = t.space_id::text
 left join cortex_migration.migration_mappings u on u.old_schema = 'app' and u.old_table = 'users' and u.old_id = t.created_by::text
-left join lateral (select cortex_migration.whatsapp_message_ref(t.triggering_message_id) as ref) msg on t.triggering_message_id is not null;
+left join lateral (select wm.instance_name || ':' || wm.message_id as ref from whatsapp.messages wm
+                   where wm.message_id = t.triggering_message_id order by wm.instance_name limit 1) msg on true;
 
 create view cortex_migration.tx_crm_notes as
 select n.note_id as _legacy_key, n.note_id::text as _old_id,
@@ -99,7 +96,8 @@ left join cortex_migration.migration_mappings c on c.old_schema = 'crm' and c.ol
 left join cortex_migration.migration_mappings pj on pj.old_schema = 'crm' and pj.old_table = 'projects' and pj.old_id = n.project_id::text
 left join cortex_migration.migration_mappings s on s.old_schema = 'app' and s.old_table = 'spaces' and s.old_id = n.space_id::text
 left join cortex_migration.migration_mappings u on u.old_schema = 'app' and u.old_table = 'users' and u.old_id = n.created_by::text
-left join lateral (select cortex_migration.whatsapp_message_ref(n.triggering_message_id) as ref) msg on n.triggering_message_id is not null;
+left join lateral (select wm.instance_name || ':' || wm.message_id as ref from whatsapp.messages wm
+                   where wm.message_id = n.triggering_message_id order by wm.instance_name limit 1) msg on true;
 
 create view cortex_migration.tx_calendar_events as
 select e.event_id as _legacy_key, e.event_id::text as _old_id,
@@ -124,7 +122,8 @@ from calendar.events e
 left join cortex_migration.migration_mappings m on m.old_schema = 'calendar' and m.old_table = 'events' and m.old_id = e.event_id::text
 left join cortex_migration.migration_mappings pj on pj.old_schema = 'crm' and pj.old_table = 'projects' and pj.old_id = e.project_id::text
 left join cortex_migration.migration_mappings o on o.old_schema = 'app' and o.old_table = 'users' and o.old_id = e.organizer_user_id::text
-left join lateral (select cortex_migration.whatsapp_message_ref(e.triggering_message_id) as ref) msg on e.triggering_message_id is not null;
+left join lateral (select wm.instance_name || ':' || wm.message_id as ref from whatsapp.messages wm
+                   where wm.message_id = e.triggering_message_id order by wm.instance_name limit 1) msg on true;
 
 create view cortex_migration.tx_calendar_event_attendees as
 select a.event_id as _legacy_key, a.event_id::text || ':' || a.contact_id::text as _old_id,
