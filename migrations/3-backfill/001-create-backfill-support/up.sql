@@ -122,11 +122,11 @@ $s$, v, m.old_schema, m.old_table);
   q_clear as (
     delete from cortex_migration.quarantine q
      where q.old_schema = %2$L and q.old_table = %3$L and q.old_id = any(old_ids)
-       and q.old_id not in (select _old_id from src where _problem is not null)),
+       and not exists (select 1 from src where src._problem is not null and src._old_id = q.old_id)),
   gone as (
     delete from %4$s t using cortex_migration.migration_mappings mm
      where mm.old_schema = %2$L and mm.old_table = %3$L and mm.old_id = any(old_ids)
-       and t.id = mm.new_id::%5$s and mm.old_id not in (select _old_id from good)),
+       and t.id = mm.new_id::%5$s and not exists (select 1 from good where good._old_id = mm.old_id)),
 $s$, v, m.old_schema, m.old_table, gone_table, case when is_entity then 'varchar' else id_type end);
 
   end if;
@@ -158,7 +158,7 @@ $s$;
   tag_drop as (
     delete from cortex_foundation.entity_tags et using cortex_migration.migration_mappings mm
      where mm.old_schema = %1$L and mm.old_table = %2$L and mm.old_id = any(old_ids) and et.entity_id = mm.new_id
-       and (et.entity_id, et.tag_id) not in (select owner, tag_id from wanted_tags)),
+       and not exists (select 1 from wanted_tags w where w.owner = et.entity_id and w.tag_id = et.tag_id)),
 $s$, m.old_schema, m.old_table);
       end if;
       stmt := stmt || $s$
@@ -174,7 +174,7 @@ $s$;
     delete from cortex_foundation.content_tags ct using cortex_migration.migration_mappings mm
      where mm.old_schema = %1$L and mm.old_table = %2$L and mm.old_id = any(old_ids)
        and ct.content_type = %3$L and ct.content_id = mm.new_id
-       and (ct.content_id, ct.tag_id) not in (select owner, tag_id from wanted_tags)),
+       and not exists (select 1 from wanted_tags w where w.owner = ct.content_id and w.tag_id = ct.tag_id)),
 $s$, m.old_schema, m.old_table, content_type);
       end if;
       stmt := stmt || format($s$
@@ -202,7 +202,7 @@ $s$, m.old_schema, m.old_table, m.old_schema || '.' || m.old_table, content_type
     delete from cortex_foundation.entity_relationships r using cortex_migration.migration_mappings mm
      where mm.old_schema = %1$L and mm.old_table = %2$L and mm.old_id = any(old_ids)
        and r.content_type = %4$L and r.content_id = mm.new_id and r.metadata->>'derived_from' = %3$L
-       and r.id not in (select id from wanted_links)),
+       and not exists (select 1 from wanted_links w where w.id = r.id)),
 $s$, m.old_schema, m.old_table, m.old_schema || '.' || m.old_table, content_type);
     end if;
     stmt := stmt || format($s$

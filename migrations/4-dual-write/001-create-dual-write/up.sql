@@ -27,8 +27,10 @@ begin
       ids := array(select %2$s from new_rows s union select %2$s from old_rows s);
     end if;
     perform set_config('cortex.sync_source', 'dual-write', true);
-    -- A cached generic plan for the sync statement; the application's own setting is restored.
-    perform set_config('plan_cache_mode', 'force_generic_plan', true);
+    -- One-row writes reuse a cached generic plan (no planning per write); bulk statements get a
+    -- plan made for their size. The application's own setting is restored afterwards.
+    perform set_config('plan_cache_mode',
+      case when cardinality(ids) <= 64 then 'force_generic_plan' else 'force_custom_plan' end, true);
     begin
       perform cortex_migration.%3$I(ids);
     exception when others then
