@@ -1,6 +1,6 @@
 // Before the first batch: log the keys of every write to a mapped legacy table, so nothing written
 // while the backfill runs (or while dual-write is off) is lost. One short lock per table.
-import { dropStatementTriggers, installStatementTriggers } from '../../src/db/triggers.js';
+import { dropStatementTriggers, installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { CHANGE_LOG_TRIGGERS } from '../../src/names.js';
 import { mappedTargets } from './backfill-tables.js';
@@ -31,18 +31,5 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
 
 /** Every mapped table logs its writes (or has handed over to dual-write). */
 export async function verify({ sql }: StepContext): Promise<Check[]> {
-  const names = Object.values(CHANGE_LOG_TRIGGERS);
-  const rows = await sql<{ t: string; n: number }[]>`
-    select m.old_schema || '.' || m.old_table as t,
-           (select count(*)::int from pg_trigger g
-             where g.tgrelid = format('%I.%I', m.old_schema, m.old_table)::regclass
-               and g.tgname = any(${names}) and g.tgenabled <> 'D') as n
-    from cortex_migration.mapped_tables m order by m.position`;
-  const missing = rows.filter((r) => r.n !== names.length).map((r) => r.t);
-  return [{
-    id: 'change-log-triggers',
-    status: missing.length === 0 ? 'passed' : 'failed',
-    expected: `${names.length} enabled triggers on ${rows.length} tables`,
-    actual: missing.length === 0 ? 'all present' : `missing on ${missing.join(', ')}`,
-  }];
+  return [await triggersOnMappedTables(sql, 'change-log-triggers', Object.values(CHANGE_LOG_TRIGGERS))];
 }

@@ -2,7 +2,7 @@
 // the backfill started (or since dual-write was last removed): no write is lost in between.
 import type { Sql } from '../../src/db/client.js';
 import { withLockRetry } from '../../src/db/retry.js';
-import { dropStatementTriggers, installStatementTriggers } from '../../src/db/triggers.js';
+import { dropStatementTriggers, installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { DUAL_WRITE_TRIGGERS } from '../../src/names.js';
 
@@ -44,14 +44,7 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
 
 /** Triggers present and enabled everywhere, nothing left in the log, and a sample write round-trips. */
 export async function verify({ sql }: StepContext): Promise<Check[]> {
-  const names = Object.values(DUAL_WRITE_TRIGGERS);
-  const rows = await sql<{ t: string; n: number }[]>`
-    select m.old_schema || '.' || m.old_table as t,
-           (select count(*)::int from pg_trigger g
-             where g.tgrelid = format('%I.%I', m.old_schema, m.old_table)::regclass
-               and g.tgname = any(${names}) and g.tgenabled <> 'D') as n
-    from cortex_migration.mapped_tables m order by m.position`;
-  const missing = rows.filter((r) => r.n !== names.length).map((r) => r.t);
+  const triggers = await triggersOnMappedTables(sql, 'dual-write-triggers', Object.values(DUAL_WRITE_TRIGGERS));
   const [pending] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.change_log`;
   // Round trip inside the verify transaction, which the runner always rolls back.
   const probe = `cortex verify probe ${Date.now()}`;
@@ -60,12 +53,7 @@ export async function verify({ sql }: StepContext): Promise<Check[]> {
     select p.full_name from cortex_migration.migration_mappings mm join cortex_entities.persons p on p.id = mm.new_id
     where mm.old_schema = 'crm' and mm.old_table = 'contacts' and mm.old_id = ${String(c!.id)}`;
   return [
-    {
-      id: 'dual-write-triggers',
-      status: missing.length === 0 ? 'passed' : 'failed',
-      expected: `${names.length} enabled triggers on ${rows.length} tables`,
-      actual: missing.length === 0 ? 'all present' : `missing on ${missing.join(', ')}`,
-    },
+    triggers,
     { id: 'change-log-drained', status: pending!.n === 0 ? 'passed' : 'warning', expected: 0, actual: pending!.n },
     {
       id: 'sample-write-round-trip',

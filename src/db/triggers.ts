@@ -1,4 +1,4 @@
-import type { RunSettings } from '../plan/model.js';
+import type { Check, RunSettings } from '../plan/model.js';
 import type { Sql } from './client.js';
 import { shortDdl } from './ddl.js';
 
@@ -55,4 +55,21 @@ export async function dropStatementTriggers(
 /** Quote an identifier the way PostgreSQL does (always quoted). */
 export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A check that every mapped legacy table carries all of `names`, enabled. */
+export async function triggersOnMappedTables(sql: Sql, id: string, names: string[]): Promise<Check> {
+  const rows = await sql<{ t: string; n: number }[]>`
+    select m.old_schema || '.' || m.old_table as t,
+           (select count(*)::int from pg_trigger g
+             where g.tgrelid = format('%I.%I', m.old_schema, m.old_table)::regclass
+               and g.tgname = any(${names}) and g.tgenabled <> 'D') as n
+    from cortex_migration.mapped_tables m order by m.position`;
+  const missing = rows.filter((r) => r.n !== names.length).map((r) => r.t);
+  return {
+    id,
+    status: missing.length === 0 ? 'passed' : 'failed',
+    expected: `${names.length} enabled triggers on ${rows.length} tables`,
+    actual: missing.length === 0 ? 'all present' : `missing on ${missing.join(', ')}`,
+  };
 }
