@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Regenerate the catalog.json of SQL steps (phases 1 and 3 by default) from their DDL: applies phase 1 on a scratch
+// Regenerate the catalog.json of SQL steps (phases 1, 3 and 5 by default) from their DDL: applies phase 1 on a scratch
 // embedded PostgreSQL (or CORTEX_TEST_DATABASE_URL's server) and records what each step creates.
 import postgres from 'postgres';
 import { startEmbeddedPostgres } from '../dist/src/db/embedded.js';
@@ -19,7 +19,7 @@ try {
   await loadLegacyFixture(sql, { scale: 0.01, seed: 1, dirty: false, replace: false });
   const plan = await loadCortexPlan();
   // Phases are applied in order up to the highest one asked for; catalogs are written for those asked.
-  const wanted = new Set((process.argv[2] ?? '1,3').split(',').map(Number));
+  const wanted = new Set((process.argv[2] ?? '1,3,5').split(',').map(Number));
   for (const phase of plan.phases.filter((p) => p.number <= Math.max(...wanted))) {
     const catalogs = await computeStepCatalogs(sql, phase);
     if (!wanted.has(phase.number)) continue;

@@ -7,6 +7,7 @@ import { registerPlan } from './plan.js';
 import { registerReport } from './report.js';
 import { registerRollback } from './rollback.js';
 import { registerStatus } from './status.js';
+import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
 
 /** Build the commander program with the global options and every command. */
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerRollback(program);
   registerVerify(program);
+  registerValidate(program);
   registerReport(program);
   registerFixtures(program);
   return program;

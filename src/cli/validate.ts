@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { CortexError } from '../errors.js';
+import { verifyPhase } from '../runner/runner.js';
+import { phaseResult } from './phase-result.js';
+import { publishReport, type RunOptions, withRun } from './session.js';
+import { action } from './shell.js';
+
+/** `cortex validate`: the phase-5 parity checks on demand, in one snapshot; changes nothing. */
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('run the phase-5 parity checks now (counts, content, references, bijection, whatsapp, triggers); changes nothing')
+    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
+    .action(
+      action<RunOptions>('validate', async (ctx, opts) => {
+        return withRun(ctx, opts, async (env, sql) => {
+          const phase = env.plan.phases.find((p) => p.name === 'validation');
+          if (!phase) throw new CortexError('USAGE', `plan ${env.plan.name} has no validation phase`);
+          const run = await verifyPhase(env, phase.number);
+          const files = await publishReport(ctx, sql, run.runId, run.report);
+          return phaseResult([{ run, files }]);
+        });
+      }),
+    );
+}

@@ -1,0 +1,121 @@
+import type { Sql } from '../db/client.js';
+import type { Check } from '../plan/model.js';
+
+interface Mapped {
+  old_schema: string;
+  old_table: string;
+  new_schema: string;
+  new_table: string;
+}
+
+interface Bucket {
+  bucket: number;
+  legacy_rows: string;
+  target_rows: string;
+  legacy_hash: string | null;
+  target_hash: string | null;
+}
+
+interface Mismatch {
+  old_id: string;
+  new_id: string;
+  column_name: string;
+  legacy_value: string | null;
+  target_value: string | null;
+}
+
+/** Rows per hash bucket: small enough that narrowing a differing bucket is cheap. */
+const ROWS_PER_BUCKET = 2000;
+
+function table(m: Mapped): string {
+  return `${m.old_schema}.${m.old_table}`;
+}
+
+/** Count parity for one mapped table: legacy = target + quarantined (quarantine is a warning). */
+export async function countCheck(sql: Sql, m: Mapped): Promise<Check> {
+  const [r] = await sql<{ legacy: string; target: string; q: string }[]>`
+    select (select count(*) from ${sql(m.old_schema)}.${sql(m.old_table)}) as legacy,
+           (select count(*) from ${sql(m.new_schema)}.${sql(m.new_table)} x
+              join cortex_migration.migration_mappings mm on mm.new_id = x.id::text
+             where mm.old_schema = ${m.old_schema} and mm.old_table = ${m.old_table}) as target,
+           (select count(*) from cortex_migration.quarantine q where q.old_schema = ${m.old_schema} and q.old_table = ${m.old_table}) as q`;
+  const legacy = Number(r!.legacy);
+  const target = Number(r!.target);
+  const q = Number(r!.q);
+  const ok = legacy === target + q;
+  return {
+    id: `count-${table(m)}`,
+    status: !ok ? 'failed' : q > 0 ? 'warning' : 'passed',
+    expected: legacy,
+    actual: target + q,
+    ...(q > 0 || !ok ? { details: `${target} in ${m.new_schema}.${m.new_table}, ${q} quarantined` } : {}),
+  };
+}
+
+/**
+ * Content parity for one mapped table: hash buckets of transformed legacy rows against target rows;
+ * differing buckets are narrowed to at most `maxKeys` legacy keys with the differing columns.
+ */
+export async function contentCheck(sql: Sql, m: Mapped, legacyRows: number, maxKeys = 20): Promise<Check> {
+  const buckets = Math.max(1, Math.ceil(legacyRows / ROWS_PER_BUCKET));
+  const rows = await sql<Bucket[]>`
+    select * from cortex_migration.parity_buckets(
+      (select x from cortex_migration.mapped_tables x where x.old_schema = ${m.old_schema} and x.old_table = ${m.old_table}), ${buckets})`;
+  const bad = rows.filter((b) => b.legacy_hash !== b.target_hash).map((b) => b.bucket);
+  const id = `content-${table(m)}`;
+  if (bad.length === 0) return { id, status: 'passed', expected: `${buckets} equal buckets`, actual: `${buckets} equal buckets` };
+  const diffs = await sql<Mismatch[]>`
+    select * from cortex_migration.parity_rows(
+      (select x from cortex_migration.mapped_tables x where x.old_schema = ${m.old_schema} and x.old_table = ${m.old_table}),
+      ${buckets}, ${bad}::int[], ${maxKeys * 10})`;
+  const byKey = new Map<string, string[]>();
+  for (const d of diffs) {
+    const list = byKey.get(d.old_id) ?? [];
+    if (list.length < 5) {
+      list.push(d.column_name.startsWith('(') ? d.column_name : `${d.column_name}: ${JSON.stringify(d.legacy_value)} → ${JSON.stringify(d.target_value)}`);
+    }
+    byKey.set(d.old_id, list);
+  }
+  const keys = [...byKey.keys()].slice(0, maxKeys);
+  return {
+    id,
+    status: 'failed',
+    expected: `${buckets} equal buckets`,
+    actual: `${bad.length} differing`,
+    details: `${m.new_schema}.${m.new_table} differs for ${table(m)} keys ${keys.map((k) => `${k} (${byKey.get(k)!.join('; ')})`).join(', ')}`,
+  };
+}
+
+/** Soft references (`*_id` columns holding prefixed entity ids) must resolve in cortex_foundation.entities. */
+export async function referenceChecks(sql: Sql): Promise<Check[]> {
+  const cols = await sql<{ s: string; t: string; c: string }[]>`
+    select n.nspname as s, c.relname as t, a.attname as c
+    from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname like 'cortex\\_%' and n.nspname <> 'cortex_migration' and c.relkind = 'r'
+      and a.attnum > 0 and not a.attisdropped and a.attname like '%\\_id' and a.attname not in ('content_id', 'item_id')
+      and format_type(a.atttypid, a.atttypmod) = 'character varying(50)'
+    order by 1, 2, 3`;
+  const broken: string[] = [];
+  for (const col of cols) {
+    const [r] = await sql<{ n: number; sample: string | null }[]>`
+      select count(*)::int as n, min(x.v) as sample from (select ${sql(col.c)}::text as v from ${sql(col.s)}.${sql(col.t)}) x
+      where x.v ~ '^c[a-z]_' and not exists (select 1 from cortex_foundation.entities e where e.id = x.v)`;
+    if (r!.n > 0) broken.push(`${col.s}.${col.t}.${col.c}: ${r!.n} (e.g. ${r!.sample})`);
+  }
+  return [{
+    id: 'references-resolve',
+    status: broken.length === 0 ? 'passed' : 'failed',
+    expected: `${cols.length} reference columns resolve in entities`,
+    actual: broken.length === 0 ? 'all resolve' : `${broken.length} columns with dangling ids`,
+    ...(broken.length > 0 ? { details: broken.slice(0, 10).join('; ') } : {}),
+  }];
+}
+
+/** The mapping is a bijection: one new id per legacy key and one legacy key per new id. */
+export async function bijectionCheck(sql: Sql): Promise<Check> {
+  const [r] = await sql<{ n: string; keys: string; ids: string }[]>`
+    select count(*) as n, count(distinct (old_schema, old_table, old_id)) as keys, count(distinct new_id) as ids
+    from cortex_migration.migration_mappings`;
+  const ok = r!.n === r!.keys && r!.n === r!.ids;
+  return { id: 'mapping-bijection', status: ok ? 'passed' : 'failed', expected: `${r!.n} distinct both ways`, actual: `${r!.keys} keys, ${r!.ids} ids` };
+}

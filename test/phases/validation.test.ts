@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
+import { runCli } from '../helpers/cli.js';
+import { useFreshDatabase } from '../helpers/db.js';
+
+const db = useFreshDatabase('val');
+
+describe('phase 5 validation', () => {
+  it('passes after phases 1-5 on a clean fixture', async () => {
+    await loadLegacyFixture(db().sql, { scale: 0.2, seed: 8, dirty: false, replace: false });
+    for (const n of [1, 2, 3, 4, 5]) {
+      const r = await runCli(['--database-url', db().url, '--json', 'migrate', 'phase', String(n)]);
+      expect(r.code, r.stdout.slice(-600)).toBe(0);
+    }
+    const r = await runCli(['--database-url', db().url, '--json', 'validate']);
+    expect(r.code).toBe(0);
+    const ids = JSON.parse(r.stdout).data.report.steps.flatMap((s: { checks: Array<{ id: string }> }) => s.checks.map((c) => c.id));
+    expect(ids).toEqual(expect.arrayContaining(['count-crm.contacts', 'content-crm.contacts', 'references-resolve', 'mapping-bijection', 'whatsapp-unchanged', 'dual-write-triggers']));
+  });
+
+  it('names the tables and keys changed behind its back (exit 1)', async () => {
+    const sql = db().sql;
+    const [p] = await sql<{ id: string; old_id: string }[]>`
+      select p.id, mm.old_id from cortex_entities.persons p join cortex_migration.migration_mappings mm on mm.new_id = p.id
+      where mm.old_table = 'contacts' order by mm.old_id limit 1`;
+    const [t] = await sql<{ id: string; old_id: string }[]>`
+      select t.id, mm.old_id from cortex_finance.transactions t join cortex_migration.migration_mappings mm on mm.new_id = t.id::text
+      where mm.old_table = 'transactions' order by mm.old_id limit 1`;
+    await sql`update cortex_entities.persons set full_name = 'Tampered Name' where id = ${p!.id}`;
+    await sql`delete from cortex_finance.transactions where id = ${t!.id}`;
+    const r = await runCli(['--database-url', db().url, '--json', 'validate']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout).data.report;
+    const failed = report.steps.flatMap((s: { checks: Array<{ id: string; status: string; details?: string }> }) => s.checks)
+      .filter((c: { status: string }) => c.status === 'failed');
+    const text = JSON.stringify(failed);
+    expect(text).toContain('cortex_entities.persons');
+    expect(text).toContain(`${p!.old_id} (full_name: `);
+    expect(text).toContain('Tampered Name');
+    expect(text).toContain('cortex_finance.transactions');
+    expect(text).toContain(`${t!.old_id} ((missing in target))`);
+    expect(failed.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(['content-crm.contacts', 'count-finance.transactions', 'content-finance.transactions']));
+  });
+});
