@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { version } from '../version.js';
+import { registerArchive } from './archive.js';
 import { registerFixtures } from './fixtures.js';
 import { registerMigrate } from './migrate.js';
 import { registerPlan } from './plan.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerVerify(program);
   registerValidate(program);
   registerReport(program);
+  registerArchive(program);
   registerFixtures(program);
   return program;
 }

@@ -28,8 +28,11 @@ export function registerMigrate(program: Command): void {
     .option('--batch-size <n>', 'backfill: rows per batch (default 5000)')
     .option('--batch-delay <ms>', 'backfill: pause between batches (default 0)')
     .option('--max-rows-per-second <n>', 'backfill: throttle to at most this many rows per second')
+    .option('--skip-backup', 'archive: proceed without a pg_dump backup (recorded in the report)')
+    .option('--retain-days <n>', 'archive: keep *_deprecated schemas this many days before purge is allowed (default 30)')
+    .option('--backup-dir <dir>', 'archive: where the pg_dump file goes (default ./backups)')
     .action(
-      action<RunOptions & { batchSize?: string; batchDelay?: string; maxRowsPerSecond?: string }>('migrate', async (ctx, opts, args) => {
+      action<RunOptions & { batchSize?: string; batchDelay?: string; maxRowsPerSecond?: string; skipBackup?: boolean; retainDays?: string; backupDir?: string }>('migrate', async (ctx, opts, args) => {
         const [target, n] = args;
         const all = target === 'all' && n === undefined;
         const num = Number(n);
@@ -40,6 +43,9 @@ export function registerMigrate(program: Command): void {
         if (opts.batchSize !== undefined) extra.batchSize = positiveInt('--batch-size', opts.batchSize, 5000);
         if (opts.batchDelay !== undefined) extra.batchDelayMs = positiveInt('--batch-delay', opts.batchDelay, 0);
         if (opts.maxRowsPerSecond !== undefined) extra.maxRowsPerSecond = positiveInt('--max-rows-per-second', opts.maxRowsPerSecond, 0);
+        if (opts.skipBackup) extra.skipBackup = true;
+        if (opts.retainDays !== undefined) extra.retainDays = positiveInt('--retain-days', opts.retainDays, 30);
+        if (opts.backupDir !== undefined) extra.backupDir = opts.backupDir;
         if (extra.batchSize === 0) throw new CortexError('USAGE', '--batch-size must be at least 1');
         return withRun(ctx, { ...opts, extra }, async (env, sql) => {
           const coverage = loadCoverage(env.plan.root);

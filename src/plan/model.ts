@@ -1,4 +1,5 @@
 import type { Progress } from '../backfill/progress.js';
+import type { ConnectionTarget } from '../config/connection.js';
 import type { Sql } from '../db/client.js';
 
 /** Outcome of one named check. Warnings do not fail a phase. */
@@ -46,6 +47,8 @@ export interface StepContext {
   log(message: string): void;
   /** Progress of long work (rows done of total, rate, ETA); rendered as a bar or periodic lines. */
   progress?(p: Progress): void;
+  /** The database being migrated (for tools such as pg_dump); never printed. */
+  target?: ConnectionTarget;
 }
 
 /** What `up`/`down` hand back for the ledger and the report. */

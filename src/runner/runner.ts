@@ -47,7 +47,13 @@ function requirePhase(plan: Plan, n: number): Phase {
 }
 
 function stepContext(env: RunEnv, sql: Sql): StepContext {
-  return { sql, settings: env.settings, log: (m) => env.events?.log?.(m), progress: (p) => env.events?.progress?.(p) };
+  return {
+    sql,
+    settings: env.settings,
+    log: (m) => env.events?.log?.(m),
+    progress: (p) => env.events?.progress?.(p),
+    target: env.target,
+  };
 }
 
 // One attempt = one transaction holding the step and its ledger row; lock timeouts retry it whole.

@@ -1,0 +1,1 @@
+drop table cortex_migration.archive;

@@ -1,0 +1,1 @@
+select 'archive-log' as id, to_regclass('cortex_migration.archive') is not null as ok

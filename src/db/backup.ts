@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { type ConnectionTarget, passwordOf } from '../config/connection.js';
+
+const run = promisify(execFile);
+
+/** Major version of the installed pg_dump, or undefined when there is none. */
+export async function pgDumpMajor(): Promise<number | undefined> {
+  try {
+    const { stdout } = await run('pg_dump', ['--version']);
+    const m = /(\d+)(?:\.\d+)?/.exec(stdout.replace(/^[^\d]*/, ''));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** pg_dump can dump servers of its own major version and older ones. */
+export function compatible(dumpMajor: number | undefined, serverMajor: number): boolean {
+  return dumpMajor !== undefined && dumpMajor >= serverMajor;
+}
+
+/**
+ * Dump the given schemas (custom format) with pg_dump; the password goes through PGPASSWORD,
+ * never the command line. Returns the file path.
+ */
+export async function dumpSchemas(target: ConnectionTarget, schemas: string[], dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = resolve(join(dir, `${target.database}-legacy-${new Date().toISOString().replace(/[:.]/g, '-')}.dump`));
+  const args = ['--format=custom', `--file=${file}`, `--host=${target.host}`, `--port=${target.port}`, `--username=${target.user}`, `--dbname=${target.database}`];
+  for (const s of schemas) args.push(`--schema=${s}`);
+  const env = { ...process.env, PGPASSWORD: passwordOf(target) ?? process.env.PGPASSWORD ?? '' };
+  await run('pg_dump', args, { env, maxBuffer: 1 << 20 });
+  return file;
+}
