@@ -4,7 +4,7 @@ import type { Sql } from '../../src/db/client.js';
 import { triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { DUAL_WRITE_TRIGGERS } from '../../src/names.js';
-import { bijectionCheck, contentCheck, countCheck, referenceChecks } from '../../src/verify/parity.js';
+import { bijectionCheck, parityChecks, referenceChecks } from '../../src/verify/parity.js';
 
 /** Nothing to apply: validation reads only. */
 export async function up(): Promise<StepOutcome> {
@@ -23,9 +23,7 @@ async function mapped(sql: Sql) {
 export async function verify({ sql, log }: StepContext): Promise<Check[]> {
   const checks: Check[] = [];
   for (const m of await mapped(sql)) {
-    const count = await countCheck(sql, m);
-    checks.push(count);
-    checks.push(await contentCheck(sql, m, Number(count.expected)));
+    checks.push(...(await parityChecks(sql, m)));
     log(`validated ${m.old_schema}.${m.old_table}`);
   }
   checks.push(...(await referenceChecks(sql)));

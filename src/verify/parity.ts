@@ -31,39 +31,35 @@ function table(m: Mapped): string {
   return `${m.old_schema}.${m.old_table}`;
 }
 
-/** Count parity for one mapped table: legacy = target + quarantined (quarantine is a warning). */
-export async function countCheck(sql: Sql, m: Mapped): Promise<Check> {
-  const [r] = await sql<{ legacy: string; target: string; q: string }[]>`
-    select (select count(*) from ${sql(m.old_schema)}.${sql(m.old_table)}) as legacy,
-           (select count(*) from ${sql(m.new_schema)}.${sql(m.new_table)} x
-              join cortex_migration.migration_mappings mm on mm.new_id = x.id::text
-             where mm.old_schema = ${m.old_schema} and mm.old_table = ${m.old_table}) as target,
-           (select count(*) from cortex_migration.quarantine q where q.old_schema = ${m.old_schema} and q.old_table = ${m.old_table}) as q`;
-  const legacy = Number(r!.legacy);
-  const target = Number(r!.target);
-  const q = Number(r!.q);
-  const ok = legacy === target + q;
-  return {
-    id: `count-${table(m)}`,
-    status: !ok ? 'failed' : q > 0 ? 'warning' : 'passed',
-    expected: legacy,
-    actual: target + q,
-    ...(q > 0 || !ok ? { details: `${target} in ${m.new_schema}.${m.new_table}, ${q} quarantined` } : {}),
-  };
-}
-
 /**
- * Content parity for one mapped table: hash buckets of transformed legacy rows against target rows;
- * differing buckets are narrowed to at most `maxKeys` legacy keys with the differing columns.
+ * Count and content parity for one mapped table from one pass over each side: hash buckets of the
+ * transformed legacy rows against the target rows that came from them. Count: legacy = target +
+ * quarantined (quarantine is a warning). Content: differing buckets are narrowed to at most
+ * `maxKeys` legacy keys with the differing columns.
  */
-export async function contentCheck(sql: Sql, m: Mapped, legacyRows: number, maxKeys = 20): Promise<Check> {
-  const buckets = Math.max(1, Math.ceil(legacyRows / ROWS_PER_BUCKET));
+export async function parityChecks(sql: Sql, m: Mapped, maxKeys = 20): Promise<Check[]> {
+  const [est] = await sql<{ n: number }[]>`
+    select greatest(c.reltuples, 0)::float8 as n from pg_class c where c.oid = ${`${m.old_schema}.${m.old_table}`}::regclass`;
+  const buckets = Math.max(1, Math.ceil(Number(est?.n ?? 0) / ROWS_PER_BUCKET));
   const rows = await sql<Bucket[]>`
     select * from cortex_migration.parity_buckets(
       (select x from cortex_migration.mapped_tables x where x.old_schema = ${m.old_schema} and x.old_table = ${m.old_table}), ${buckets})`;
-  const bad = rows.filter((b) => b.legacy_hash !== b.target_hash).map((b) => b.bucket);
+  const [q] = await sql<{ n: number }[]>`
+    select count(*)::int as n from cortex_migration.quarantine where old_schema = ${m.old_schema} and old_table = ${m.old_table}`;
+  const legacy = rows.reduce((s, b) => s + Number(b.legacy_rows), 0);
+  const target = rows.reduce((s, b) => s + Number(b.target_rows), 0);
+  const quarantined = q!.n;
+  const countOk = legacy === target + quarantined;
+  const count: Check = {
+    id: `count-${table(m)}`,
+    status: !countOk ? 'failed' : quarantined > 0 ? 'warning' : 'passed',
+    expected: legacy,
+    actual: target + quarantined,
+    ...(quarantined > 0 || !countOk ? { details: `${target} in ${m.new_schema}.${m.new_table}, ${quarantined} quarantined` } : {}),
+  };
+  const bad = rows.filter((b) => b.bucket >= 0 && b.legacy_hash !== b.target_hash).map((b) => b.bucket);
   const id = `content-${table(m)}`;
-  if (bad.length === 0) return { id, status: 'passed', expected: `${buckets} equal buckets`, actual: `${buckets} equal buckets` };
+  if (bad.length === 0) return [count, { id, status: 'passed', expected: `${buckets} equal buckets`, actual: `${buckets} equal buckets` }];
   const diffs = await sql<Mismatch[]>`
     select * from cortex_migration.parity_rows(
       (select x from cortex_migration.mapped_tables x where x.old_schema = ${m.old_schema} and x.old_table = ${m.old_table}),
@@ -77,13 +73,13 @@ export async function contentCheck(sql: Sql, m: Mapped, legacyRows: number, maxK
     byKey.set(d.old_id, list);
   }
   const keys = [...byKey.keys()].slice(0, maxKeys);
-  return {
+  return [count, {
     id,
     status: 'failed',
     expected: `${buckets} equal buckets`,
     actual: `${bad.length} differing`,
     details: `${m.new_schema}.${m.new_table} differs for ${table(m)} keys ${keys.map((k) => `${k} (${byKey.get(k)!.join('; ')})`).join(', ')}`,
-  };
+  }];
 }
 
 /** Soft references (`*_id` columns holding prefixed entity ids) must resolve in cortex_foundation.entities. */

@@ -42,3 +42,38 @@ describe('phase 5 validation', () => {
     expect(failed.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(['content-crm.contacts', 'count-finance.transactions', 'content-finance.transactions']));
   });
 });
+
+describe('validation under write load', () => {
+  const live = useFreshDatabase('valw');
+
+  it('raises no false alarm while the application keeps writing', async () => {
+    const { default: postgres } = await import('postgres');
+    await loadLegacyFixture(live().sql, { scale: 0.2, seed: 13, dirty: false, replace: false });
+    for (const n of [1, 2, 3, 4, 5]) expect((await runCli(['--database-url', live().url, 'migrate', 'phase', String(n)])).code).toBe(0);
+    const writer = postgres(live().url, { max: 2, onnotice: () => {} });
+    let stop = false;
+    let writes = 0;
+    const loop = async (w: number) => {
+      for (let i = 0; !stop; i++) {
+        if (i % 3 === 0) await writer`insert into crm.contacts (full_name) values (${`Live ${w}-${i}`})`;
+        else if (i % 3 === 1) await writer`update crm.tasks set title = ${`Live ${w}-${i}`} where task_id = ${1 + ((i * 7 + w) % 5000)}`;
+        else await writer`delete from crm.contact_emails where id = ${1 + ((i * 11 + w) % 2000)}`;
+        writes++;
+      }
+    };
+    const writers = [loop(1), loop(2)];
+    try {
+      for (let k = 0; k < 2; k++) {
+        const r = await runCli(['--database-url', live().url, '--json', 'validate']);
+        const failed = JSON.parse(r.stdout).data?.report?.steps?.flatMap((s: { checks: Array<{ status: string }> }) => s.checks).filter((c: { status: string }) => c.status === 'failed');
+        expect(failed).toEqual([]);
+        expect(r.code).toBe(0);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(writers);
+      await writer.end();
+    }
+    expect(writes).toBeGreaterThan(50);
+  });
+});

@@ -3,7 +3,8 @@
 -- narrowed to rows and columns. Run inside one snapshot (dual-write keeps both sides consistent
 -- in every snapshot, so in-flight writes cannot cause false alarms).
 
--- Per bucket: md5 of the legacy side and of the target side (rows as text, ordered by id).
+-- Per bucket: md5 of the legacy side and of the target side (rows as text, ordered by id); one
+-- pass over each side also yields the counts for count parity.
 create function cortex_migration.parity_buckets(m cortex_migration.mapped_tables, buckets integer)
 returns table (bucket integer, legacy_rows bigint, target_rows bigint, legacy_hash text, target_hash text)
 language plpgsql stable as $$
@@ -17,15 +18,19 @@ begin
     from pg_attribute a where a.attrelid = format('cortex_migration.%I', v)::regclass and a.attnum > 0
      and not a.attisdropped and left(a.attname, 1) <> '_';
   return query execute format($q$
-    with l as (select abs(hashtext(v.id::text)) %% $1 as b, v.id::text as id, row(%1$s)::text as r
-                 from cortex_migration.%2$I v where v._problem is null),
+    with a as materialized (select v._problem is null as good, abs(hashtext(v.id::text)) %% $1 as b, v.id::text as id, row(%1$s)::text as r
+                 from cortex_migration.%2$I v),
+         l as (select b, id, r from a where good),
          t as (select abs(hashtext(t.id::text)) %% $1 as b, t.id::text as id, row(%3$s)::text as r
                  from %4$I.%5$I t join cortex_migration.migration_mappings mm
                    on mm.new_id = t.id::text and mm.old_schema = %6$L and mm.old_table = %7$L),
          lb as (select b, count(*) as n, md5(string_agg(r, E'\n' order by id)) as h from l group by b),
          tb as (select b, count(*) as n, md5(string_agg(r, E'\n' order by id)) as h from t group by b)
     select coalesce(lb.b, tb.b)::integer, coalesce(lb.n, 0), coalesce(tb.n, 0), lb.h, tb.h
-      from lb full join tb on tb.b = lb.b$q$,
+      from lb full join tb on tb.b = lb.b
+    union all
+    -- bucket -1 counts the legacy rows the transform marks as problems (quarantine candidates)
+    select -1, count(*), 0, null, null from a where not good$q$,
     cols, v, tcols, m.new_schema, m.new_table, m.old_schema, m.old_table) using buckets;
 end $$;
 
