@@ -57,6 +57,9 @@ describe('phase 6 archive', () => {
     expect(await dataState(db().sql, ['whatsapp'])).toEqual(whatsappBefore);
     const [t] = await db().sql<{ n: number }[]>`select count(*)::int as n from pg_trigger where tgname like 'cortex_sync_%'`;
     expect(t!.n).toBe(0);
+    const verify = await cli(['verify']);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stderr).toContain('phases 2, 3, 4, 5 are not re-verified');
   });
 
   it('purge needs --yes and --confirm, and waits for retention unless --force', async () => {
