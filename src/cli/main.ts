@@ -12,6 +12,7 @@ import { registerSnapshot } from './snapshot.js';
 import { registerStatus } from './status.js';
 import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
+import { registerVerifyRollback } from './verify-rollback.js';
 
 /** Build the commander program with the global options and every command. */
 export function buildProgram(): Command {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerRollback(program);
   registerVerify(program);
   registerValidate(program);
+  registerVerifyRollback(program);
   registerReport(program);
   registerSnapshot(program);
   registerDiff(program);

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { parseDatabaseUrl, withDatabase } from '../config/connection.js';
+import { openDatabase, type Sql } from '../db/client.js';
+import { ExitCode } from '../errors.js';
+import { LEGACY_SCHEMAS, loadLegacyFixture } from '../fixtures/legacy.js';
+import { ensureLedger } from '../runner/ledger.js';
+import { migratePhase, rollbackPhase, type RunEnv, verifyPhase } from '../runner/runner.js';
+import { describeChange, diffCatalogs } from '../schema/diff.js';
+import { inspect, userSchemas } from '../schema/inspect.js';
+import type { Catalog } from '../schema/model.js';
+import { storeReport } from '../verify/writers.js';
+import { configOf, planOf, progressEvents } from './session.js';
+import { action, type CommandContext } from './shell.js';
+
+interface Opts {
+  scale: string;
+  seed: string;
+  keep: boolean;
+  junit?: string;
+}
+
+interface Case {
+  name: string;
+  ok: boolean;
+  message?: string;
+}
+
+interface State {
+  schema: Catalog;
+  data: Map<string, string>;
+}
+
+// Schema of everything but the ledger, and a content hash of every legacy and whatsapp table.
+async function state(sql: Sql): Promise<State> {
+  const schemas = (await userSchemas(sql)).filter((s) => s !== 'cortex_migration');
+  const tables = await sql<{ s: string; t: string }[]>`
+    select n.nspname as s, c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind = 'r' and n.nspname = any(${[...LEGACY_SCHEMAS]}) order by 1, 2`;
+  const data = new Map<string, string>();
+  for (const { s, t } of tables) {
+    const [r] = await sql<{ h: string }[]>`
+      select md5(coalesce(string_agg(md5(x::text), '' order by md5(x::text)), '')) as h from ${sql(s)}.${sql(t)} x`;
+    data.set(`${s}.${t}`, r!.h);
+  }
+  return { schema: await inspect(sql, schemas), data };
+}
+
+function compare(before: State, after: State): string[] {
+  const out = diffCatalogs(before.schema, after.schema).map(describeChange);
+  for (const [t, h] of before.data) if (after.data.get(t) !== h) out.push(`data of ${t} changed`);
+  for (const t of after.data.keys()) if (!before.data.has(t)) out.push(`table ${t} appeared`);
+  return out;
+}
+
+function junit(cases: Case[]): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  const failures = cases.filter((c) => !c.ok).length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuite name="cortex verify-rollback" tests="${cases.length}" failures="${failures}">`,
+    ...cases.map((c) => (c.ok ? `  <testcase name="${esc(c.name)}"/>` : `  <testcase name="${esc(c.name)}"><failure message="${esc(c.message ?? 'failed')}"/></testcase>`)),
+    '</testsuite>',
+    '',
+  ].join('\n');
+}
+
+async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<void> {
+  const record = (name: string, problems: string[]) =>
+    cases.push({ name, ok: problems.length === 0, ...(problems.length ? { message: problems.slice(0, 20).join('; ') } : {}) });
+  const start = await state(env.sql);
+  for (const phase of env.plan.phases) {
+    const p = phase.number;
+    const before = await state(env.sql);
+    const up = await migratePhase(env, p);
+    await storeReport(env.sql, up.runId, up.report);
+    record(`phase ${p} ${phase.name}: up`, up.failedStep ? [`${up.failedStep}: ${up.error}`] : []);
+    if (up.failedStep) return;
+    const v = await verifyPhase(env, p);
+    await storeReport(env.sql, v.runId, v.report);
+    record(`phase ${p} ${phase.name}: verify`, v.report.steps.flatMap((s) => s.checks.filter((c) => c.status === 'failed').map((c) => `${s.id}:${c.id} ${c.details ?? ''}`)));
+    const down = await rollbackPhase(env, p);
+    record(`phase ${p} ${phase.name}: down`, down.failedStep ? [`${down.failedStep}: ${down.error}`] : []);
+    if (down.failedStep) return;
+    record(`phase ${p} ${phase.name}: down restores schema and data`, compare(before, await state(env.sql)));
+    const again = await migratePhase(env, p);
+    await storeReport(env.sql, again.runId, again.report);
+    record(`phase ${p} ${phase.name}: up again`, again.failedStep ? [`${again.failedStep}: ${again.error}`] : again.report.status === 'failed' ? ['checks failed'] : []);
+    if (again.failedStep) return;
+    ctx.out.info(`phase ${p} (${phase.name}): up, verify, down, compare, up again`);
+  }
+  for (const phase of [...env.plan.phases].reverse()) {
+    const down = await rollbackPhase(env, phase.number);
+    if (down.failedStep) {
+      record(`final down of phase ${phase.number}`, [`${down.failedStep}: ${down.error}`]);
+      return;
+    }
+  }
+  record('all phases down restore the starting schema and data', compare(start, await state(env.sql)));
+}
+
+/** `cortex verify-rollback`: on a scratch database, every phase up → verify → down → compare → up again. */
+export function registerVerifyRollback(program: Command): void {
+  program
+    .command('verify-rollback')
+    .description('on a scratch database (created and dropped on the given server): load the fixture, then for each phase up, verify, down, compare schema and data, up again; finally down through all phases and compare with the start')
+    .option('--scale <n>', 'fixture scale', '0.05')
+    .option('--seed <s>', 'fixture seed', '1')
+    .option('--keep', 'keep the scratch database (its URL is printed, password masked)', false)
+    .option('--junit <file>', 'write one JUnit test case per phase step')
+    .action(
+      action<Opts>('verify-rollback', async (ctx, opts) => {
+        const server = ctx.target();
+        const config = configOf(ctx);
+        const plan = await planOf(ctx, config);
+        const admin = await openDatabase(server, { max: 1 });
+        const name = `cortex_vr_${randomBytes(4).toString('hex')}`;
+        await admin`create database ${admin(name)}`;
+        const target = withDatabase(parseDatabaseUrl(server.url, server.source), name);
+        const sql = await openDatabase(target, { max: 4 });
+        const cases: Case[] = [];
+        const events = progressEvents(ctx);
+        // The archive phase's backups of a scratch database are thrown away with it.
+        const backupDir = await mkdtemp(join(tmpdir(), 'cortex-vr-'));
+        try {
+          await loadLegacyFixture(sql, { scale: Number(opts.scale), seed: Number(opts.seed), dirty: false, replace: false });
+          await ensureLedger(sql);
+          const env: RunEnv = {
+            sql,
+            plan,
+            target,
+            settings: { lockTimeoutMs: 2000, statementTimeoutMs: 0, lockRetries: 5, options: { skipBackup: true, force: false, backupDir } },
+            events: { ...events, stepStart: undefined, stepDone: undefined },
+          };
+          await cycle(ctx, env, cases);
+        } finally {
+          events.stop();
+          await rm(backupDir, { recursive: true, force: true });
+          await sql.end({ timeout: 5 });
+          if (!opts.keep) await admin`drop database if exists ${admin(name)}`;
+          await admin.end({ timeout: 5 });
+        }
+        const failed = cases.filter((c) => !c.ok);
+        const md = [
+          `# cortex verify-rollback: ${failed.length === 0 ? 'PASSED' : 'FAILED'}`,
+          '',
+          '| case | result |',
+          '|---|---|',
+          ...cases.map((c) => `| ${c.name} | ${c.ok ? 'passed' : `FAILED: ${(c.message ?? '').replace(/\|/g, '\\|')}`} |`),
+          '',
+        ].join('\n');
+        if (opts.junit) await writeFile(opts.junit, junit(cases));
+        if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, `${md}\n`);
+        return {
+          data: { database: opts.keep ? target.display : null, cases },
+          text: opts.keep ? `${md}\nscratch database kept: ${target.display}` : md,
+          ...(failed.length > 0 ? { exitCode: ExitCode.checksFailed, error: { code: 'CHECKS_FAILED', message: `${failed.length} case(s) failed: ${failed.map((c) => c.name).join(', ')}` } } : {}),
+        };
+      }),
+    );
+}
