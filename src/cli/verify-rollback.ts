@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseDatabaseUrl, withDatabase } from '../config/connection.js';
 import { openDatabase, type Sql } from '../db/client.js';
@@ -152,7 +152,10 @@ export function registerVerifyRollback(program: Command): void {
           ...cases.map((c) => `| ${c.name} | ${c.ok ? 'passed' : `FAILED: ${(c.message ?? '').replace(/\|/g, '\\|')}`} |`),
           '',
         ].join('\n');
-        if (opts.junit) await writeFile(opts.junit, junit(cases));
+        if (opts.junit) {
+          await mkdir(dirname(opts.junit), { recursive: true });
+          await writeFile(opts.junit, junit(cases));
+        }
         if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, `${md}\n`);
         return {
           data: { database: opts.keep ? target.display : null, cases },

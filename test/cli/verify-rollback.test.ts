@@ -9,7 +9,7 @@ import { copySamplePlan } from '../helpers/plan.js';
 
 describe('cortex verify-rollback', () => {
   it('passes on the Cortex plan: every phase up, verify, down, identical, up again; JUnit per case', async () => {
-    const junit = join(mkdtempSync(join(tmpdir(), 'cortex-junit-')), 'vr.xml');
+    const junit = join(mkdtempSync(join(tmpdir(), 'cortex-junit-')), 'nested', 'vr.xml');
     const r = await runCli(['--database-url', adminUrl(), 'verify-rollback', '--scale', '0.02', '--junit', junit]);
     expect(r.code, r.stdout.slice(-1500)).toBe(0);
     expect(r.stdout).toContain('| phase 3 backfill: down restores schema and data | passed |');
