@@ -9,6 +9,7 @@ import { ExitCode } from '../errors.js';
 import { LEGACY_SCHEMAS, loadLegacyFixture } from '../fixtures/legacy.js';
 import { ensureLedger } from '../runner/ledger.js';
 import { migratePhase, rollbackPhase, type RunEnv, verifyPhase } from '../runner/runner.js';
+import { dataHashes } from '../schema/data-hash.js';
 import { describeChange, diffCatalogs } from '../schema/diff.js';
 import { inspect, userSchemas } from '../schema/inspect.js';
 import type { Catalog } from '../schema/model.js';
@@ -37,15 +38,7 @@ interface State {
 // Schema of everything but the ledger, and a content hash of every legacy and whatsapp table.
 async function state(sql: Sql): Promise<State> {
   const schemas = (await userSchemas(sql)).filter((s) => s !== 'cortex_migration');
-  const tables = await sql<{ s: string; t: string }[]>`
-    select n.nspname as s, c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where c.relkind = 'r' and n.nspname = any(${[...LEGACY_SCHEMAS]}) order by 1, 2`;
-  const data = new Map<string, string>();
-  for (const { s, t } of tables) {
-    const [r] = await sql<{ h: string }[]>`
-      select md5(coalesce(string_agg(md5(x::text), '' order by md5(x::text)), '')) as h from ${sql(s)}.${sql(t)} x`;
-    data.set(`${s}.${t}`, r!.h);
-  }
+  const data = await dataHashes(sql, [...LEGACY_SCHEMAS]);
   return { schema: await inspect(sql, schemas), data };
 }
 
