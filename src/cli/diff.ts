@@ -3,10 +3,14 @@ import type { Command } from 'commander';
 import { parseDatabaseUrl } from '../config/connection.js';
 import { openDatabase } from '../db/client.js';
 import { CortexError, ExitCode } from '../errors.js';
+import { readLedger } from '../runner/ledger.js';
+import { type PhaseStatus, planStatus } from '../runner/state.js';
 import { type Change, describeChange, diffCatalogs } from '../schema/diff.js';
+import { diffExpected, expectedState } from '../schema/expected.js';
 import { inspect, userSchemas } from '../schema/inspect.js';
 import { type Catalog, filterSchemas, fromSnapshot, type Snapshot } from '../schema/model.js';
-import { action } from './shell.js';
+import { configOf, planOf } from './session.js';
+import { action, type CommandContext } from './shell.js';
 
 interface DiffOpts {
   from?: string;
@@ -36,9 +40,9 @@ async function load(source: string): Promise<Catalog> {
   }
 }
 
-function render(changes: Change[]): string {
-  if (changes.length === 0) return 'no differences';
-  const lines: string[] = [];
+function render(changes: Change[], header: string[] = []): string {
+  if (changes.length === 0) return [...header, 'no differences'].join('\n');
+  const lines: string[] = [...header];
   let schema = '';
   for (const c of changes) {
     if (c.schema !== schema) {
@@ -51,18 +55,55 @@ function render(changes: Change[]): string {
   return lines.join('\n');
 }
 
+/** Phases 1..N all applied, N highest; later phases that are not pending are worth a warning. */
+function appliedPrefix(phases: PhaseStatus[]): { upTo: number; unsettled: PhaseStatus[] } {
+  let upTo = 0;
+  for (const p of phases) {
+    if (p.state !== 'applied' && p.state !== 'drift') break;
+    upTo = p.number;
+  }
+  return { upTo, unsettled: phases.filter((p) => p.number > upTo && p.state !== 'pending') };
+}
+
+// Live database against the schema-as-code state of the phases applied to it (drift).
+async function diffLive(ctx: CommandContext, schemas: string[] | undefined) {
+  const plan = await planOf(ctx, configOf(ctx));
+  const sql = await openDatabase(ctx.target(), { max: 2 });
+  try {
+    const { upTo, unsettled } = appliedPrefix(planStatus(plan, await readLedger(sql)));
+    const expected = expectedState(plan, upTo);
+    if (!expected) {
+      throw new CortexError('NOT_IMPLEMENTED', `plan ${plan.name} ships no expected-state.json for its phases; pass --from <url|file>`);
+    }
+    let changes = diffExpected(expected, await inspect(sql, await userSchemas(sql)));
+    if (schemas) changes = changes.filter((c) => schemas.includes(c.schema));
+    const applied = upTo === 0 ? 'no phase applied' : upTo === 1 ? 'phase 1 applied' : `phases 1..${upTo} applied`;
+    const header = [`expected: plan ${plan.name} with ${applied} (- expected but missing, + present but not expected, ~ changed)`];
+    for (const p of unsettled) ctx.out.warn(`phase ${p.number} is ${p.state}; its objects show as differences`);
+    return { changes, header, upTo };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
 /** `cortex diff --from <url|file> --to <url|file>`: Atlas-style diff of two catalogs; exit 1 when they differ. */
 export function registerDiff(program: Command): void {
   program
     .command('diff')
-    .description('schema diff between two databases or snapshot files (+ only in --to, - only in --from, ~ changed); exit 1 when they differ')
-    .option('--from <url|file>', 'the starting state (a postgres:// URL or a snapshot file)')
+    .description('schema diff: with no --from, the database against the expected state of the phases applied to it (drift); else between two databases or snapshot files (+ only in --to, - only in --from, ~ changed); exit 1 when they differ')
+    .option('--from <url|file>', 'the starting state (a postgres:// URL or a snapshot file); without it, the schema-as-code expected state')
     .option('--to <url|file>', 'the other state (default: --database-url)')
     .option('--schema <name...>', 'only these schemas')
     .action(
       action<DiffOpts>('diff', async (ctx, opts) => {
         if (!opts.from) {
-          throw new CortexError('NOT_IMPLEMENTED', 'diff against the schema-as-code expected state is not implemented yet; pass --from <url|file> (and --to, default --database-url)');
+          if (opts.to) throw new CortexError('USAGE', '--to needs --from (without --from, the database given by --database-url is compared with its expected state)');
+          const { changes, header, upTo } = await diffLive(ctx, opts.schema);
+          return {
+            data: { expectedPhases: upTo, changes },
+            text: render(changes, header),
+            ...(changes.length > 0 ? { exitCode: ExitCode.checksFailed, error: { code: 'DIFFERENCES', message: `${changes.length} difference(s) from the expected state` } } : {}),
+          };
         }
         const from = await load(opts.from);
         const to = await load(opts.to ?? ctx.target().url);

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import type { Sql } from '../db/client.js';
 import type { Phase, RunSettings } from '../plan/model.js';
 import { ensureLedger } from '../runner/ledger.js';
+import { migratePhase, type RunEnv } from '../runner/runner.js';
+import { storeReport } from '../verify/writers.js';
+import { type PhaseDelta, phaseDelta } from './expected.js';
 import { diffCatalogs } from './diff.js';
 import { inspect } from './inspect.js';
 import { catalogOf, type Snapshot, toSnapshot } from './model.js';
@@ -50,4 +53,24 @@ export function writeStepCatalogs(phase: Phase, catalogs: Map<string, Snapshot>)
     written.push(file);
   }
   return written;
+}
+
+/**
+ * Apply every phase of the plan through the runner on a scratch database holding the legacy
+ * fixture, and record what each phase changes in the catalog: the expected state `cortex diff` checks.
+ */
+export async function computePhaseDeltas(env: RunEnv): Promise<PhaseDelta[]> {
+  // Inspect before the ledger exists, so phase 1's delta carries it: a database at phase 1 always has both.
+  let before = await inspect(env.sql);
+  await ensureLedger(env.sql);
+  const deltas: PhaseDelta[] = [];
+  for (const phase of env.plan.phases) {
+    const run = await migratePhase(env, phase.number);
+    if (run.failedStep) throw new Error(`phase ${phase.number}: ${run.failedStep}: ${run.error}`);
+    await storeReport(env.sql, run.runId, run.report);
+    const after = await inspect(env.sql);
+    deltas.push(phaseDelta(phase.number, before, after));
+    before = after;
+  }
+  return deltas;
 }

@@ -55,9 +55,9 @@ describe('snapshot and diff', () => {
     await setup(b());
   });
 
-  it('without --from says it is not implemented yet (exit 2)', async () => {
-    const r = await runCli(['--database-url', a().url, 'diff']);
+  it('--to without --from is a usage error (exit 2)', async () => {
+    const r = await runCli(['--database-url', a().url, 'diff', '--to', b().url]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('not implemented yet');
+    expect(r.stderr).toContain('--to needs --from');
   });
 });
