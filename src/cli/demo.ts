@@ -18,7 +18,7 @@ function totals(r: DemoResult): string[] {
   return [
     '',
     failed.length === 0 && r.app.failed === 0 ? 'demo passed' : 'demo FAILED',
-    `  legacy rows          ${r.legacyRows}`,
+    `  legacy rows          ${r.legacyRows} (${r.whatsappRows} of them in whatsapp, which stays as it is)`,
     `  rows migrated        ${r.migratedRows}`,
     `  quarantined          ${r.quarantined}`,
     `  application writes   ${r.app.writes} during phases 3–5, ${r.app.failed} failed${r.app.lastError ? ` (last: ${r.app.lastError})` : ''}`,
@@ -58,7 +58,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('start an embedded PostgreSQL in a temp directory, load the legacy fixture, run phases 1–6 while a simulated application writes, print each verification, then remove everything (also on Ctrl-C)')
-    .option('--scale <n>', 'fixture size (1 is about 250,000 rows)', '0.2')
+    .option('--scale <n>', 'fixture size (1 is about 250,000 legacy rows)', '1')
     .option('--keep', 'keep the server running after the demo (until Ctrl-C) and print its URL, password masked', false)
     .action(
       action<DemoOpts>('demo', async (ctx, opts) => {
@@ -75,7 +75,8 @@ export function registerDemo(program: Command): void {
             scale,
             reportsDir: ctx.globals.reportsDir,
             say: (line) => ctx.out.info(line),
-            events: { ...events, stepStart: undefined, stepDone: undefined },
+            // Step chatter would bury the per-phase summaries; progress bars stay.
+            events: { progress: events.progress },
           });
           events.stop();
           const ok = result.phases.length === 6 && result.phases.every((p) => p.status === 'passed') && result.app.failed === 0;

@@ -24,6 +24,7 @@ export interface DemoPhase {
 /** What a whole demo run did. */
 export interface DemoResult {
   legacyRows: number;
+  whatsappRows: number;
   migratedRows: number;
   quarantined: number;
   app: WriterStats;
@@ -104,6 +105,7 @@ export async function runDemo(server: EmbeddedServer, o: DemoOptions): Promise<D
     const [q] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.quarantine`;
     return {
       legacyRows: fixture.totalRows,
+      whatsappRows: fixture.tables.filter((t) => t.schema === 'whatsapp').reduce((n, t) => n + t.rows, 0),
       migratedRows,
       quarantined: q?.n ?? 0,
       app: appStats,

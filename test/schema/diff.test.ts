@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { migra } from '../helpers/migra.js';
+import { migra } from '../../bench/lib/migra.js';
 import { type TestDatabase, useFreshDatabase } from '../helpers/db.js';
 
 const a = useFreshDatabase('dfa');
