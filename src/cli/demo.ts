@@ -35,6 +35,9 @@ function guard(ctx: CommandContext, server: () => EmbeddedServer | undefined): (
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    // Connections die with the server mid-query; their errors are expected now, not news.
+    process.on('uncaughtException', () => {});
+    process.on('unhandledRejection', () => {});
     const s = server();
     ctx.out.warn(`${signal}: stopping PostgreSQL${s ? ` and removing ${s.dir}` : ''}`);
     void (s?.stop() ?? Promise.resolve()).finally(() => process.exit(130));

@@ -54,7 +54,8 @@ describe('cortex demo', () => {
     expect(existsSync(dir)).toBe(true);
     process.kill(-child.pid!, 'SIGINT');
     const code = await exited;
-    expect(code).not.toBe(0);
+    expect(code, out).toBe(130);
+    expect(out).not.toMatch(/\n\s+at /); // no stack trace
     expect(existsSync(dir)).toBe(false);
     expect(processesUsing(dir)).toEqual([]);
   });
