@@ -27,13 +27,13 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
   for (const r of retry) {
     await sql`select cortex_migration.sync_safely(${r.old_schema}, ${r.old_table}, ${r.ids}::text[])`;
   }
+  const seconds = (Date.now() - started) / 1000;
+  log(`backfill: ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`);
   // Freshly filled tables have no statistics until autovacuum gets to them; dual-write's cached
   // one-row plans are made from these statistics, and bad ones cost ~5x per legacy write.
   const filled = await sql<{ s: string; t: string }[]>`
     select schemaname as s, tablename as t from pg_tables where left(schemaname, 7) = 'cortex_' order by 1, 2`;
   for (const f of filled) await sql`analyze ${sql(f.s)}.${sql(f.t)}`;
-  const seconds = (Date.now() - started) / 1000;
-  log(`backfill: ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`);
   return { rows };
 }
 

@@ -103,8 +103,11 @@ begin
   foreach fill in array array[false, true] loop
 
   -- Wait for in-flight writers of these legacy rows, then read them in a later statement (a
-  -- fresh snapshot): a sync never overwrites a newer dual-write with an older read.
-  lock_stmt := format('perform 1 from %I.%I where %I = any(keys) for share', m.old_schema, m.old_table, m.key_columns[1]);
+  -- fresh snapshot): a sync never overwrites a newer dual-write with an older read. The fill
+  -- pass runs before dual-write exists, while every legacy write is logged and replayed in full
+  -- by phase 4, so a stale read there is corrected later; it skips the lock (and its row writes).
+  lock_stmt := case when fill then 'null'
+                    else format('perform 1 from %I.%I where %I = any(keys) for share', m.old_schema, m.old_table, m.key_columns[1]) end;
 
   stmt := format($s$
   with src as materialized (
