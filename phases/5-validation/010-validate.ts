@@ -1,10 +1,12 @@
 // Phase 5: the gate before archive. Up changes nothing; the phase's verify (also `cortex validate`)
-// runs every parity check inside one repeatable-read snapshot (the runner's verify transaction).
+// runs every parity check inside one repeatable-read snapshot (the runner's verify transaction),
+// shared with a second connection so the tables are checked two at a time.
 import type { Sql } from '../../src/db/client.js';
 import { triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { DUAL_WRITE_TRIGGERS } from '../../src/names.js';
 import { bijectionCheck, parityChecks, referenceChecks } from '../../src/verify/parity.js';
+import { withSnapshotTwin } from '../../src/verify/snapshot-pair.js';
 
 /** Nothing to apply: validation reads only. */
 export async function up(): Promise<StepOutcome> {
@@ -14,27 +16,65 @@ export async function up(): Promise<StepOutcome> {
 /** Nothing to revert. */
 export async function down(): Promise<void> {}
 
+type Mapped = { old_schema: string; old_table: string; new_schema: string; new_table: string; rows: number };
+
 async function mapped(sql: Sql) {
-  return sql<{ old_schema: string; old_table: string; new_schema: string; new_table: string }[]>`
-    select old_schema, old_table, new_schema, new_table from cortex_migration.mapped_tables order by position`;
+  return sql<Mapped[]>`
+    select m.old_schema, m.old_table, m.new_schema, m.new_table, greatest(c.reltuples, 0)::float8 as rows
+    from cortex_migration.mapped_tables m join pg_class c on c.oid = format('%I.%I', m.old_schema, m.old_table)::regclass
+    order by m.position`;
 }
 
-/** Every phase-5 check of DESIGN §3. */
-export async function verify({ sql, log }: StepContext): Promise<Check[]> {
-  const checks: Check[] = [];
-  for (const m of await mapped(sql)) {
-    checks.push(...(await parityChecks(sql, m)));
-    log(`validated ${m.old_schema}.${m.old_table}`);
+// Two lists of about equal rows, biggest tables first (each list runs on one connection).
+function split(tables: Mapped[]): [Mapped[], Mapped[]] {
+  const lists: [Mapped[], Mapped[]] = [[], []];
+  const load = [0, 0];
+  for (const t of [...tables].sort((a, b) => b.rows - a.rows)) {
+    const i = load[0]! <= load[1]! ? 0 : 1;
+    lists[i].push(t);
+    load[i]! += t.rows + 1;
   }
-  checks.push(...(await referenceChecks(sql)));
-  checks.push(await bijectionCheck(sql));
-  const [q] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.quarantine where coalesce(btrim(reason), '') = ''`;
-  checks.push({ id: 'quarantine-has-reasons', status: q!.n === 0 ? 'passed' : 'failed', expected: 0, actual: q!.n });
+  return lists;
+}
+
+async function fingerprint(sql: Sql): Promise<Check[]> {
   const fp = await sql<{ id: string; ok: boolean; expected: string; actual: string }[]>`
     select 'whatsapp-unchanged' as id, f.ddl_hash = n.ddl_hash and f.data_hash = n.data_hash as ok,
            f.ddl_hash || '/' || f.data_hash as expected, n.ddl_hash || '/' || n.data_hash as actual
     from cortex_migration.whatsapp_fingerprint f, cortex_migration.whatsapp_fingerprint() n`;
-  checks.push(...fp.map((r) => ({ id: r.id, status: r.ok ? ('passed' as const) : ('failed' as const), expected: r.expected, actual: r.actual })));
+  return fp.map((r) => ({ id: r.id, status: r.ok ? ('passed' as const) : ('failed' as const), expected: r.expected, actual: r.actual }));
+}
+
+/** Every phase-5 check of DESIGN §3. */
+export async function verify({ sql, log, target }: StepContext): Promise<Check[]> {
+  const tables = await mapped(sql);
+  const parity = new Map<string, Check[]>();
+  const run = async (db: Sql, list: Mapped[]) => {
+    for (const m of list) {
+      parity.set(`${m.old_schema}.${m.old_table}`, await parityChecks(db, m));
+      log(`validated ${m.old_schema}.${m.old_table}`);
+    }
+  };
+  let whatsapp: Check[];
+  if (target) {
+    const [mine, twins] = split(tables);
+    [, whatsapp] = await Promise.all([
+      run(sql, mine),
+      withSnapshotTwin(sql, target, async (twin) => {
+        await run(twin, twins);
+        return fingerprint(twin);
+      }),
+    ]);
+  } else {
+    await run(sql, tables);
+    whatsapp = await fingerprint(sql);
+  }
+  const checks: Check[] = tables.flatMap((m) => parity.get(`${m.old_schema}.${m.old_table}`) ?? []);
+  checks.push(...(await referenceChecks(sql)));
+  checks.push(await bijectionCheck(sql));
+  const [q] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.quarantine where coalesce(btrim(reason), '') = ''`;
+  checks.push({ id: 'quarantine-has-reasons', status: q!.n === 0 ? 'passed' : 'failed', expected: 0, actual: q!.n });
+  checks.push(...whatsapp);
   checks.push(await triggersOnMappedTables(sql, 'dual-write-triggers', Object.values(DUAL_WRITE_TRIGGERS)));
   return checks;
 }
