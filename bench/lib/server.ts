@@ -9,6 +9,8 @@ export interface BenchServer {
   url(db: string): string;
   create(db: string, template?: string): Promise<string>;
   drop(db: string): Promise<void>;
+  /** Flush dirty buffers now, so a measurement does not start with someone else's checkpoint. */
+  checkpoint(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,9 @@ export async function benchServer(adminUrl?: string): Promise<BenchServer> {
       return url(db);
     },
     drop,
+    async checkpoint() {
+      await admin`checkpoint`;
+    },
     async stop() {
       await admin.end({ timeout: 5 });
       await embedded?.stop();

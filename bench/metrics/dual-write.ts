@@ -57,6 +57,7 @@ export async function dualWrite(ctx: BenchContext, template: string): Promise<Re
   await ensureTasks(url);
   const vars = await workloadVars(url);
   const w = { script: workload('writes'), clients: 4, seconds: ctx.sizes.seconds, vars };
+  await ctx.server.checkpoint();
   ctx.log('dual-write: writes without triggers');
   const before = await pgbench(url, w);
   const bulkBefore = await bulkUpdate(url, 1);
@@ -64,6 +65,7 @@ export async function dualWrite(ctx: BenchContext, template: string): Promise<Re
     ctx.log(`dual-write: cortex migrate phase ${n}`);
     await cortex(url, ['migrate', 'phase', String(n)]);
   }
+  await ctx.server.checkpoint();
   ctx.log('dual-write: writes with dual-write triggers');
   const after = await pgbench(url, w);
   const bulkAfter = await bulkUpdate(url, 2);

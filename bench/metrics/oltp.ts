@@ -21,9 +21,11 @@ export async function oltpDuringMigration(ctx: BenchContext, template: string): 
   const url = await ctx.server.create('bench_oltp', template);
   for (const n of [1, 2]) await cortex(url, ['migrate', 'phase', String(n)]);
   const w = { script: workload('oltp'), clients: CLIENTS, rate: RATE, vars: await workloadVars(url) };
+  await ctx.server.checkpoint();
   ctx.log('oltp: baseline');
   const before: PgbenchRun[] = [];
   for (let s = 0; s < ctx.sizes.seconds; s += CHUNK_SECONDS) before.push(await pgbench(url, { ...w, seconds: CHUNK_SECONDS }));
+  await ctx.server.checkpoint();
   ctx.log('oltp: during phases 3 and 4');
   let done = false;
   const t0 = performance.now();
