@@ -86,7 +86,7 @@ async function diffLive(ctx: CommandContext, schemas: string[] | undefined) {
   }
 }
 
-/** `cortex diff --from <url|file> --to <url|file>`: Atlas-style diff of two catalogs; exit 1 when they differ. */
+/** `cortex diff`: drift against the expected state of the applied phases, or (`--from`, `--to`) an Atlas-style diff of two catalogs; exit 1 when they differ. */
 export function registerDiff(program: Command): void {
   program
     .command('diff')
