@@ -1,8 +1,9 @@
 // Phase 5: the gate before archive. Up changes nothing; the phase's verify (also `cortex validate`)
 // runs every parity check inside one repeatable-read snapshot (the runner's verify transaction),
 // shared with a second connection so the tables are checked two at a time.
-import type { Sql } from '../../src/db/client.js';
+import { isConnectionFailure, type Sql } from '../../src/db/client.js';
 import { triggersOnMappedTables } from '../../src/db/triggers.js';
+import { isCortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { DUAL_WRITE_TRIGGERS } from '../../src/names.js';
 import { bijectionCheck, parityChecks, referenceChecks } from '../../src/verify/parity.js';
@@ -55,18 +56,22 @@ export async function verify({ sql, log, target }: StepContext): Promise<Check[]
       log(`validated ${m.old_schema}.${m.old_table}`);
     }
   };
-  let whatsapp: Check[];
+  let whatsapp: Check[] | undefined;
   if (target) {
     const [mine, twins] = split(tables);
-    [, whatsapp] = await Promise.all([
-      run(sql, mine),
-      withSnapshotTwin(sql, target, async (twin) => {
-        await run(twin, twins);
-        return fingerprint(twin);
-      }),
-    ]);
-  } else {
-    await run(sql, tables);
+    const twin = withSnapshotTwin(sql, target, async (other) => {
+      await run(other, twins);
+      return fingerprint(other);
+    }).catch((err: unknown) => {
+      // No second connection to be had (connection limit, pooler): the rest runs on this one below.
+      if (!(isCortexError(err) && err.code === 'CONNECTION') && !isConnectionFailure(err)) throw err;
+      log(`second connection unavailable (${(err as Error).message.split('\n')[0]}); validating on one connection`);
+      return undefined;
+    });
+    [, whatsapp] = await Promise.all([run(sql, mine), twin]);
+  }
+  if (!whatsapp) {
+    await run(sql, tables.filter((m) => !parity.has(`${m.old_schema}.${m.old_table}`)));
     whatsapp = await fingerprint(sql);
   }
   const checks: Check[] = tables.flatMap((m) => parity.get(`${m.old_schema}.${m.old_table}`) ?? []);

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { verify as validationChecks } from '../../phases/5-validation/010-validate.js';
+import { parseDatabaseUrl } from '../../src/config/connection.js';
+import type { Sql } from '../../src/db/client.js';
 import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
 import { runCli } from '../helpers/cli.js';
 import { useFreshDatabase } from '../helpers/db.js';
@@ -16,6 +19,19 @@ describe('phase 5 validation', () => {
     expect(r.code).toBe(0);
     const ids = JSON.parse(r.stdout).data.report.steps.flatMap((s: { checks: Array<{ id: string }> }) => s.checks.map((c) => c.id));
     expect(ids).toEqual(expect.arrayContaining(['count-crm.contacts', 'content-crm.contacts', 'references-resolve', 'mapping-bijection', 'whatsapp-unchanged', 'dual-write-triggers']));
+  });
+
+  it('without a second connection, runs the same checks on one (and still passes)', async () => {
+    const unreachable = parseDatabaseUrl('postgres://nobody:x@127.0.0.1:1/none', 'option');
+    const logs: string[] = [];
+    const settings = { lockTimeoutMs: 2000, statementTimeoutMs: 0, lockRetries: 0, options: {} };
+    const checks = await db().sql.begin('isolation level repeatable read', (tx) =>
+      validationChecks({ sql: tx as unknown as Sql, settings, log: (m) => logs.push(m), target: unreachable }),
+    );
+    expect(logs.join('\n')).toContain('second connection unavailable');
+    expect(checks.filter((c) => c.status === 'failed')).toEqual([]);
+    expect(checks.filter((c) => c.id.startsWith('content-'))).toHaveLength(22);
+    expect(checks.map((c) => c.id)).toContain('whatsapp-unchanged');
   });
 
   it('names the tables and keys changed behind its back (exit 1)', async () => {
