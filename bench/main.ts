@@ -2,11 +2,12 @@
 // run on one server, written to bench/results/<timestamp>.json and .md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { packagePath } from '../src/paths.js';
 import { version } from '../src/version.js';
 import { type BenchContext, type BenchSizes, type Metric, ratio } from './lib/context.js';
 import { benchServer } from './lib/server.js';
+import { cortex } from './lib/cli.js';
 import { backfillAt } from './metrics/backfill.js';
 import { diffVsMigra } from './metrics/diff.js';
 import { dualWrite } from './metrics/dual-write.js';
@@ -44,13 +45,39 @@ function markdown(stamp: string, server: string, sizes: BenchSizes, quick: boole
   ].join('\n');
 }
 
+/** Every metric, in the order their databases are built. */
+async function allMetrics(ctx: BenchContext, metrics: Record<string, Metric>): Promise<void> {
+  const { sizes, server } = ctx;
+  const small = await backfillAt(ctx, sizes.small, 'bench_small', 'bench_fixture');
+  const large = await backfillAt(ctx, sizes.large, 'bench_large');
+  await server.drop('bench_large');
+  const rate = (r: typeof small) => r.rows / (r.backfillMs / 1000);
+  metrics.backfill_vs_insert_select = {
+    value: ratio(large.ceilingMs, large.backfillMs),
+    detail: `scale ${large.scale} (${large.rows} rows): backfill ${Math.round(rate(large))} rows/s (batches of 5000) vs one statement per table ${Math.round(large.rows / (large.ceilingMs / 1000))} rows/s; at scale ${small.scale}: ${ratio(small.ceilingMs, small.backfillMs)}`,
+  };
+  metrics.backfill_rate_large_vs_small = {
+    value: ratio(rate(large), rate(small)),
+    detail: `${Math.round(rate(large))} rows/s at scale ${large.scale} (${large.rows} rows) vs ${Math.round(rate(small))} rows/s at scale ${small.scale} (${small.rows} rows)`,
+  };
+  Object.assign(metrics, await dualWrite(ctx, 'bench_fixture'));
+  Object.assign(metrics, await oltpDuringMigration(ctx, 'bench_fixture'));
+  Object.assign(metrics, await validateVsExceptAll(ctx, server.url('bench_small'), small.rows));
+  Object.assign(metrics, await diffVsMigra(ctx, server.url('bench_small'), server.url('bench_dual_write')));
+  metrics.cli_peak_rss_mb_large = {
+    value: large.peakRssMb,
+    detail: `peak resident memory (VmHWM) of the cortex process running migrate phase 3 at scale ${large.scale} (${large.rows} rows); ${small.peakRssMb} MB at scale ${small.scale}`,
+  };
+}
+
 async function main(): Promise<void> {
   const program = new Command('bench')
     .option('--quick', 'small scales and short runs (a few minutes)', false)
     .option('--database-url <url>', 'admin URL of a server to use (default: an embedded PostgreSQL, durable settings)')
     .option('--out <dir>', 'results folder', packagePath('bench', 'results'))
+    .addOption(new Option('--only <group>', 'run one group of metrics alone, on a fixture of the small scale').choices(['dual-write', 'oltp']))
     .parse();
-  const o = program.opts<{ quick: boolean; databaseUrl?: string; out: string }>();
+  const o = program.opts<{ quick: boolean; databaseUrl?: string; out: string; only?: 'dual-write' | 'oltp' }>();
   const sizes: BenchSizes = o.quick ? { small: 0.1, large: 0.5, seconds: 10 } : { small: 4, large: 40, seconds: 60 };
   const started = Date.now();
   const log = (m: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${m}\n`);
@@ -60,26 +87,15 @@ async function main(): Promise<void> {
   const dbs = ['bench_small', 'bench_fixture', 'bench_large', 'bench_dual_write', 'bench_oltp'];
   try {
     log(server.description);
-    const small = await backfillAt(ctx, sizes.small, 'bench_small', 'bench_fixture');
-    const large = await backfillAt(ctx, sizes.large, 'bench_large');
-    await server.drop('bench_large');
-    const rate = (r: typeof small) => r.rows / (r.backfillMs / 1000);
-    metrics.backfill_vs_insert_select = {
-      value: ratio(large.ceilingMs, large.backfillMs),
-      detail: `scale ${large.scale} (${large.rows} rows): backfill ${Math.round(rate(large))} rows/s (batches of 5000) vs one statement per table ${Math.round(large.rows / (large.ceilingMs / 1000))} rows/s; at scale ${small.scale}: ${ratio(small.ceilingMs, small.backfillMs)}`,
-    };
-    metrics.backfill_rate_large_vs_small = {
-      value: ratio(rate(large), rate(small)),
-      detail: `${Math.round(rate(large))} rows/s at scale ${large.scale} (${large.rows} rows) vs ${Math.round(rate(small))} rows/s at scale ${small.scale} (${small.rows} rows)`,
-    };
-    Object.assign(metrics, await dualWrite(ctx, 'bench_fixture'));
-    Object.assign(metrics, await oltpDuringMigration(ctx, 'bench_fixture'));
-    Object.assign(metrics, await validateVsExceptAll(ctx, server.url('bench_small'), small.rows));
-    Object.assign(metrics, await diffVsMigra(ctx, server.url('bench_small'), server.url('bench_dual_write')));
-    metrics.cli_peak_rss_mb_large = {
-      value: large.peakRssMb,
-      detail: `peak resident memory (VmHWM) of the cortex process running migrate phase 3 at scale ${large.scale} (${large.rows} rows); ${small.peakRssMb} MB at scale ${small.scale}`,
-    };
+    if (o.only) {
+      // One group alone, for iterating on it: the fixture is all it needs.
+      const url = await server.create('bench_fixture');
+      log(`scale ${sizes.small}: loading the fixture`);
+      await cortex(url, ['fixtures', 'load', '--scale', String(sizes.small), '--seed', '1']);
+      Object.assign(metrics, o.only === 'dual-write' ? await dualWrite(ctx, 'bench_fixture') : await oltpDuringMigration(ctx, 'bench_fixture'));
+    } else {
+      await allMetrics(ctx, metrics);
+    }
   } finally {
     for (const db of dbs) await server.drop(db).catch(() => {});
     await server.stop();
@@ -87,8 +103,8 @@ async function main(): Promise<void> {
   const ordered = Object.fromEntries(Object.keys(GOALS).filter((k) => metrics[k]).map((k) => [k, metrics[k]!]));
   const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
   mkdirSync(o.out, { recursive: true });
-  const base = join(o.out, `${stamp}${o.quick ? '-quick' : ''}`);
-  const result = { tool: 'cortex', version, quick: o.quick, startedAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), server: server.description, sizes, goals: GOALS, metrics: ordered };
+  const base = join(o.out, `${stamp}${o.quick ? '-quick' : ''}${o.only ? `-${o.only}` : ''}`);
+  const result = { tool: 'cortex', version, quick: o.quick, only: o.only ?? null, startedAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), server: server.description, sizes, goals: GOALS, metrics: ordered };
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   const md = markdown(stamp, server.description, sizes, o.quick, ordered);
   writeFileSync(`${base}.md`, md);
