@@ -43,10 +43,16 @@ create table cortex_migration.mapped_tables (
 
 -- New id of a legacy key: prefix_ + 32 hex digits for core entities, a uuid for content.
 -- The salt is passed in (read once per statement), never spelled into SQL text or logs.
+-- One expression and no FROM, so the planner inlines it: a non-inlined SQL function is parsed
+-- again in every statement that calls it, which a one-row insert trigger pays each time. Only one
+-- branch runs, so the hash is still computed once per row. Stable, not immutable: convert_to is
+-- stable, and the planner inlines nothing more volatile than its declaration.
 create function cortex_migration.new_id(salt text, prefix text, old_schema text, old_table text, old_id text)
-returns varchar(50) language sql immutable parallel safe as $$
-  select (case when prefix is null then substr(h, 1, 32)::uuid::text else prefix || '_' || substr(h, 1, 32) end)::varchar(50)
-  from (select encode(sha256(convert_to(salt || '|' || old_schema || '.' || old_table || '|' || old_id, 'UTF8')), 'hex') as h) x
+returns varchar(50) language sql stable parallel safe as $$
+  select (case when prefix is null
+               then substr(encode(sha256(convert_to(salt || '|' || old_schema || '.' || old_table || '|' || old_id, 'UTF8')), 'hex'), 1, 32)::uuid::text
+               else prefix || '_' || substr(encode(sha256(convert_to(salt || '|' || old_schema || '.' || old_table || '|' || old_id, 'UTF8')), 'hex'), 1, 32)
+          end)::varchar(50)
 $$;
 
 -- The legacy key of a row as text: key columns joined with ':' (composite keys stay readable).
@@ -57,13 +63,14 @@ returns text language sql immutable as $$
 $$;
 
 -- The statement that inserts the mappings of every row of `source` (a legacy table, or a trigger's
--- transition table) that has none; the salt is its parameter $1.
+-- transition table) that has none. The salt comes from a join, not a sub-select, so new_id()
+-- stays inlinable.
 create function cortex_migration.mapping_sql(m cortex_migration.mapped_tables, source text)
 returns text language sql stable as $$
   select format(
     'insert into cortex_migration.migration_mappings (old_schema, old_table, old_id, new_schema, new_table, new_id)
-     select %L, %L, k, %L, %L, cortex_migration.new_id($1, %L, %L, %L, k)
-     from (select %s as k from %s s) x
+     select %L, %L, k, %L, %L, cortex_migration.new_id(z.salt, %L, %L, %L, k)
+     from (select %s as k from %s s) x cross join cortex_migration.id_salt z
      on conflict (old_schema, old_table, old_id) do nothing',
     m.old_schema, m.old_table, m.new_schema, m.new_table, m.prefix, m.old_schema, m.old_table,
     cortex_migration.key_expression(m.key_columns, 's'), source)
@@ -77,24 +84,25 @@ declare
   n bigint;
 begin
   select * into strict m from cortex_migration.mapped_tables where old_schema = p_schema and old_table = p_table;
-  execute cortex_migration.mapping_sql(m, format('%I.%I', p_schema, p_table))
-    using (select s.salt from cortex_migration.id_salt s);
+  execute cortex_migration.mapping_sql(m, format('%I.%I', p_schema, p_table));
   get diagnostics n = row_count;
   return n;
 end $$;
 
--- Statement-level AFTER INSERT trigger: rows the application inserts get their mapping at once.
--- (The transition table is visible only to this function's own statements, hence EXECUTE here.)
-create function cortex_migration.map_new_rows() returns trigger
-language plpgsql as $$
-declare m cortex_migration.mapped_tables;
+-- Generate map_<schema>_<table>(), the statement-level AFTER INSERT trigger function of one mapped
+-- table: rows the application inserts get their mapping at once. Static SQL, so plpgsql plans it
+-- once per session (a generic function would need EXECUTE to reach the transition table, and
+-- planning that on every insert cost more than the insert itself). Returns the function's name.
+create function cortex_migration.build_map_trigger(m cortex_migration.mapped_tables) returns text
+language plpgsql as $build$
+declare
+  f text := 'map_' || m.old_schema || '_' || m.old_table;
 begin
-  select * into m from cortex_migration.mapped_tables where old_schema = tg_table_schema and old_table = tg_table_name;
-  if found then
-    execute cortex_migration.mapping_sql(m, 'new_rows') using (select s.salt from cortex_migration.id_salt s);
-  end if;
-  return null;
-end $$;
+  execute format($f$create or replace function cortex_migration.%I() returns trigger language plpgsql as %L$f$, f,
+    format(E'begin\n  %s;\n  return null;\nend',
+           cortex_migration.mapping_sql(m, 'new_rows')));
+  return f;
+end $build$;
 
 -- Phase 2's checks, one row per check (used by verify.sql, reads only).
 create function cortex_migration.check_mappings()
