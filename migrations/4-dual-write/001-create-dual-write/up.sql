@@ -1,33 +1,189 @@
--- Dual-write (seed 000 "Database Triggers for Data Sync"), set-based: one statement-level trigger
--- per event applies the same sync function as the backfill to the keys the statement touched.
--- A key that cannot be migrated is quarantined; the application's write always commits.
+-- Dual-write (seed 000 "Database Triggers for Data Sync"): one statement-level trigger per event
+-- applies the backfill's transform to the keys the statement touched. A one-row statement (what an
+-- application mostly sends) takes a row path of plain single-row statements; anything else, and
+-- any row the row path cannot write, takes the set-based sync function of the backfill. A key
+-- that cannot be migrated is quarantined; the application's write always commits.
+
+-- Generate sync_<schema>_<table>_one(old_id): what sync_<schema>_<table>(array[old_id]) does for a
+-- legacy row that exists and transforms cleanly, as a few statements on one record, so a one-row
+-- write runs cached index lookups and upserts instead of a 15-part CTE. It returns -1, having
+-- written nothing, for a row it does not handle (missing, unmapped or quarantinable): the caller
+-- then takes the set path, which owns mapping, deletion and quarantine. Every statement costs
+-- executor start-up, so the read also answers "was it quarantined?" and "did its tags change?".
+-- Statement order stands in for the CTE's end-of-statement FK checks: registry first.
+create function cortex_migration.build_sync_one(m cortex_migration.mapped_tables) returns void
+language plpgsql as $build$
+declare
+  vid regclass := format('cortex_migration.%I', cortex_migration.transform_view_name(m))::regclass;
+  key_type text;
+  cols text;
+  vals text;
+  sets text;
+  olds text;
+  news text;
+  has_tags boolean;
+  has_links boolean;
+  has_created_by boolean;
+  is_entity boolean := m.prefix is not null;
+  content_type text := case m.old_table when 'tasks' then 'task' when 'notes' then 'note' when 'events' then 'event' else m.old_table end;
+  derived text := m.old_schema || '.' || m.old_table;
+  tag_links text;
+  extra text := '';
+  body text := '';
+begin
+  select format_type(a.atttypid, a.atttypmod) into strict key_type from pg_attribute a
+   where a.attrelid = vid and a.attname = '_legacy_key';
+  select string_agg(format('%I', a.attname), ', ' order by a.attnum),
+         string_agg(format('r.%I', a.attname), ', ' order by a.attnum),
+         string_agg(format('%I = excluded.%I', a.attname, a.attname), ', ' order by a.attnum),
+         string_agg(format('t.%I', a.attname), ', ' order by a.attnum),
+         string_agg(format('excluded.%I', a.attname), ', ' order by a.attnum)
+    into cols, vals, sets, olds, news
+    from pg_attribute a where a.attrelid = vid and a.attnum > 0 and not a.attisdropped and left(a.attname, 1) <> '_';
+  select bool_or(attname = '_tags'), bool_or(attname = '_links'), bool_or(attname = 'created_by')
+    into has_tags, has_links, has_created_by
+    from pg_attribute where attrelid = vid and attnum > 0 and not attisdropped;
+  -- The tag links of one owner; %1$s is the record (v when reading, r when writing).
+  tag_links := case when is_entity then 'cortex_foundation.entity_tags x where x.entity_id = %1$s.id'
+                    else format('cortex_foundation.content_tags x where x.content_type = %L and x.content_id = %%1$s.id::text', content_type) end;
+
+  if has_tags then
+    -- Wanted tag ids, and whether the links already there differ from them (equal links imply
+    -- the tags exist: foreign key).
+    extra := format($s$,
+         w._wanted, w._wanted is distinct from array(select x.tag_id from %1$s order by 1) as _tags_differ$s$,
+      format(tag_links, 'v'));
+  end if;
+
+  body := format($s$
+  select v.*, exists (select 1 from cortex_migration.quarantine q
+                       where q.old_schema = %1$L and q.old_table = %2$L and q.old_id = v._old_id) as _quarantined%3$s
+    into r
+    from %4$s v%5$s
+   where v._legacy_key = split_part(p_old_id, ':', 1)::%6$s and v._old_id = p_old_id;
+  if not found or r._problem is not null then
+    return -1;
+  end if;
+  if r._quarantined then
+    delete from cortex_migration.quarantine q where q.old_schema = %1$L and q.old_table = %2$L and q.old_id = p_old_id;
+  end if;
+$s$, m.old_schema, m.old_table, extra, vid,
+     case when has_tags then E'\n    cross join lateral (select array(select distinct md5(''tag|global|'' || e)::uuid from jsonb_array_elements_text(coalesce(v._tags, ''[]'')) e order by 1) as _wanted) w' else '' end,
+     key_type);
+
+  if is_entity then
+    body := body || format($s$
+  insert into cortex_foundation.entities as t (id, entity_type, name, created_at, updated_at, created_by)
+  values (r.id, %1$L, left(r._entity_name, 255), r.created_at, r.updated_at, %2$s)
+  on conflict (id) do update set name = excluded.name, created_at = excluded.created_at,
+    updated_at = excluded.updated_at, created_by = excluded.created_by
+  where (t.name, t.created_at, t.updated_at, t.created_by) is distinct from
+        (excluded.name, excluded.created_at, excluded.updated_at, excluded.created_by);
+$s$, cortex_migration.entity_type(m.prefix), case when has_created_by then 'r.created_by' else 'null::varchar' end);
+  end if;
+
+  body := body || format($s$
+  insert into %1$I.%2$I as t (%3$s)
+  values (%4$s)
+  on conflict (id) do update set %5$s where (%6$s) is distinct from (%7$s);
+  get diagnostics n = row_count;
+$s$, m.new_schema, m.new_table, cols, vals, sets, olds, news);
+
+  if has_tags then
+    body := body || format($s$
+  if r._tags_differ then
+    insert into cortex_foundation.tags (id, name, tag_type, scope)
+    select distinct md5('tag|global|' || e)::uuid, e, 'category', 'global' from jsonb_array_elements_text(coalesce(r._tags, '[]')) e
+    on conflict do nothing;
+    delete from %1$s and x.tag_id <> all (r._wanted);
+$s$, format(tag_links, 'r'));
+    if is_entity then
+      body := body || $s$
+    insert into cortex_foundation.entity_tags (id, entity_id, tag_id)
+    select distinct md5('entity-tag|' || r.id::text || '|' || e)::uuid, r.id::text, md5('tag|global|' || e)::uuid
+      from jsonb_array_elements_text(coalesce(r._tags, '[]')) e
+    on conflict do nothing;
+  end if;
+$s$;
+    else
+      body := body || format($s$
+    insert into cortex_foundation.content_tags (id, content_type, content_id, tag_id)
+    select distinct md5('content-tag|' || %1$L || '|' || r.id::text || '|' || e)::uuid, %1$L, r.id::text, md5('tag|global|' || e)::uuid
+      from jsonb_array_elements_text(coalesce(r._tags, '[]')) e
+    on conflict do nothing;
+  end if;
+$s$, content_type);
+    end if;
+  end if;
+
+  if has_links then
+    body := body || format($s$
+  delete from cortex_foundation.entity_relationships x
+   where x.content_type = %1$L and x.content_id = r.id::text and x.metadata->>'derived_from' = %2$L
+     and x.id <> all (array(select md5('link|' || r.id::text || '|' || (l->>'type'))::uuid from jsonb_array_elements(coalesce(r._links, '[]')) l));
+  if jsonb_array_length(coalesce(r._links, '[]')) > 0 then
+    insert into cortex_foundation.entity_relationships as x (id, from_entity_id, to_entity_id, content_type, content_id, relationship_type, metadata, created_at)
+    select md5('link|' || r.id::text || '|' || (l->>'type'))::uuid, l->>'from', l->>'to', %1$L, r.id::text, l->>'type',
+           coalesce(l->'meta', '{}'::jsonb) || jsonb_build_object('derived_from', %2$L), r.created_at
+      from jsonb_array_elements(r._links) l
+    on conflict (id) do update set from_entity_id = excluded.from_entity_id, to_entity_id = excluded.to_entity_id,
+      metadata = excluded.metadata, created_at = excluded.created_at
+    where (x.from_entity_id, x.to_entity_id, x.metadata, x.created_at) is distinct from
+          (excluded.from_entity_id, excluded.to_entity_id, excluded.metadata, excluded.created_at);
+  end if;
+$s$, content_type, derived);
+  end if;
+
+  execute format($f$create or replace function cortex_migration.%I(p_old_id text) returns integer language plpgsql as %L$f$,
+    cortex_migration.sync_function_name(m) || '_one',
+    format(E'declare\n  r record;\n  n integer;\nbegin%s  return n;\nend', body));
+end $build$;
+
+select cortex_migration.build_sync_one(m) from cortex_migration.mapped_tables m order by position;
+
 -- Generate dw_<schema>_<table>(), the trigger function of one mapped table, with static SQL only:
 -- plpgsql prepares each statement once per session, so a one-row write pays for no planning.
 create function cortex_migration.build_dual_write(m cortex_migration.mapped_tables) returns void
 language plpgsql as $build$
 declare
   keyx text := cortex_migration.key_expression(m.key_columns, 's');
-  mapping text := replace(cortex_migration.mapping_sql(m, 'new_rows'), '$1', '(select z.salt from cortex_migration.id_salt z)');
+  mapping text := cortex_migration.mapping_sql(m, 'new_rows');
 begin
   execute format($f$create or replace function cortex_migration.%I() returns trigger language plpgsql as %L$f$,
     'dw_' || m.old_schema || '_' || m.old_table,
     format($body$
 declare
   ids text[];
-  plan_mode text := current_setting('plan_cache_mode');
+  plan_mode text;
 begin
+  if tg_op = 'INSERT' then
+    ids := array(select %2$s from new_rows s);
+  elsif tg_op = 'DELETE' then
+    ids := array(select %2$s from old_rows s);
+  else
+    ids := array(select %2$s from new_rows s union select %2$s from old_rows s);
+  end if;
+  if cardinality(ids) = 1 then
+    -- The row path: one subtransaction, no settings touched. A row it does not handle (-1), or any
+    -- error, leaves nothing behind and the set path below starts over, so the outcome is the
+    -- same as if the row path did not exist. New rows were mapped by the mapping trigger, which
+    -- fires first (name order); an unmapped row is not handled here.
+    begin
+      if cortex_migration.%6$I(ids[1]) >= 0 then
+        return null;
+      end if;
+    exception when others then
+      null;
+    end;
+  end if;
+  plan_mode := current_setting('plan_cache_mode');
   begin
     if tg_op = 'INSERT' then
       -- Map new rows here too, so sync never depends on the order triggers fire in.
       %1$s;
-      ids := array(select %2$s from new_rows s);
-    elsif tg_op = 'DELETE' then
-      ids := array(select %2$s from old_rows s);
-    else
-      ids := array(select %2$s from new_rows s union select %2$s from old_rows s);
     end if;
     perform set_config('cortex.sync_source', 'dual-write', true);
-    -- One-row writes reuse a cached generic plan (no planning per write); bulk statements get a
+    -- Small statements reuse a cached generic plan (no planning per write); bulk statements get a
     -- plan made for their size. The application's own setting is restored afterwards.
     perform set_config('plan_cache_mode',
       case when cardinality(ids) <= 64 then 'force_generic_plan' else 'force_custom_plan' end, true);
@@ -50,7 +206,8 @@ begin
     perform set_config('plan_cache_mode', plan_mode, true);
   end;
   return null;
-end$body$, mapping, keyx, cortex_migration.sync_function_name(m), m.old_schema, m.old_table));
+end$body$, mapping, keyx, cortex_migration.sync_function_name(m), m.old_schema, m.old_table,
+           cortex_migration.sync_function_name(m) || '_one'));
 end $build$;
 
 select cortex_migration.build_dual_write(m) from cortex_migration.mapped_tables m order by position;

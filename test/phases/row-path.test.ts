@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { FILLED_TABLES } from '../../phases/3-backfill/backfill-tables.js';
+import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
+import type { Sql } from '../../src/db/client.js';
+import { dataHashes } from '../../src/schema/data-hash.js';
+import { runCli } from '../helpers/cli.js';
+import { useFreshDatabase } from '../helpers/db.js';
+
+/** md5 of no rows. */
+const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
+const TARGET_SCHEMAS = ['cortex_foundation', 'cortex_entities', 'cortex_projects', 'cortex_finance', 'cortex_scheduling', 'cortex_knowledge', 'cortex_communication'];
+
+// Each rebuild starts from an empty target and quarantine. The set path syncs each table's keys in
+// one call, as the backfill does. The row path goes one legacy row at a time, as the dual-write
+// trigger does for a one-row statement: the row path, or the set path when it declines (-1) or
+// fails. A row that fails (a child written before its parent) is retried once everything else
+// is in, as the backfill retries it.
+const EMPTY = `truncate ${FILLED_TABLES.join(', ')} cascade; delete from cortex_migration.quarantine`;
+
+const BY_SET = `
+do $$
+declare
+  m cortex_migration.mapped_tables;
+  keys text[];
+  q record;
+begin
+  for m in select * from cortex_migration.mapped_tables order by position loop
+    execute format('select array_agg(%s order by 1) from %I.%I s', cortex_migration.key_expression(m.key_columns, 's'), m.old_schema, m.old_table) into keys;
+    perform cortex_migration.sync_safely(m.old_schema, m.old_table, coalesce(keys, '{}'));
+  end loop;
+  for q in select old_schema, old_table, array_agg(old_id) as ids from cortex_migration.quarantine
+            where reason like 'cannot be written to the target:%' group by 1, 2 loop
+    perform cortex_migration.sync_safely(q.old_schema, q.old_table, q.ids);
+  end loop;
+end $$`;
+
+const BY_ROW = `
+do $$
+declare
+  m cortex_migration.mapped_tables;
+  k text;
+  r integer;
+  failed text[] := '{}';
+  f text;
+begin
+  for m in select * from cortex_migration.mapped_tables order by position loop
+    for k in execute format('select %s from %I.%I s order by 1', cortex_migration.key_expression(m.key_columns, 's'), m.old_schema, m.old_table) loop
+      begin
+        execute format('select cortex_migration.%I($1)', cortex_migration.sync_function_name(m) || '_one') into r using k;
+        if r >= 0 then
+          insert into row_path_taken values (m.old_schema || '.' || m.old_table);
+        else
+          execute format('select cortex_migration.%I($1)', cortex_migration.sync_function_name(m)) using array[k];
+        end if;
+      exception when others then
+        failed := failed || (m.old_schema || '|' || m.old_table || '|' || k);
+      end;
+    end loop;
+  end loop;
+  foreach f in array failed loop
+    perform cortex_migration.sync_safely(split_part(f, '|', 1), split_part(f, '|', 2), array[split_part(f, '|', 3)]);
+  end loop;
+end $$`;
+
+type State = { hashes: Record<string, string>; quarantine: string[] };
+
+/** Target data hashes and quarantined keys with their reasons. */
+async function targetState(tx: Sql): Promise<State> {
+  return {
+    hashes: Object.fromEntries(await dataHashes(tx, TARGET_SCHEMAS)),
+    quarantine: (await tx<{ k: string }[]>`
+      select old_schema || '.' || old_table || ':' || old_id || ' ' || reason as k from cortex_migration.quarantine order by 1`).map((r) => r.k),
+  };
+}
+
+/** Run `fn` in one transaction (so now() defaults agree throughout), then roll it back. */
+async function rolledBack(sql: Sql, fn: (tx: Sql) => Promise<void>): Promise<void> {
+  await sql
+    .begin(async (tx) => {
+      await fn(tx as unknown as Sql);
+      throw new Error('rollback');
+    })
+    .catch((err: Error) => {
+      if (err.message !== 'rollback') throw err;
+    });
+}
+
+describe('dual-write row path', () => {
+  const db = useFreshDatabase('rowpath');
+
+  it('writes exactly what the set path (the backfill) writes, for every row of every mapped table', async () => {
+    const sql = db().sql;
+    await loadLegacyFixture(sql, { scale: 0.05, seed: 9, dirty: true, replace: false });
+    for (const n of [1, 2, 3, 4]) {
+      const r = await runCli(['--database-url', db().url, 'migrate', 'phase', String(n)]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    let bySet: State | undefined;
+    let byRow: State | undefined;
+    let taken: { t: string; n: number }[] = [];
+    await rolledBack(sql, async (tx) => {
+      await tx.unsafe(EMPTY);
+      await tx.unsafe(BY_SET);
+      bySet = await targetState(tx);
+      await tx.unsafe(EMPTY);
+      await tx`create temporary table row_path_taken (t text) on commit drop`;
+      await tx.unsafe(BY_ROW);
+      byRow = await targetState(tx);
+      taken = await tx<{ t: string; n: number }[]>`select t, count(*)::int as n from row_path_taken group by t order by t`;
+    });
+    expect(bySet!.quarantine.length).toBeGreaterThan(0);
+    expect(Object.values(bySet!.hashes).filter((h) => h !== EMPTY_MD5).length).toBeGreaterThan(15);
+    expect(byRow).toEqual(bySet);
+    // The row path really ran, on every mapped table.
+    const [mapped] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.mapped_tables`;
+    expect(taken.length).toBe(mapped!.n);
+  });
+
+  it('after one-row writes through the triggers, the target equals a set-path rebuild', async () => {
+    const sql = db().sql;
+    // One-row statements of every kind the row path has a branch for: tags added, changed and
+    // removed (stale links deleted), names, statuses, message links made and dropped, inserts.
+    const writes = `
+      do $$
+      declare i integer;
+      begin
+        for i in select contact_id from crm.contacts where tags is not null and jsonb_array_length(tags) > 0 order by 1 limit 20 loop
+          update crm.contacts set tags = '["vip", "moved"]' where contact_id = i;
+        end loop;
+        for i in select contact_id from crm.contacts where tags is not null and jsonb_array_length(tags) > 0 and not tags ? 'moved' order by 1 limit 20 loop
+          update crm.contacts set tags = null where contact_id = i;
+        end loop;
+        for i in select contact_id from crm.contacts order by 1 desc limit 20 loop
+          update crm.contacts set full_name = 'Renamed ' || i, updated_at = now() where contact_id = i;
+        end loop;
+        for i in select company_id from crm.companies order by 1 limit 10 loop
+          update crm.companies set tags = '["partner"]' where company_id = i;
+        end loop;
+        for i in select task_id from crm.tasks where triggering_message_id is null order by 1 limit 20 loop
+          update crm.tasks set triggering_message_id = (select min(message_id) from whatsapp.messages), tags = '["follow-up"]' where task_id = i;
+        end loop;
+        for i in select task_id from crm.tasks where triggering_message_id is not null order by 1 desc limit 10 loop
+          update crm.tasks set triggering_message_id = null, status = 'done' where task_id = i;
+        end loop;
+        for i in 1..10 loop
+          insert into crm.contacts (full_name, tags) values ('New ' || i, '["fresh"]');
+          insert into crm.tasks (title, status, tags) values ('New task ' || i, 'pending', '["fresh"]');
+        end loop;
+      end $$`;
+    let live: State | undefined;
+    let rebuilt: State | undefined;
+    let rowCalls = 0;
+    await rolledBack(sql, async (tx) => {
+      // Start from a set-path state made in this transaction.
+      await tx.unsafe(EMPTY);
+      await tx.unsafe(BY_SET);
+      await tx`set local track_functions = 'pl'`;
+      await tx.unsafe(writes);
+      const [c] = await tx<{ n: number }[]>`
+        select coalesce(sum(calls), 0)::int as n from pg_stat_xact_user_functions where funcname like 'sync\\_%\\_one'`;
+      rowCalls = c!.n;
+      live = await targetState(tx);
+      await tx.unsafe(EMPTY);
+      await tx.unsafe(BY_SET);
+      rebuilt = await targetState(tx);
+    });
+    expect(rowCalls).toBeGreaterThanOrEqual(100);
+    expect(live).toEqual(rebuilt);
+  });
+});
