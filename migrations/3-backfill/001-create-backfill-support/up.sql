@@ -106,8 +106,11 @@ begin
   -- fresh snapshot): a sync never overwrites a newer dual-write with an older read. The fill
   -- pass runs before dual-write exists, while every legacy write is logged and replayed in full
   -- by phase 4, so a stale read there is corrected later; it skips the lock (and its row writes).
+  -- Dual-write skips it too: its keys are the rows its own statement wrote, already locked.
   lock_stmt := case when fill then 'null'
-                    else format('perform 1 from %I.%I where %I = any(keys) for share', m.old_schema, m.old_table, m.key_columns[1]) end;
+                    else format($l$if current_setting('cortex.sync_source', true) is distinct from 'dual-write' then
+    perform 1 from %I.%I where %I = any(keys) for share;
+  end if$l$, m.old_schema, m.old_table, m.key_columns[1]) end;
 
   stmt := format($s$
   with src as materialized (
@@ -128,8 +131,9 @@ $s$, v, m.old_schema, m.old_table);
        and not exists (select 1 from src where src._problem is not null and src._old_id = q.old_id)),
   gone as (
     delete from %4$s t using cortex_migration.migration_mappings mm
-     where mm.old_schema = %2$L and mm.old_table = %3$L and mm.old_id = any(old_ids)
-       and t.id = mm.new_id::%5$s and not exists (select 1 from good where good._old_id = mm.old_id)),
+     where mm.old_schema = %2$L and mm.old_table = %3$L
+       and mm.old_id in (select k from unnest(old_ids) k except select _old_id from good)
+       and t.id = mm.new_id::%5$s),
 $s$, v, m.old_schema, m.old_table, gone_table, case when is_entity then 'varchar' else id_type end);
 
   end if;
@@ -167,7 +171,8 @@ $s$, m.old_schema, m.old_table);
       stmt := stmt || $s$
   tag_link as (
     insert into cortex_foundation.entity_tags (id, entity_id, tag_id)
-    select distinct md5('entity-tag|' || owner || '|' || name)::uuid, owner, tag_id from wanted_tags
+    select distinct md5('entity-tag|' || owner || '|' || name)::uuid, owner, tag_id from wanted_tags w
+     where not exists (select 1 from cortex_foundation.entity_tags x where x.entity_id = w.owner and x.tag_id = w.tag_id)
     on conflict do nothing),
 $s$;
     else
@@ -183,7 +188,8 @@ $s$, m.old_schema, m.old_table, content_type);
       stmt := stmt || format($s$
   tag_link as (
     insert into cortex_foundation.content_tags (id, content_type, content_id, tag_id)
-    select distinct md5('content-tag|' || %1$L || '|' || owner || '|' || name)::uuid, %1$L, owner, tag_id from wanted_tags
+    select distinct md5('content-tag|' || %1$L || '|' || owner || '|' || name)::uuid, %1$L, owner, tag_id from wanted_tags w
+     where not exists (select 1 from cortex_foundation.content_tags x where x.content_type = %1$L and x.content_id = w.owner and x.tag_id = w.tag_id)
     on conflict do nothing),
 $s$, content_type);
     end if;

@@ -68,7 +68,8 @@ begin
     delete from cortex_migration.quarantine q where q.old_schema = %1$L and q.old_table = %2$L and q.old_id = p_old_id;
   end if;
 $s$, m.old_schema, m.old_table, extra, vid,
-     case when has_tags then E'\n    cross join lateral (select array(select distinct md5(''tag|global|'' || e)::uuid from jsonb_array_elements_text(coalesce(v._tags, ''[]'')) e order by 1) as _wanted) w' else '' end,
+     -- offset 0 keeps the lateral a subquery, so the wanted ids are computed once, not per use.
+     case when has_tags then E'\n    cross join lateral (select array(select distinct md5(''tag|global|'' || e)::uuid from jsonb_array_elements_text(coalesce(v._tags, ''[]'')) e order by 1) as _wanted offset 0) w' else '' end,
      key_type);
 
   if is_entity then
