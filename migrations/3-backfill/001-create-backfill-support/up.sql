@@ -168,13 +168,14 @@ $s$;
        and not exists (select 1 from wanted_tags w where w.owner = et.entity_id and w.tag_id = et.tag_id)),
 $s$, m.old_schema, m.old_table);
       end if;
-      stmt := stmt || $s$
+      -- Links already present are filtered out first (cheaper than a conflicting insert), except
+      -- in the fill pass, where there are none yet.
+      stmt := stmt || format($s$
   tag_link as (
     insert into cortex_foundation.entity_tags (id, entity_id, tag_id)
-    select distinct md5('entity-tag|' || owner || '|' || name)::uuid, owner, tag_id from wanted_tags w
-     where not exists (select 1 from cortex_foundation.entity_tags x where x.entity_id = w.owner and x.tag_id = w.tag_id)
+    select distinct md5('entity-tag|' || owner || '|' || name)::uuid, owner, tag_id from wanted_tags w%s
     on conflict do nothing),
-$s$;
+$s$, case when fill then '' else E'\n     where not exists (select 1 from cortex_foundation.entity_tags x where x.entity_id = w.owner and x.tag_id = w.tag_id)' end);
     else
       if not fill then
         stmt := stmt || format($s$
@@ -188,10 +189,9 @@ $s$, m.old_schema, m.old_table, content_type);
       stmt := stmt || format($s$
   tag_link as (
     insert into cortex_foundation.content_tags (id, content_type, content_id, tag_id)
-    select distinct md5('content-tag|' || %1$L || '|' || owner || '|' || name)::uuid, %1$L, owner, tag_id from wanted_tags w
-     where not exists (select 1 from cortex_foundation.content_tags x where x.content_type = %1$L and x.content_id = w.owner and x.tag_id = w.tag_id)
+    select distinct md5('content-tag|' || %1$L || '|' || owner || '|' || name)::uuid, %1$L, owner, tag_id from wanted_tags w%2$s
     on conflict do nothing),
-$s$, content_type);
+$s$, content_type, case when fill then '' else format(E'\n     where not exists (select 1 from cortex_foundation.content_tags x where x.content_type = %L and x.content_id = w.owner and x.tag_id = w.tag_id)', content_type) end);
     end if;
   end if;
 
