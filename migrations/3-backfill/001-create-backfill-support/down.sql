@@ -5,6 +5,7 @@ drop table cortex_migration.capture;
 drop function cortex_migration.next_batch(cortex_migration.mapped_tables, text[], integer);
 drop function cortex_migration.sync_safely(text, text, text[]);
 drop function cortex_migration.build_sync(cortex_migration.mapped_tables);
+drop function cortex_migration.transform_shape(cortex_migration.mapped_tables);
 drop function cortex_migration.transform_view_name(cortex_migration.mapped_tables);
 drop function cortex_migration.sync_function_name(cortex_migration.mapped_tables);
 drop function cortex_migration.valid_tags(jsonb);

@@ -57,6 +57,28 @@ language sql immutable as $$ select 'sync_' || m.old_schema || '_' || m.old_tabl
 create function cortex_migration.transform_view_name(m cortex_migration.mapped_tables) returns text
 language sql immutable as $$ select 'tx_' || m.old_schema || '_' || m.old_table $$;
 
+-- What both sync generators need to know about a transform view: the type of its legacy key, the
+-- lists its target columns appear in (names, r.names, name = excluded.name, t.names,
+-- excluded.names), which optional meta columns it has, and the content type of its rows.
+create function cortex_migration.transform_shape(m cortex_migration.mapped_tables,
+  out key_type text, out cols text, out vals text, out sets text, out olds text, out news text,
+  out has_tags boolean, out has_links boolean, out has_created_by boolean, out content_type text)
+language sql stable as $$
+  with a as (
+    select a.attname, a.attnum, format_type(a.atttypid, a.atttypmod) as typ from pg_attribute a
+     where a.attrelid = format('cortex_migration.%I', cortex_migration.transform_view_name(m))::regclass
+       and a.attnum > 0 and not a.attisdropped)
+  select (select typ from a where attname = '_legacy_key'),
+         string_agg(format('%I', attname), ', ' order by attnum) filter (where left(attname, 1) <> '_'),
+         string_agg(format('r.%I', attname), ', ' order by attnum) filter (where left(attname, 1) <> '_'),
+         string_agg(format('%I = excluded.%I', attname, attname), ', ' order by attnum) filter (where left(attname, 1) <> '_'),
+         string_agg(format('t.%I', attname), ', ' order by attnum) filter (where left(attname, 1) <> '_'),
+         string_agg(format('excluded.%I', attname), ', ' order by attnum) filter (where left(attname, 1) <> '_'),
+         bool_or(attname = '_tags'), bool_or(attname = '_links'), bool_or(attname = 'created_by'),
+         case m.old_table when 'tasks' then 'task' when 'notes' then 'note' when 'events' then 'event' else m.old_table end
+  from a
+$$;
+
 -- Generate sync_<schema>_<table>(old_ids text[]) from the transform view's columns: one
 -- statement whose CTEs read the view once (materialized) and write quarantine, registry, target,
 -- deletions, tags and links. FK checks run at the end of the statement, after every CTE.
@@ -65,36 +87,20 @@ language plpgsql as $build$
 declare
   v text := cortex_migration.transform_view_name(m);
   f text := cortex_migration.sync_function_name(m);
-  vid regclass := format('cortex_migration.%I', cortex_migration.transform_view_name(m))::regclass;
-  key_type text;
+  sh record := cortex_migration.transform_shape(m);
+  key_type text := sh.key_type;
   id_type text;
-  cols text;
-  sets text;
-  olds text;
-  news text;
-  has_tags boolean;
-  has_links boolean;
-  has_created_by boolean;
+  has_tags boolean := sh.has_tags;
+  has_links boolean := sh.has_links;
   is_entity boolean := m.prefix is not null;
-  content_type text := case m.old_table when 'tasks' then 'task' when 'notes' then 'note' when 'events' then 'event' else m.old_table end;
+  content_type text := sh.content_type;
   gone_table text;
   stmt text;
   lock_stmt text;
   fill boolean;
 begin
-  select format_type(a.atttypid, a.atttypmod) into strict key_type from pg_attribute a
-   where a.attrelid = vid and a.attname = '_legacy_key';
   select format_type(a.atttypid, a.atttypmod) into strict id_type from pg_attribute a
    where a.attrelid = format('%I.%I', m.new_schema, m.new_table)::regclass and a.attname = 'id';
-  select string_agg(format('%I', a.attname), ', ' order by a.attnum),
-         string_agg(format('%I = excluded.%I', a.attname, a.attname), ', ' order by a.attnum),
-         string_agg(format('t.%I', a.attname), ', ' order by a.attnum),
-         string_agg(format('excluded.%I', a.attname), ', ' order by a.attnum)
-    into cols, sets, olds, news
-    from pg_attribute a where a.attrelid = vid and a.attnum > 0 and not a.attisdropped and left(a.attname, 1) <> '_';
-  select bool_or(attname = '_tags'), bool_or(attname = '_links'), bool_or(attname = 'created_by')
-    into has_tags, has_links, has_created_by
-    from pg_attribute where attrelid = vid and attnum > 0 and not attisdropped;
   gone_table := case when is_entity then 'cortex_foundation.entities' else format('%I.%I', m.new_schema, m.new_table) end;
 
   -- Two variants: sync_<t> (full: also deletes what no longer follows from the legacy rows) and
@@ -147,7 +153,7 @@ $s$, v, m.old_schema, m.old_table, gone_table, case when is_entity then 'varchar
       updated_at = excluded.updated_at, created_by = excluded.created_by
     where (t.name, t.created_at, t.updated_at, t.created_by) is distinct from
           (excluded.name, excluded.created_at, excluded.updated_at, excluded.created_by)),
-$s$, cortex_migration.entity_type(m.prefix), case when has_created_by then 'created_by' else 'null::varchar' end);
+$s$, cortex_migration.entity_type(m.prefix), case when sh.has_created_by then 'created_by' else 'null::varchar' end);
   end if;
 
   if has_tags then
@@ -231,7 +237,7 @@ $s$, m.old_schema, m.old_table, m.old_schema || '.' || m.old_table, content_type
     select %3$s from good
     on conflict (id) do update set %4$s where (%5$s) is distinct from (%6$s)
     returning 1)
-  select count(*)::integer from upserted$s$, m.new_schema, m.new_table, cols, sets, olds, news);
+  select count(*)::integer from upserted$s$, m.new_schema, m.new_table, sh.cols, sh.sets, sh.olds, sh.news);
 
   -- Callers choose the plan mode: backfill batches plan for their keys (force_custom_plan),
   -- dual-write reuses one cached generic plan and saves ~1 ms of planning per one-row write.

@@ -14,40 +14,20 @@
 create function cortex_migration.build_sync_one(m cortex_migration.mapped_tables) returns void
 language plpgsql as $build$
 declare
+  sh record := cortex_migration.transform_shape(m);
   vid regclass := format('cortex_migration.%I', cortex_migration.transform_view_name(m))::regclass;
-  key_type text;
-  cols text;
-  vals text;
-  sets text;
-  olds text;
-  news text;
-  has_tags boolean;
-  has_links boolean;
-  has_created_by boolean;
   is_entity boolean := m.prefix is not null;
-  content_type text := case m.old_table when 'tasks' then 'task' when 'notes' then 'note' when 'events' then 'event' else m.old_table end;
+  content_type text := sh.content_type;
   derived text := m.old_schema || '.' || m.old_table;
   tag_links text;
   extra text := '';
   body text := '';
 begin
-  select format_type(a.atttypid, a.atttypmod) into strict key_type from pg_attribute a
-   where a.attrelid = vid and a.attname = '_legacy_key';
-  select string_agg(format('%I', a.attname), ', ' order by a.attnum),
-         string_agg(format('r.%I', a.attname), ', ' order by a.attnum),
-         string_agg(format('%I = excluded.%I', a.attname, a.attname), ', ' order by a.attnum),
-         string_agg(format('t.%I', a.attname), ', ' order by a.attnum),
-         string_agg(format('excluded.%I', a.attname), ', ' order by a.attnum)
-    into cols, vals, sets, olds, news
-    from pg_attribute a where a.attrelid = vid and a.attnum > 0 and not a.attisdropped and left(a.attname, 1) <> '_';
-  select bool_or(attname = '_tags'), bool_or(attname = '_links'), bool_or(attname = 'created_by')
-    into has_tags, has_links, has_created_by
-    from pg_attribute where attrelid = vid and attnum > 0 and not attisdropped;
   -- The tag links of one owner; %1$s is the record (v when reading, r when writing).
   tag_links := case when is_entity then 'cortex_foundation.entity_tags x where x.entity_id = %1$s.id'
                     else format('cortex_foundation.content_tags x where x.content_type = %L and x.content_id = %%1$s.id::text', content_type) end;
 
-  if has_tags then
+  if sh.has_tags then
     -- Wanted tag ids, and whether the links already there differ from them (equal links imply
     -- the tags exist: foreign key).
     extra := format($s$,
@@ -69,8 +49,8 @@ begin
   end if;
 $s$, m.old_schema, m.old_table, extra, vid,
      -- offset 0 keeps the lateral a subquery, so the wanted ids are computed once, not per use.
-     case when has_tags then E'\n    cross join lateral (select array(select distinct md5(''tag|global|'' || e)::uuid from jsonb_array_elements_text(coalesce(v._tags, ''[]'')) e order by 1) as _wanted offset 0) w' else '' end,
-     key_type);
+     case when sh.has_tags then E'\n    cross join lateral (select array(select distinct md5(''tag|global|'' || e)::uuid from jsonb_array_elements_text(coalesce(v._tags, ''[]'')) e order by 1) as _wanted offset 0) w' else '' end,
+     sh.key_type);
 
   if is_entity then
     body := body || format($s$
@@ -80,7 +60,7 @@ $s$, m.old_schema, m.old_table, extra, vid,
     updated_at = excluded.updated_at, created_by = excluded.created_by
   where (t.name, t.created_at, t.updated_at, t.created_by) is distinct from
         (excluded.name, excluded.created_at, excluded.updated_at, excluded.created_by);
-$s$, cortex_migration.entity_type(m.prefix), case when has_created_by then 'r.created_by' else 'null::varchar' end);
+$s$, cortex_migration.entity_type(m.prefix), case when sh.has_created_by then 'r.created_by' else 'null::varchar' end);
   end if;
 
   body := body || format($s$
@@ -88,9 +68,9 @@ $s$, cortex_migration.entity_type(m.prefix), case when has_created_by then 'r.cr
   values (%4$s)
   on conflict (id) do update set %5$s where (%6$s) is distinct from (%7$s);
   get diagnostics n = row_count;
-$s$, m.new_schema, m.new_table, cols, vals, sets, olds, news);
+$s$, m.new_schema, m.new_table, sh.cols, sh.vals, sh.sets, sh.olds, sh.news);
 
-  if has_tags then
+  if sh.has_tags then
     body := body || format($s$
   if r._tags_differ then
     insert into cortex_foundation.tags (id, name, tag_type, scope)
@@ -117,7 +97,7 @@ $s$, content_type);
     end if;
   end if;
 
-  if has_links then
+  if sh.has_links then
     body := body || format($s$
   delete from cortex_foundation.entity_relationships x
    where x.content_type = %1$L and x.content_id = r.id::text and x.metadata->>'derived_from' = %2$L
