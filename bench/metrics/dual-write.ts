@@ -10,58 +10,51 @@ const BULK_ROWS = 100_000;
 /** Workload files of the benchmarks (pgbench scripts). */
 export const workload = (name: string) => readFileSync(packagePath('bench', 'workloads', `${name}.sql`), 'utf8');
 
-/** Row counts pgbench scripts pick their random keys from. */
-export async function workloadVars(url: string): Promise<{ contacts: number; tasks: number }> {
+/** Run `fn` on one fresh connection to `url`, closed afterwards. */
+async function onConnection<T>(url: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
+    return await fn(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Row counts pgbench scripts pick their random keys from. */
+export async function workloadVars(url: string): Promise<{ contacts: number; tasks: number }> {
+  return onConnection(url, async (sql) => {
     const [r] = await sql<{ contacts: number; tasks: number }[]>`
       select (select max(contact_id) from crm.contacts)::int as contacts, (select max(task_id) from crm.tasks)::int as tasks`;
     return r!;
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  });
 }
 
-// The application's bulk statement: touch 100k tasks (every row really changes).
-async function bulkUpdate(url: string, shiftSeconds: number): Promise<{ ms: number; rows: number }> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
+// The application's bulk statement: touch 100k tasks (every row really changes). With `byHand`,
+// the floor: the target rows it implies are then updated by hand in the same transaction (one
+// join through the mapping, only the changed column), with the cortex triggers off.
+async function bulkUpdate(url: string, shiftSeconds: number, byHand = false): Promise<{ ms: number; rows: number }> {
+  return onConnection(url, async (sql) => {
     await sql`vacuum analyze crm.tasks`;
-    const t0 = performance.now();
-    const r = await sql`update crm.tasks set updated_at = updated_at + make_interval(secs => ${shiftSeconds}) where task_id <= ${BULK_ROWS}`;
-    return { ms: performance.now() - t0, rows: r.count };
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
-// The bulk floor: the same UPDATE, then the target rows it implies updated by hand in the same
-// transaction (one join through the mapping, only the changed column), with no trigger.
-async function bulkFloor(url: string, shiftSeconds: number): Promise<{ ms: number; rows: number }> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await sql`vacuum analyze crm.tasks`;
-    await sql`vacuum analyze cortex_projects.tasks`;
+    if (byHand) await sql`vacuum analyze cortex_projects.tasks`;
     const t0 = performance.now();
     const rows = await sql.begin(async (tx) => {
       const r = await tx`update crm.tasks set updated_at = updated_at + make_interval(secs => ${shiftSeconds}) where task_id <= ${BULK_ROWS}`;
-      await tx`update cortex_projects.tasks t set updated_at = l.updated_at
-               from crm.tasks l join cortex_migration.migration_mappings mm
-                 on mm.old_schema = 'crm' and mm.old_table = 'tasks' and mm.old_id = l.task_id::text
-               where l.task_id <= ${BULK_ROWS} and t.id = mm.new_id::uuid`;
+      if (byHand) {
+        await tx`update cortex_projects.tasks t set updated_at = l.updated_at
+                 from crm.tasks l join cortex_migration.migration_mappings mm
+                   on mm.old_schema = 'crm' and mm.old_table = 'tasks' and mm.old_id = l.task_id::text
+                 where l.task_id <= ${BULK_ROWS} and t.id = mm.new_id::uuid`;
+      }
       return r.count;
     });
     return { ms: performance.now() - t0, rows };
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  });
 }
 
 // Run `fn` with every cortex trigger on the two written tables disabled (the floor's own writes
 // stand in for them), then put them back.
 async function withoutCortexTriggers<T>(url: string, fn: () => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
+  return onConnection(url, async (sql) => {
     await sql.unsafe(workload('floor-functions'));
     await sql`alter table crm.contacts disable trigger user`;
     await sql`alter table crm.tasks disable trigger user`;
@@ -72,21 +65,14 @@ async function withoutCortexTriggers<T>(url: string, fn: () => Promise<T>): Prom
       await sql`alter table crm.tasks enable trigger user`;
       await sql`drop schema bench_floor cascade`;
     }
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  });
 }
 
 // Small fixtures have fewer than 100k tasks: top them up so the bulk update touches 100k rows.
 async function ensureTasks(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await sql`insert into crm.tasks (title, status, assigned_contact_id)
-              select 'Bench task ' || g, 'pending', 1 + g % (select max(contact_id) from crm.contacts)
-              from generate_series((select coalesce(max(task_id), 0) + 1 from crm.tasks), ${BULK_ROWS}) g`;
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  await onConnection(url, (sql) => sql`insert into crm.tasks (title, status, assigned_contact_id)
+    select 'Bench task ' || g, 'pending', 1 + g % (select max(contact_id) from crm.contacts)
+    from generate_series((select coalesce(max(task_id), 0) + 1 from crm.tasks), ${BULK_ROWS}) g`);
 }
 
 /**
@@ -115,7 +101,7 @@ export async function dualWrite(ctx: BenchContext, template: string): Promise<Re
   await ctx.server.checkpoint();
   const { floor, bulkFloorRun } = await withoutCortexTriggers(url, async () => ({
     floor: await pgbench(url, { ...w, script: workload('writes-floor') }),
-    bulkFloorRun: await bulkFloor(url, 3),
+    bulkFloorRun: await bulkUpdate(url, 3, true),
   }));
   return {
     dual_write_tps_ratio: {
