@@ -2,7 +2,7 @@
 // while the backfill runs (or while dual-write is off) is lost. One short lock per table.
 import { dropStatementTriggers, installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
-import { CHANGE_LOG_TRIGGERS } from '../../src/names.js';
+import { CHANGE_LOG_TRIGGERS, DUAL_WRITE_TRIGGERS } from '../../src/names.js';
 import { mappedTargets } from './backfill-tables.js';
 
 /** Each table is locked only for its own CREATE TRIGGERs. */
@@ -29,7 +29,7 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
   await sql`delete from cortex_migration.capture`;
 }
 
-/** Every mapped table logs its writes (or has handed over to dual-write). */
+/** Every mapped table logs its writes, or has handed over to dual-write (phase 4 swaps them). */
 export async function verify({ sql }: StepContext): Promise<Check[]> {
-  return [await triggersOnMappedTables(sql, 'change-log-triggers', Object.values(CHANGE_LOG_TRIGGERS))];
+  return [await triggersOnMappedTables(sql, 'change-log-triggers', Object.values(CHANGE_LOG_TRIGGERS), Object.values(DUAL_WRITE_TRIGGERS))];
 }

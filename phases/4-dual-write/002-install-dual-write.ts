@@ -2,9 +2,9 @@
 // the backfill started (or since dual-write was last removed): no write is lost in between.
 import type { Sql } from '../../src/db/client.js';
 import { withLockRetry } from '../../src/db/retry.js';
-import { dropStatementTriggers, installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
+import { installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
-import { DUAL_WRITE_TRIGGERS } from '../../src/names.js';
+import { CHANGE_LOG_TRIGGERS, DUAL_WRITE_TRIGGERS } from '../../src/names.js';
 
 /** Each table is locked only for its own CREATE TRIGGERs (short lock_timeout, retried). */
 export const transactional = false;
@@ -14,12 +14,16 @@ async function tables(sql: Sql) {
     select old_schema, old_table from cortex_migration.mapped_tables order by position`;
 }
 
-/** Triggers first, then capture switches to 'sync', then the log is drained (order matters: see docs/phases). */
+/**
+ * Per table, the dual-write triggers replace the change-log triggers in one transaction (every
+ * write is either logged or synced, and none pays for both), then the log is drained.
+ */
 export async function up({ sql, settings, log }: StepContext): Promise<StepOutcome> {
   let replayed = 0;
   for (const t of await tables(sql)) {
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS,
-      ['cortex_migration', `dw_${t.old_schema}_${t.old_table}`], (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`));
+      ['cortex_migration', `dw_${t.old_schema}_${t.old_table}`], (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`),
+      CHANGE_LOG_TRIGGERS);
     await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
     // Each chunk commits with the function; a lock timeout (a writer holds a row) is retried.
@@ -33,12 +37,13 @@ export async function up({ sql, settings, log }: StepContext): Promise<StepOutco
   return { rows: replayed };
 }
 
-/** Capture goes back to 'log' first, then the triggers are dropped: writes in between are logged. */
+/** Capture goes back to 'log', and the change-log triggers replace the dual-write ones in one transaction. */
 export async function down({ sql, settings }: StepContext): Promise<void> {
   for (const t of await tables(sql)) {
     await sql`update cortex_migration.capture set mode = 'log', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    await dropStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS);
+    await installStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS,
+      ['cortex_migration', 'log_changes'], undefined, DUAL_WRITE_TRIGGERS);
   }
 }
 

@@ -4,10 +4,10 @@ import { compatible, dumpSchemas, pgDumpMajor } from '../../src/db/backup.js';
 import type { Sql } from '../../src/db/client.js';
 import { shortDdl } from '../../src/db/ddl.js';
 import { withLockRetry } from '../../src/db/retry.js';
-import { dropStatementTriggers, installStatementTriggers } from '../../src/db/triggers.js';
+import { installStatementTriggers } from '../../src/db/triggers.js';
 import { CortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
-import { DUAL_WRITE_TRIGGERS, deprecatedSchema } from '../../src/names.js';
+import { CHANGE_LOG_TRIGGERS, DUAL_WRITE_TRIGGERS, deprecatedSchema } from '../../src/names.js';
 
 /** Renames and trigger changes each take their own short transaction. */
 export const transactional = false;
@@ -36,7 +36,8 @@ export async function up({ sql, settings, log, target }: StepContext): Promise<S
   for (const t of await tables(sql)) {
     await sql`update cortex_migration.capture set mode = 'log', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    await dropStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS);
+    await installStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS,
+      ['cortex_migration', 'log_changes'], undefined, DUAL_WRITE_TRIGGERS);
   }
   await shortDdl(sql, settings, async (tx) => {
     for (const s of ARCHIVED) {
@@ -57,7 +58,8 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
     await tx`delete from cortex_migration.archive`;
   });
   for (const t of await tables(sql)) {
-    await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS, ['cortex_migration', `dw_${t.old_schema}_${t.old_table}`]);
+    await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS,
+      ['cortex_migration', `dw_${t.old_schema}_${t.old_table}`], undefined, CHANGE_LOG_TRIGGERS);
     await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
     await withLockRetry(() => sql`select cortex_migration.drain_change_log(${t.old_schema}, ${t.old_table})`, { retries: 10 });

@@ -13,7 +13,9 @@ const REFERENCING: Record<Event, string> = {
 /**
  * Install one statement-level AFTER trigger per event (with transition tables) on a table, in one
  * short transaction with lock_timeout and retries: the table is locked (SHARE ROW EXCLUSIVE) for
- * the three CREATE TRIGGERs only. `fn` is a schema-qualified trigger function name.
+ * the three CREATE TRIGGERs only. `fn` is a schema-qualified trigger function name. Triggers named
+ * in `replacing` are dropped in the same transaction, so one set hands over to the other with no
+ * write seen by neither.
  */
 export async function installStatementTriggers(
   sql: Sql,
@@ -23,9 +25,11 @@ export async function installStatementTriggers(
   names: Record<Event, string>,
   fn: [string, string],
   onRetry?: (attempt: number, delayMs: number) => void,
+  replacing?: Record<Event, string>,
 ): Promise<void> {
   await shortDdl(sql, settings, async (tx) => {
     for (const ev of ['INSERT', 'UPDATE', 'DELETE'] as const) {
+      if (replacing) await tx`drop trigger if exists ${tx(replacing[ev])} on ${tx(schema)}.${tx(table)}`;
       await tx`drop trigger if exists ${tx(names[ev])} on ${tx(schema)}.${tx(table)}`;
       // Identifiers are quoted by ident(); the event keyword and REFERENCING clause come from the
       // constant table above, never from input.
@@ -57,19 +61,23 @@ export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** A check that every mapped legacy table carries all of `names`, enabled. */
-export async function triggersOnMappedTables(sql: Sql, id: string, names: string[]): Promise<Check> {
-  const rows = await sql<{ t: string; n: number }[]>`
-    select m.old_schema || '.' || m.old_table as t,
-           (select count(*)::int from pg_trigger g
-             where g.tgrelid = format('%I.%I', m.old_schema, m.old_table)::regclass
-               and g.tgname = any(${names}) and g.tgenabled <> 'D') as n
+/**
+ * A check that every mapped legacy table carries all of `names`, enabled, or else all of
+ * `instead` (a set that has taken over from them).
+ */
+export async function triggersOnMappedTables(sql: Sql, id: string, names: string[], instead: string[] = []): Promise<Check> {
+  const count = (set: string[]) => sql`
+    (select count(*)::int from pg_trigger g
+      where g.tgrelid = format('%I.%I', m.old_schema, m.old_table)::regclass
+        and g.tgname = any(${set}) and g.tgenabled <> 'D')`;
+  const rows = await sql<{ t: string; n: number; alt: number }[]>`
+    select m.old_schema || '.' || m.old_table as t, ${count(names)} as n, ${count(instead)} as alt
     from cortex_migration.mapped_tables m order by m.position`;
-  const missing = rows.filter((r) => r.n !== names.length).map((r) => r.t);
+  const missing = rows.filter((r) => r.n !== names.length && (instead.length === 0 || r.alt !== instead.length)).map((r) => r.t);
   return {
     id,
     status: missing.length === 0 ? 'passed' : 'failed',
-    expected: `${names.length} enabled triggers on ${rows.length} tables`,
+    expected: `${names.length} enabled triggers on ${rows.length} tables${instead.length ? ` (or the ${instead.length} that replace them)` : ''}`,
     actual: missing.length === 0 ? 'all present' : `missing on ${missing.join(', ')}`,
   };
 }
