@@ -4,7 +4,7 @@ import type { Sql } from '../../src/db/client.js';
 import { withLockRetry } from '../../src/db/retry.js';
 import { installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
-import { CHANGE_LOG_TRIGGERS, DUAL_WRITE_TRIGGERS } from '../../src/names.js';
+import { CHANGE_LOG_FUNCTION, CHANGE_LOG_TRIGGERS, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
 
 /** Each table is locked only for its own CREATE TRIGGERs (short lock_timeout, retried). */
 export const transactional = false;
@@ -22,7 +22,7 @@ export async function up({ sql, settings, log }: StepContext): Promise<StepOutco
   let replayed = 0;
   for (const t of await tables(sql)) {
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS,
-      ['cortex_migration', `dw_${t.old_schema}_${t.old_table}`], (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`),
+      dualWriteFunction(t.old_schema, t.old_table), (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`),
       CHANGE_LOG_TRIGGERS);
     await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
@@ -43,7 +43,7 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
     await sql`update cortex_migration.capture set mode = 'log', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS,
-      ['cortex_migration', 'log_changes'], undefined, DUAL_WRITE_TRIGGERS);
+      CHANGE_LOG_FUNCTION, undefined, DUAL_WRITE_TRIGGERS);
   }
 }
 
