@@ -10,8 +10,8 @@ export interface BackfillOptions {
   batchDelayMs: number;
   maxRowsPerSecond?: number;
   onProgress?: (p: Progress) => void;
-  /** Called after each committed batch (tests use it to crash mid-table). */
-  afterBatch?: (table: string, batches: number) => void;
+  /** Called after each committed batch, and awaited (tests use it to write mid-table). */
+  afterBatch?: (table: string, batches: number) => void | Promise<void>;
 }
 
 /** What one table's backfill did in this run. */
@@ -45,7 +45,9 @@ export function backfillOptions(settings: RunSettings): BackfillOptions {
 /**
  * Copy one mapped legacy table: keyset batches in key order, one short transaction per batch
  * that syncs the batch and moves the checkpoint, so a crash loses at most the open batch and a
- * rerun continues after the last committed one. `sql` is one connection, not in a transaction.
+ * rerun continues after the last committed one. A run stops at the largest key present when it
+ * started: later inserts are in the change log for phase 4. `sql` is one connection, not in a
+ * transaction.
  */
 export async function backfillTable(
   sql: Sql,
@@ -64,8 +66,11 @@ export async function backfillTable(
   if (cp!.finished_at) {
     return { table: name, rows: 0, batches: 0, quarantined: await quarantined(sql, schema, table), ms: 0, resumed: true };
   }
-  const [t] = await sql<{ total: string }[]>`select count(*)::bigint as total from ${sql(schema)}.${sql(table)}`;
+  const [t] = await sql<{ total: string; stop_key: string[] | null }[]>`
+    select (select count(*) from ${sql(schema)}.${sql(table)})::bigint as total, cortex_migration.high_water_key(m) as stop_key
+    from cortex_migration.mapped_tables m where old_schema = ${schema} and old_table = ${table}`;
   const total = t!.total;
+  const stopKey = t!.stop_key;
   await sql`update cortex_migration.backfill_checkpoints set rows_total = ${total} where old_schema = ${schema} and old_table = ${table}`;
   let lastKey = cp!.last_key;
   let done = Number(cp!.rows_done);
@@ -86,7 +91,7 @@ export async function backfillTable(
                            set_config('plan_cache_mode', 'force_custom_plan', true)`;
           const [b] = await sql<{ old_ids: string[] | null; new_last_key: string[] | null }[]>`
             select (b).old_ids, (b).new_last_key from (
-              select cortex_migration.next_batch(m, ${lastKey}::text[], ${opts.batchSize}) as b
+              select cortex_migration.next_batch(m, ${lastKey}::text[], ${stopKey}::text[], ${opts.batchSize}) as b
               from cortex_migration.mapped_tables m where old_schema = ${schema} and old_table = ${table}) x`;
           const ids = b?.old_ids ?? [];
           if (ids.length > 0 && (!b?.new_last_key || JSON.stringify(b.new_last_key) === JSON.stringify(lastKey))) {
@@ -113,7 +118,7 @@ export async function backfillTable(
     if (n === 0) break;
     done += n;
     batches++;
-    opts.afterBatch?.(name, batches);
+    await opts.afterBatch?.(name, batches);
     opts.onProgress?.(progressOf(name, done, Math.max(done, Number(total)), doneAtStart, started));
     await throttle.after(n);
   }

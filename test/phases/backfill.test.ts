@@ -102,6 +102,36 @@ describe('phase 3 on a clean scale-1 fixture', () => {
     expect(d!.n).toBe(0);
   });
 
+  it('stops at the largest key present when it started; later inserts wait in the change log', async () => {
+    const sql = db().sql;
+    await sql`update cortex_migration.backfill_checkpoints set finished_at = null, last_key = null where old_table = 'projects'`;
+    const conn = await sql.reserve();
+    let added: number[] = [];
+    try {
+      const r = await backfillTable(conn as never, settings, 'crm', 'projects', {
+        batchSize: 250,
+        batchDelayMs: 0,
+        afterBatch: async (_t, n) => {
+          if (n !== 1) return;
+          const rows = await sql<{ id: number }[]>`
+            insert into crm.projects (name) values ('Started after the backfill'), ('Also after') returning project_id as id`;
+          added = rows.map((x) => x.id);
+        },
+      });
+      expect(r.rows).toBe(1000);
+      expect(r.batches).toBe(4);
+    } finally {
+      conn.release();
+    }
+    expect(added).toHaveLength(2);
+    const [s] = await sql<{ in_target: number; logged: number }[]>`
+      select (select count(*) from cortex_migration.migration_mappings mm join cortex_projects.projects p on p.id = mm.new_id
+               where mm.old_table = 'projects' and mm.old_id = any(${added.map(String)}::text[]))::int as in_target,
+             (select count(distinct k) from cortex_migration.change_log c, unnest(c.old_ids) k
+               where c.old_table = 'projects' and k = any(${added.map(String)}::text[]))::int as logged`;
+    expect(s).toEqual({ in_target: 0, logged: 2 });
+  });
+
   it('honours --max-rows-per-second', async () => {
     const sql = db().sql;
     await sql`update cortex_migration.backfill_checkpoints set finished_at = null, last_key = null where old_table = 'companies'`;

@@ -282,14 +282,29 @@ begin
   return n;
 end $$;
 
--- The next keyset batch of a legacy table after `last_key` (null: from the start), in key order:
--- the keys as old_ids, and the last key to store as the checkpoint.
-create function cortex_migration.next_batch(m cortex_migration.mapped_tables, last_key text[], batch_size integer,
-                                            out old_ids text[], out new_last_key text[])
+-- The largest key of a legacy table (null when it is empty), taken when a backfill run starts.
+-- Rows inserted later are in the change log, which phase 4 replays; stopping here keeps the
+-- backfill from chasing an application that keeps inserting, and from syncing those rows twice.
+create function cortex_migration.high_water_key(m cortex_migration.mapped_tables) returns text[]
+language plpgsql stable as $$
+declare
+  cols text := (select string_agg(format('%I', c), ' desc, ') || ' desc' from unnest(m.key_columns) c);
+  texts text := (select string_agg(format('%I::text', c), ', ' order by o) from unnest(m.key_columns) with ordinality k(c, o));
+  hw text[];
+begin
+  execute format('select array[%s] from %I.%I order by %s limit 1', texts, m.old_schema, m.old_table, cols) into hw;
+  return hw;
+end $$;
+
+-- The next keyset batch of a legacy table after `last_key` (null: from the start) and up to
+-- `stop_key` (null: nothing), in key order: the keys as old_ids, and the last key to store as
+-- the checkpoint.
+create function cortex_migration.next_batch(m cortex_migration.mapped_tables, last_key text[], stop_key text[],
+                                            batch_size integer, out old_ids text[], out new_last_key text[])
 language plpgsql stable as $$
 declare
   cols text := (select string_agg(format('%I', c), ', ' order by o) from unnest(m.key_columns) with ordinality k(c, o));
-  casts text := (select string_agg(format('$1[%s]::%s', o, format_type(a.atttypid, a.atttypmod)), ', ' order by o)
+  casts text := (select string_agg(format('%%1$s[%s]::%s', o, format_type(a.atttypid, a.atttypmod)), ', ' order by o)
                  from unnest(m.key_columns) with ordinality k(c, o)
                  join pg_attribute a on a.attrelid = format('%I.%I', m.old_schema, m.old_table)::regclass and a.attname = k.c);
   texts text := (select string_agg(format('%I::text', c), ', ' order by o) from unnest(m.key_columns) with ordinality k(c, o));
@@ -297,9 +312,10 @@ begin
   execute format(
     'select array_agg(k order by rn), (select array_agg(x) from unnest((array_agg(lk order by rn desc))[1:1]) x)
        from (select %s as k, array[%s] as lk, row_number() over (order by %s) as rn
-               from (select * from %I.%I s where ($1 is null or (%s) > (%s)) order by %s limit $2) s) b',
-    cortex_migration.key_expression(m.key_columns, 's'), texts, cols, m.old_schema, m.old_table, cols, casts, cols)
-    into old_ids, new_last_key using last_key, batch_size;
+               from (select * from %I.%I s where ($1 is null or (%s) > (%s)) and (%s) <= (%s) order by %s limit $3) s) b',
+    cortex_migration.key_expression(m.key_columns, 's'), texts, cols, m.old_schema, m.old_table,
+    cols, format(casts, '$1'), cols, format(casts, '$2'), cols)
+    into old_ids, new_last_key using last_key, stop_key, batch_size;
 end $$;
 
 -- Change capture from the start of the backfill: every write to a mapped legacy table is logged
