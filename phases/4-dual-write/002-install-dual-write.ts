@@ -1,7 +1,7 @@
 // Install the dual-write triggers table by table, then replay what the change log captured since
 // the backfill started (or since dual-write was last removed): no write is lost in between.
 import type { Sql } from '../../src/db/client.js';
-import { withLockRetry } from '../../src/db/retry.js';
+import { drainChangeLog } from '../../src/db/change-log.js';
 import { installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { CHANGE_LOG_FUNCTION, CHANGE_LOG_TRIGGERS, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
@@ -26,12 +26,7 @@ export async function up({ sql, settings, log }: StepContext): Promise<StepOutco
       CHANGE_LOG_TRIGGERS);
     await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    // Each chunk commits with the function; a lock timeout (a writer holds a row) is retried.
-    const n = await withLockRetry(async () => {
-      const [r] = await sql<{ n: string }[]>`select cortex_migration.drain_change_log(${t.old_schema}, ${t.old_table}) as n`;
-      return Number(r!.n);
-    }, { retries: Math.max(settings.lockRetries, 10) });
-    replayed += n;
+    replayed += await drainChangeLog(sql, t.old_schema, t.old_table, Math.max(settings.lockRetries, 10));
   }
   log(`dual-write live; ${replayed} logged keys replayed`);
   return { rows: replayed };

@@ -2,8 +2,8 @@
 // <name>_deprecated with a retention date. whatsapp is never touched.
 import { compatible, dumpSchemas, pgDumpMajor } from '../../src/db/backup.js';
 import type { Sql } from '../../src/db/client.js';
+import { drainChangeLog } from '../../src/db/change-log.js';
 import { shortDdl } from '../../src/db/ddl.js';
-import { withLockRetry } from '../../src/db/retry.js';
 import { installStatementTriggers } from '../../src/db/triggers.js';
 import { CortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
@@ -62,7 +62,7 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
       dualWriteFunction(t.old_schema, t.old_table), undefined, CHANGE_LOG_TRIGGERS);
     await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    await withLockRetry(() => sql`select cortex_migration.drain_change_log(${t.old_schema}, ${t.old_table})`, { retries: 10 });
+    await drainChangeLog(sql, t.old_schema, t.old_table, 10);
   }
 }
 

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
+import { drainChangeLog } from '../../src/db/change-log.js';
 import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
 import { runCli } from '../helpers/cli.js';
 import { createDatabase, dropDatabase, type TestDatabase, useFreshDatabase } from '../helpers/db.js';
@@ -76,6 +77,43 @@ describe('phase 4 dual-write', () => {
     expect(env.data.report.status).toBe('passed');
     expect(await personName(db(), c!.id)).toBe('Written While Off');
     expect(await personName(db(), 1)).toBe('Renamed While Off');
+  });
+
+  it('replays the change log one chunk per transaction: a row held by a writer stalls its chunk only', async () => {
+    const sql = db().sql;
+    // Writes the triggers did not sync, logged as the change-log triggers would have: 500
+    // statements (one chunk) on contacts 1–250, then 100 more on contact 300 alone.
+    await sql`alter table crm.contacts disable trigger user`;
+    try {
+      await sql`do $$ begin
+        for i in 1..500 loop
+          update crm.contacts set full_name = 'Chunk one ' || i where contact_id = 1 + i % 250;
+          insert into cortex_migration.change_log (old_schema, old_table, old_ids) values ('crm', 'contacts', array[(1 + i % 250)::text]);
+        end loop;
+        for i in 1..100 loop
+          update crm.contacts set full_name = 'Chunk two ' || i where contact_id = 300;
+          insert into cortex_migration.change_log (old_schema, old_table, old_ids) values ('crm', 'contacts', array['300']);
+        end loop;
+      end $$`;
+    } finally {
+      await sql`alter table crm.contacts enable trigger user`;
+    }
+    const holder = await sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`select 1 from crm.contacts where contact_id = 300 for update`;
+      const err = await drainChangeLog(sql, 'crm', 'contacts', 0).then(() => null, (e: { code?: string }) => e);
+      expect(err?.code).toBe('55P03');
+      const [left] = await sql<{ n: number }[]>`
+        select count(*)::int as n from cortex_migration.change_log where old_schema = 'crm' and old_table = 'contacts'`;
+      expect(left!.n).toBe(100);
+      expect(await personName(db(), 1 + (500 % 250))).toBe('Chunk one 500');
+    } finally {
+      await holder`rollback`;
+      holder.release();
+    }
+    expect(await drainChangeLog(sql, 'crm', 'contacts', 0)).toBe(1);
+    expect(await personName(db(), 300)).toBe('Chunk two 100');
   });
 });
 

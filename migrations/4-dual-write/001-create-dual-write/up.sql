@@ -193,23 +193,29 @@ end $build$;
 
 select cortex_migration.build_dual_write(m) from cortex_migration.mapped_tables m order by position;
 
--- Replay logged changes of one table (oldest first, in chunks) and remove them from the log.
+-- Replay the oldest chunk of one table's logged changes and remove it from the log: the number
+-- of keys replayed, or null when that table's log is empty. One chunk per call, so the caller
+-- commits between chunks: the replay share-locks the legacy rows it reads (a writer's newer
+-- version must not be overwritten), and a writer waits on those locks for one chunk only.
 create function cortex_migration.drain_change_log(p_schema text, p_table text, chunk integer default 500)
-returns bigint language plpgsql set lock_timeout = '500ms' as $$
+returns integer language plpgsql set lock_timeout = '500ms' as $$
 declare
   ids text[];
   last_id bigint;
-  total bigint := 0;
 begin
-  loop
-    select array_agg(distinct k), max(c.id) into ids, last_id
-      from (select id, old_ids from cortex_migration.change_log
-             where old_schema = p_schema and old_table = p_table order by id limit chunk) c, unnest(c.old_ids) k;
-    exit when last_id is null;
+  select max(c.id) into last_id
+    from (select id from cortex_migration.change_log
+           where old_schema = p_schema and old_table = p_table order by id limit chunk) c;
+  if last_id is null then
+    return null;
+  end if;
+  select array_agg(distinct k) into ids
+    from cortex_migration.change_log c, unnest(c.old_ids) k
+   where c.old_schema = p_schema and c.old_table = p_table and c.id <= last_id;
+  if ids is not null then
     perform set_config('cortex.sync_source', 'catch-up', true);
     perform cortex_migration.sync_safely(p_schema, p_table, ids);
-    delete from cortex_migration.change_log where old_schema = p_schema and old_table = p_table and id <= last_id;
-    total := total + coalesce(array_length(ids, 1), 0);
-  end loop;
-  return total;
+  end if;
+  delete from cortex_migration.change_log where old_schema = p_schema and old_table = p_table and id <= last_id;
+  return coalesce(cardinality(ids), 0);
 end $$;
