@@ -1,5 +1,6 @@
 // Install the dual-write triggers table by table, then replay what the change log captured since
 // the backfill started (or since dual-write was last removed): no write is lost in between.
+import { progressOf } from '../../src/backfill/progress.js';
 import type { Sql } from '../../src/db/client.js';
 import { drainChangeLog } from '../../src/db/change-log.js';
 import { installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
@@ -18,7 +19,7 @@ async function tables(sql: Sql) {
  * Per table, the dual-write triggers replace the change-log triggers in one transaction (every
  * write is either logged or synced, and none pays for both), then the log is drained.
  */
-export async function up({ sql, settings, log }: StepContext): Promise<StepOutcome> {
+export async function up({ sql, settings, log, progress }: StepContext): Promise<StepOutcome> {
   let replayed = 0;
   for (const t of await tables(sql)) {
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS,
@@ -26,7 +27,10 @@ export async function up({ sql, settings, log }: StepContext): Promise<StepOutco
       CHANGE_LOG_TRIGGERS);
     await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    replayed += await drainChangeLog(sql, t.old_schema, t.old_table, Math.max(settings.lockRetries, 10));
+    const started = Date.now();
+    const name = `${t.old_schema}.${t.old_table} change log`;
+    replayed += await drainChangeLog(sql, t.old_schema, t.old_table, Math.max(settings.lockRetries, 10),
+      (done, total) => progress?.(progressOf(name, done, total, 0, started)));
   }
   log(`dual-write live; ${replayed} logged keys replayed`);
   return { rows: replayed };

@@ -5,16 +5,29 @@ import { withLockRetry } from './retry.js';
  * Replay one table's change log into the target, oldest first, one chunk per transaction, until
  * it is empty; returns the number of keys replayed. `sql` must not be inside a transaction: each
  * chunk commits on its own, so the rows it share-locks hold a concurrent writer back for one
- * chunk at most, and a lock timeout retries that chunk, not the whole log.
+ * chunk at most, and a lock timeout retries that chunk, not the whole log. `onChunk` gets the
+ * log entries done so far and the total (the table's log size at the start, or more).
  */
-export async function drainChangeLog(sql: Sql, schema: string, table: string, retries: number): Promise<number> {
-  let total = 0;
+export async function drainChangeLog(
+  sql: Sql,
+  schema: string,
+  table: string,
+  retries: number,
+  onChunk?: (done: number, total: number) => void,
+): Promise<number> {
+  const [t] = await sql<{ n: number }[]>`
+    select count(*)::int as n from cortex_migration.change_log where old_schema = ${schema} and old_table = ${table}`;
+  let done = 0;
+  let keys = 0;
   for (;;) {
-    const n = await withLockRetry(async () => {
-      const [r] = await sql<{ n: number | null }[]>`select cortex_migration.drain_change_log(${schema}, ${table}) as n`;
-      return r!.n;
+    const r = await withLockRetry(async () => {
+      const [c] = await sql<{ entries: number | null; keys: number | null }[]>`
+        select entries, keys from cortex_migration.drain_change_log(${schema}, ${table})`;
+      return c!;
     }, { retries });
-    if (n === null) return total;
-    total += n;
+    if (r.entries === null) return keys;
+    done += r.entries;
+    keys += r.keys ?? 0;
+    onChunk?.(done, Math.max(t!.n, done));
   }
 }

@@ -102,8 +102,10 @@ describe('phase 4 dual-write', () => {
     try {
       await holder`begin`;
       await holder`select 1 from crm.contacts where contact_id = 300 for update`;
-      const err = await drainChangeLog(sql, 'crm', 'contacts', 0).then(() => null, (e: { code?: string }) => e);
+      const seen: number[][] = [];
+      const err = await drainChangeLog(sql, 'crm', 'contacts', 0, (d, t) => seen.push([d, t])).then(() => null, (e: { code?: string }) => e);
       expect(err?.code).toBe('55P03');
+      expect(seen).toEqual([[500, 600]]);
       const [left] = await sql<{ n: number }[]>`
         select count(*)::int as n from cortex_migration.change_log where old_schema = 'crm' and old_table = 'contacts'`;
       expect(left!.n).toBe(100);

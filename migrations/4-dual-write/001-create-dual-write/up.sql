@@ -193,21 +193,24 @@ end $build$;
 
 select cortex_migration.build_dual_write(m) from cortex_migration.mapped_tables m order by position;
 
--- Replay the oldest chunk of one table's logged changes and remove it from the log: the number
--- of keys replayed, or null when that table's log is empty. One chunk per call, so the caller
--- commits between chunks: the replay share-locks the legacy rows it reads (a writer's newer
--- version must not be overwritten), and a writer waits on those locks for one chunk only.
-create function cortex_migration.drain_change_log(p_schema text, p_table text, chunk integer default 500)
-returns integer language plpgsql set lock_timeout = '500ms' as $$
+-- Replay the oldest chunk of one table's logged changes and remove it from the log: how many
+-- log entries it consumed and how many distinct keys it replayed, both null when that table's
+-- log is empty. One chunk per call, so the caller commits between chunks: the replay
+-- share-locks the legacy rows it reads (a writer's newer version must not be overwritten), and
+-- a writer waits on those locks for one chunk only.
+create function cortex_migration.drain_change_log(p_schema text, p_table text, chunk integer default 500,
+                                                  out entries integer, out keys integer)
+language plpgsql set lock_timeout = '500ms' as $$
 declare
   ids text[];
   last_id bigint;
 begin
-  select max(c.id) into last_id
+  select count(*), max(c.id) into entries, last_id
     from (select id from cortex_migration.change_log
            where old_schema = p_schema and old_table = p_table order by id limit chunk) c;
   if last_id is null then
-    return null;
+    entries := null;
+    return;
   end if;
   select array_agg(distinct k) into ids
     from cortex_migration.change_log c, unnest(c.old_ids) k
@@ -217,5 +220,5 @@ begin
     perform cortex_migration.sync_safely(p_schema, p_table, ids);
   end if;
   delete from cortex_migration.change_log where old_schema = p_schema and old_table = p_table and id <= last_id;
-  return coalesce(cardinality(ids), 0);
+  keys := coalesce(cardinality(ids), 0);
 end $$;
