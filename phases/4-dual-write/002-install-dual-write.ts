@@ -1,6 +1,5 @@
 // Install the dual-write triggers table by table, then replay what the change log captured since
 // the backfill started (or since dual-write was last removed): no write is lost in between.
-import { progressOf } from '../../src/backfill/progress.js';
 import type { Sql } from '../../src/db/client.js';
 import { drainChangeLog } from '../../src/db/change-log.js';
 import { installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
@@ -27,10 +26,7 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
       CHANGE_LOG_TRIGGERS);
     await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    const started = Date.now();
-    const name = `${t.old_schema}.${t.old_table} change log`;
-    replayed += await drainChangeLog(sql, t.old_schema, t.old_table, Math.max(settings.lockRetries, 10),
-      (done, total) => progress?.(progressOf(name, done, total, 0, started)));
+    replayed += await drainChangeLog(sql, t.old_schema, t.old_table, Math.max(settings.lockRetries, 10), progress);
   }
   log(`dual-write live; ${replayed} logged keys replayed`);
   return { rows: replayed };

@@ -51,7 +51,7 @@ export async function up({ sql, settings, log, target }: StepContext): Promise<S
 }
 
 /** Rename back, reinstall dual-write, replay anything logged meanwhile. */
-export async function down({ sql, settings }: StepContext): Promise<void> {
+export async function down({ sql, settings, progress }: StepContext): Promise<void> {
   await shortDdl(sql, settings, async (tx) => {
     const rows = await tx<{ schema_name: string; archived_as: string }[]>`select schema_name, archived_as from cortex_migration.archive`;
     for (const r of rows) await tx`alter schema ${tx(r.archived_as)} rename to ${tx(r.schema_name)}`;
@@ -62,7 +62,7 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
       dualWriteFunction(t.old_schema, t.old_table), undefined, CHANGE_LOG_TRIGGERS);
     await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    await drainChangeLog(sql, t.old_schema, t.old_table, 10);
+    await drainChangeLog(sql, t.old_schema, t.old_table, 10, progress);
   }
 }
 

@@ -1,3 +1,4 @@
+import { type Progress, progressOf } from '../backfill/progress.js';
 import type { Sql } from './client.js';
 import { withLockRetry } from './retry.js';
 
@@ -5,18 +6,19 @@ import { withLockRetry } from './retry.js';
  * Replay one table's change log into the target, oldest first, one chunk per transaction, until
  * it is empty; returns the number of keys replayed. `sql` must not be inside a transaction: each
  * chunk commits on its own, so the rows it share-locks hold a concurrent writer back for one
- * chunk at most, and a lock timeout retries that chunk, not the whole log. `onChunk` gets the
- * log entries done so far and the total (the table's log size at the start, or more).
+ * chunk at most, and a lock timeout retries that chunk, not the whole log. Progress is counted in
+ * log entries, against the table's log size at the start.
  */
 export async function drainChangeLog(
   sql: Sql,
   schema: string,
   table: string,
   retries: number,
-  onChunk?: (done: number, total: number) => void,
+  onProgress?: (p: Progress) => void,
 ): Promise<number> {
   const [t] = await sql<{ n: number }[]>`
     select count(*)::int as n from cortex_migration.change_log where old_schema = ${schema} and old_table = ${table}`;
+  const started = Date.now();
   let done = 0;
   let keys = 0;
   for (;;) {
@@ -28,6 +30,6 @@ export async function drainChangeLog(
     if (r.entries === null) return keys;
     done += r.entries;
     keys += r.keys ?? 0;
-    onChunk?.(done, Math.max(t!.n, done));
+    onProgress?.(progressOf(`${schema}.${table} change log`, done, Math.max(t!.n, done), 0, started));
   }
 }

@@ -103,7 +103,7 @@ describe('phase 4 dual-write', () => {
       await holder`begin`;
       await holder`select 1 from crm.contacts where contact_id = 300 for update`;
       const seen: number[][] = [];
-      const err = await drainChangeLog(sql, 'crm', 'contacts', 0, (d, t) => seen.push([d, t])).then(() => null, (e: { code?: string }) => e);
+      const err = await drainChangeLog(sql, 'crm', 'contacts', 0, (p) => seen.push([p.done, p.total])).then(() => null, (e: { code?: string }) => e);
       expect(err?.code).toBe('55P03');
       expect(seen).toEqual([[500, 600]]);
       const [left] = await sql<{ n: number }[]>`
