@@ -12,6 +12,8 @@ export interface PgbenchRun {
   latencyMs: { p50: number; p99: number };
   /** Every transaction's latency, sorted (for pooling several runs). */
   latenciesMs: number[];
+  /** Every transaction as [end time in epoch ms, latency in ms], in log order. */
+  timed: [number, number][];
 }
 
 /** A pgbench workload: script text, clients, and either a duration or a fixed transaction count. */
@@ -51,12 +53,17 @@ export async function pgbench(url: string, o: PgbenchOptions): Promise<PgbenchRu
     const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? 'NaN');
     const abortedClients = (stderr.match(/aborted in command/g) ?? []).length;
     if (code !== 0 && abortedClients === 0) throw new Error(`pgbench exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    // Log lines: client, transaction, latency µs, script, end time s, end time µs.
     const latencies: number[] = [];
+    const timed: [number, number][] = [];
     for (const f of await readdir(dir)) {
       if (!f.startsWith('log')) continue;
       for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) {
-        const us = Number(line.split(' ')[2]);
-        if (Number.isFinite(us) && line) latencies.push(us / 1000);
+        const p = line.split(' ');
+        const us = Number(p[2]);
+        if (!line || !Number.isFinite(us)) continue;
+        latencies.push(us / 1000);
+        timed.push([Number(p[4]) * 1000 + Number(p[5]) / 1000, us / 1000]);
       }
     }
     latencies.sort((a, b) => a - b);
@@ -68,6 +75,7 @@ export async function pgbench(url: string, o: PgbenchOptions): Promise<PgbenchRu
       abortedClients,
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
       latenciesMs: latencies,
+      timed,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

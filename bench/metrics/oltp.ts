@@ -13,7 +13,7 @@ function p99(runs: PgbenchRun[]): number {
 }
 
 /**
- * A steady OLTP mix (reads, an update, an insert; 4 clients at a fixed 100 tps) on a copy of the
+ * A steady OLTP mix (reads, an update, an insert, by primary key; 4 clients at a fixed 100 tps) on a copy of the
  * fixture with phases 1–2 applied: p99 latency before, then while `cortex migrate phase 3` and
  * `phase 4` run, in 5-second pgbench chunks until both are done.
  */
@@ -28,10 +28,12 @@ export async function oltpDuringMigration(ctx: BenchContext, template: string): 
   await ctx.server.checkpoint();
   ctx.log('oltp: during phases 3 and 4');
   let done = false;
+  let phase4From = Infinity;
   const t0 = performance.now();
   const migration = (async () => {
     try {
       await cortex(url, ['migrate', 'phase', '3']);
+      phase4From = Date.now();
       await cortex(url, ['migrate', 'phase', '4']);
     } finally {
       done = true;
@@ -40,6 +42,12 @@ export async function oltpDuringMigration(ctx: BenchContext, template: string): 
   const during: PgbenchRun[] = [];
   while (!done) during.push(await pgbench(url, { ...w, seconds: CHUNK_SECONDS }));
   await migration;
+  // Split by the time each transaction ended: which phase it ran beside.
+  const ended = during.flatMap((r) => r.timed);
+  const phaseP99 = (inPhase4: boolean) => {
+    const l = ended.filter(([at]) => (at >= phase4From) === inPhase4).map(([, ms]) => ms).sort((a, b) => a - b);
+    return l.length === 0 ? 'no transactions' : `${percentile(l, 99).toFixed(1)} ms (${l.length})`;
+  };
   const migrationMs = performance.now() - t0;
   await ctx.server.drop('bench_oltp');
   const failed = [...before, ...during].reduce((n, r) => n + r.failed, 0);
@@ -47,7 +55,7 @@ export async function oltpDuringMigration(ctx: BenchContext, template: string): 
   return {
     oltp_p99_during_migration_ratio: {
       value: ratio(p99(during), p99(before)),
-      detail: `${CLIENTS} clients at ${RATE} tps (2 reads, 1 update, 1 insert per transaction), p99 of all transactions: ${p99(before).toFixed(1)} ms before (${count(before)} transactions), ${p99(during).toFixed(1)} ms during phases 3–4 (${count(during)} transactions over ${secs(migrationMs)})`,
+      detail: `${CLIENTS} clients at ${RATE} tps (2 reads, 1 update, 1 insert per transaction, all by primary key), p99 of all transactions: ${p99(before).toFixed(1)} ms before (${count(before)} transactions), ${p99(during).toFixed(1)} ms during phases 3–4 (${count(during)} transactions over ${secs(migrationMs)}; p99 ${phaseP99(false)} beside phase 3, ${phaseP99(true)} beside phase 4)`,
     },
     oltp_failed_transactions: {
       value: failed,
