@@ -52,6 +52,25 @@ export async function recordDown(sql: Sql, runId: string, step: Step, durationMs
   await appendEvent(sql, runId, step, 'down', durationMs, null);
 }
 
+/**
+ * Mark a non-transactional step as started before it runs, committed on its own: if the process
+ * dies mid-step, the ledger shows the step failed (interrupted) rather than pending, so a rollback
+ * knows to undo what it may have left. Success or a caught failure overwrites the row.
+ */
+export async function recordStart(sql: Sql, step: Step): Promise<void> {
+  const message = `interrupted: started ${new Date().toISOString()} and did not finish; it may be partly applied (migrate again to finish it, or roll the phase back)`;
+  await sql`
+    insert into cortex_migration.steps (step_id, phase, status, checksum, error, updated_at)
+    values (${step.id}, ${step.phase}, 'failed', ${step.checksum}, ${message}, clock_timestamp())
+    on conflict (step_id) do update set error = excluded.error, updated_at = excluded.updated_at,
+      status = case when cortex_migration.steps.status = 'applied' then 'applied' else 'failed' end`;
+}
+
+/** Remove the mark of `recordStart` (the step refused before it changed anything). */
+export async function clearStart(sql: Sql, step: Step): Promise<void> {
+  await sql`delete from cortex_migration.steps where step_id = ${step.id} and status = 'failed' and error like 'interrupted:%'`;
+}
+
 /** Record a failure after the step's transaction rolled back. A failed step stays pending for the plan. */
 export async function recordFailure(sql: Sql, runId: string, step: Step, direction: 'up' | 'down', message: string): Promise<void> {
   await sql.begin(async (tx) => {

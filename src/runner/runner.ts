@@ -8,7 +8,7 @@ import type { Progress } from '../backfill/progress.js';
 import type { Check, Phase, Plan, RunSettings, Step, StepContext } from '../plan/model.js';
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
-import { type LedgerRow, readLedger, recordDown, recordFailure, recordUp } from './ledger.js';
+import { clearStart, type LedgerRow, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
 import { assertNoDrift, lastAppliedPhase, planStatus } from './state.js';
 
 /** Events a runner emits, for spinners and progress lines. */
@@ -78,7 +78,9 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
     );
   } else {
     // Non-transactional steps (CREATE INDEX CONCURRENTLY, batched backfills) manage their own
-    // commits and must be idempotent; the ledger row follows their success.
+    // commits, so both directions must be idempotent and safe on a half-done step; the ledger row
+    // follows their success.
+    if (direction === 'up') await recordStart(env.sql, step);
     const conn = await env.sql.reserve();
     try {
       await conn`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, false),
@@ -87,6 +89,10 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
       rows = out?.rows;
       await conn`reset lock_timeout`;
       await conn`reset statement_timeout`;
+    } catch (err) {
+      // A refusal comes before the step changes anything: it is pending, not interrupted.
+      if (direction === 'up' && isCortexError(err) && err.code === 'REFUSED') await clearStart(env.sql, step);
+      throw err;
     } finally {
       conn.release();
     }
@@ -237,6 +243,16 @@ function appliedOf(ledger: Map<string, LedgerRow>): Set<string> {
   return new Set([...ledger.values()].filter((r) => r.status === 'applied').map((r) => r.step_id));
 }
 
+// What a rollback must undo: applied steps, and non-transactional steps that failed or were
+// interrupted, which may have committed part of their work (a transactional one left nothing).
+function undoableOf(plan: Plan, ledger: Map<string, LedgerRow>): Set<string> {
+  const out = appliedOf(ledger);
+  for (const s of plan.phases.flatMap((p) => p.steps)) {
+    if (!s.transactional && ledger.get(s.id)?.status === 'failed') out.add(s.id);
+  }
+  return out;
+}
+
 /**
  * Apply phase `n` (refused unless 1..n-1 are applied), resuming after the last applied step, then
  * verify it. A failing step is rolled back, recorded as `fail`, and stops the phase.
@@ -255,15 +271,20 @@ export async function migratePhase(env: RunEnv, n: number): Promise<PhaseRun> {
   return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };
 }
 
-/** Revert phase `n` (refused unless it is the last applied phase), steps in reverse order. */
+/**
+ * Revert phase `n` (refused unless it is the last applied phase), steps in reverse order,
+ * including a non-transactional step that failed or was interrupted part-way.
+ */
 export async function rollbackPhase(env: RunEnv, n: number): Promise<PhaseRun> {
   const phase = requirePhase(env.plan, n);
   const ledger = await readLedger(env.sql);
   assertNoDrift(env.plan, ledger);
-  const last = lastAppliedPhase(planStatus(env.plan, ledger));
+  const undoable = undoableOf(env.plan, ledger);
+  const last = Math.max(lastAppliedPhase(planStatus(env.plan, ledger)),
+    ...env.plan.phases.filter((p) => p.steps.some((s) => undoable.has(s.id))).map((p) => p.number));
   if (last === 0) throw new CortexError('REFUSED', `nothing is applied; phase ${n} cannot be rolled back`);
   if (last !== n) throw new CortexError('REFUSED', `phase ${n} is not the last applied phase (phase ${last} is); roll back ${last} first`);
-  const ex = await execute(env, phase, 'down', appliedOf(ledger));
+  const ex = await execute(env, phase, 'down', undoable);
   const report = await buildReport(env, phase, 'down', ex.startedAt, stepReports([...phase.steps].reverse(), ex));
   return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };
 }

@@ -45,6 +45,10 @@ describe('phase 6 archive', () => {
     } else {
       expect(plain.code).toBe(6);
       expect(JSON.parse(plain.stdout).error.message).toContain('--skip-backup');
+      // Refused before it changed anything: pending, not interrupted.
+      const st = JSON.parse((await cli(['--json', 'status'])).stdout);
+      const step = st.data.phases[5].steps.find((s: { id: string }) => s.id === '6-archive/010-archive-legacy');
+      expect(step).toMatchObject({ state: 'pending' });
       const skipped = await cli(['--json', 'migrate', 'phase', '6', '--skip-backup', '--retain-days', '7']);
       expect(skipped.code, skipped.stderr).toBe(0);
       report = JSON.parse(skipped.stdout).data.report;
