@@ -116,6 +116,15 @@ describe('dual-write row path', () => {
     expect(taken.length).toBe(mapped!.n);
   });
 
+  it('every row-path function plans generically from its first call (no per-session custom plans)', async () => {
+    const fns = await db().sql<{ name: string; config: string[] | null }[]>`
+      select p.proname as name, p.proconfig as config from pg_proc p
+      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ '^sync_.*_one$' order by 1`;
+    const [mapped] = await db().sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.mapped_tables`;
+    expect(fns.length).toBe(mapped!.n);
+    for (const f of fns) expect(f.config, f.name).toEqual(['plan_cache_mode=force_generic_plan']);
+  });
+
   it('after one-row writes through the triggers, the target equals a set-path rebuild', async () => {
     const sql = db().sql;
     // One-row statements of every kind the row path has a branch for: tags added, changed and

@@ -25,9 +25,9 @@ async function tableStates(db: TestDatabase) {
   return db.sql<{ t: string; mode: string; sync: number; log: number }[]>`
     select m.old_schema || '.' || m.old_table as t, c.mode,
            (select count(*)::int from pg_trigger g where g.tgrelid = format('%I.%I', m.old_schema, m.old_table)::regclass
-              and g.tgname like 'cortex\_sync\_%') as sync,
+              and g.tgname ~ '^cortex_sync_') as sync,
            (select count(*)::int from pg_trigger g where g.tgrelid = format('%I.%I', m.old_schema, m.old_table)::regclass
-              and g.tgname like 'cortex\_log\_%') as log
+              and g.tgname ~ '^cortex_log_') as log
     from cortex_migration.mapped_tables m join cortex_migration.capture c using (old_schema, old_table)
     order by m.position`;
 }

@@ -115,7 +115,11 @@ $s$, content_type);
 $s$, content_type, derived);
   end if;
 
-  execute format($f$create or replace function cortex_migration.%I(p_old_id text) returns integer language plpgsql as %L$f$,
+  -- A generic plan from the first call: each statement is a lookup by key, so the custom plans
+  -- plpgsql would otherwise build for a session's first five calls only add planning (measured:
+  -- a new connection's 2nd–6th one-row writes 3.5 ms → 1.3 ms, steady state unchanged).
+  execute format($f$create or replace function cortex_migration.%I(p_old_id text) returns integer language plpgsql
+    set plan_cache_mode = force_generic_plan as %L$f$,
     cortex_migration.sync_function_name(m) || '_one',
     format(E'declare\n  r record;\n  n integer;\nbegin%s  return n;\nend', body));
 end $build$;
