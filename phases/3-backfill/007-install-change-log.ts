@@ -2,7 +2,7 @@
 // while the backfill runs (or while dual-write is off) is lost. One short lock per table.
 import { dropStatementTriggers, installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
-import { CHANGE_LOG_FUNCTION, CHANGE_LOG_TRIGGERS, DUAL_WRITE_TRIGGERS } from '../../src/names.js';
+import { CHANGE_LOG_TRIGGERS, changeLogFunction, DUAL_WRITE_TRIGGERS } from '../../src/names.js';
 import { mappedTargets } from './backfill-tables.js';
 
 /** Each table is locked only for its own CREATE TRIGGERs. */
@@ -15,7 +15,7 @@ export async function up({ sql, settings, log }: StepContext): Promise<StepOutco
     await sql`insert into cortex_migration.capture (old_schema, old_table) values (${t.old_schema}, ${t.old_table})
               on conflict do nothing`;
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS,
-      CHANGE_LOG_FUNCTION, (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`));
+      changeLogFunction(t.old_schema, t.old_table), (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`));
   }
   log(`change log capturing writes on ${tables.length} tables`);
   return { rows: 0 };

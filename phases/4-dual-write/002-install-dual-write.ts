@@ -4,7 +4,7 @@ import type { Sql } from '../../src/db/client.js';
 import { drainChangeLog } from '../../src/db/change-log.js';
 import { installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
-import { CHANGE_LOG_FUNCTION, CHANGE_LOG_TRIGGERS, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
+import { CHANGE_LOG_TRIGGERS, changeLogFunction, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
 
 /** Each table is locked only for its own CREATE TRIGGERs (short lock_timeout, retried). */
 export const transactional = false;
@@ -38,7 +38,7 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
     await sql`update cortex_migration.capture set mode = 'log', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS,
-      CHANGE_LOG_FUNCTION, undefined, DUAL_WRITE_TRIGGERS);
+      changeLogFunction(t.old_schema, t.old_table), undefined, DUAL_WRITE_TRIGGERS);
   }
 }
 

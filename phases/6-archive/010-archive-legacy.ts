@@ -7,7 +7,7 @@ import { shortDdl } from '../../src/db/ddl.js';
 import { installStatementTriggers } from '../../src/db/triggers.js';
 import { CortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
-import { CHANGE_LOG_FUNCTION, CHANGE_LOG_TRIGGERS, deprecatedSchema, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
+import { CHANGE_LOG_TRIGGERS, changeLogFunction, deprecatedSchema, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
 
 /** Renames and trigger changes each take their own short transaction. */
 export const transactional = false;
@@ -37,7 +37,7 @@ export async function up({ sql, settings, log, target }: StepContext): Promise<S
     await sql`update cortex_migration.capture set mode = 'log', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS,
-      CHANGE_LOG_FUNCTION, undefined, DUAL_WRITE_TRIGGERS);
+      changeLogFunction(t.old_schema, t.old_table), undefined, DUAL_WRITE_TRIGGERS);
   }
   await shortDdl(sql, settings, async (tx) => {
     for (const s of ARCHIVED) {

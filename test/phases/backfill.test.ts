@@ -132,6 +132,31 @@ describe('phase 3 on a clean scale-1 fixture', () => {
     expect(s).toEqual({ in_target: 0, logged: 2 });
   });
 
+  it('logs the legacy keys of every write statement, old and new, composite keys too', async () => {
+    const sql = db().sql;
+    const logged = async (table: string) => {
+      const rows = await sql<{ ids: string[] }[]>`
+        select old_ids as ids from cortex_migration.change_log where old_schema = 'crm' and old_table = ${table}
+        order by id desc limit 1`;
+      return rows[0]?.ids.slice().sort();
+    };
+    const [{ n: before }] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.change_log`;
+    await sql`update crm.notes set note_id = 900001 where note_id = 7`;
+    expect(await logged('notes')).toEqual(['7', '900001']);
+    await sql`insert into crm.notes (note_id, contact_id, content) values (900002, 1, 'a'), (900003, 1, 'b')`;
+    expect(await logged('notes')).toEqual(['900002', '900003']);
+    await sql`delete from crm.notes where note_id in (900001, 900002, 900003)`;
+    expect(await logged('notes')).toEqual(['900001', '900002', '900003']);
+    const [m] = await sql<{ c: number; k: number }[]>`
+      select contact_id as c, company_id as k from crm.contact_company_memberships order by 1, 2 limit 1`;
+    await sql`update crm.contact_company_memberships set contact_id = contact_id where contact_id = ${m!.c} and company_id = ${m!.k}`;
+    expect(await logged('contact_company_memberships')).toEqual([`${m!.c}:${m!.k}`]);
+    // A statement that touches no row logs nothing.
+    await sql`update crm.notes set content = content where note_id = -1`;
+    const [{ n: after }] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.change_log`;
+    expect(after - before).toBe(4);
+  });
+
   it('honours --max-rows-per-second', async () => {
     const sql = db().sql;
     await sql`update cortex_migration.backfill_checkpoints set finished_at = null, last_key = null where old_table = 'companies'`;
