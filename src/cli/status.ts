@@ -1,21 +1,32 @@
 import type { Command } from 'commander';
+import { type BackfillState, formatBackfillState, readBackfillState } from '../backfill/state.js';
 import { openDatabase } from '../db/client.js';
+import { runLockHolder } from '../db/lock.js';
 import { readLedger } from '../runner/ledger.js';
 import { findDrift, type PhaseStatus, planStatus } from '../runner/state.js';
 import { configOf, planOf } from './session.js';
 import { action, type CommandContext } from './shell.js';
 
-function render(ctx: CommandContext, phases: PhaseStatus[], drift: string[]): string {
+interface StatusData {
+  phases: PhaseStatus[];
+  drift: string[];
+  run: { active: boolean; pid: number | null };
+  backfill: BackfillState | null;
+}
+
+function render(ctx: CommandContext, { phases, drift, run, backfill }: StatusData): string {
   const c = ctx.out.color;
   const paint = (s: string) =>
-    s === 'applied' ? c.green(s) : s === 'failed' || s === 'drift' ? c.red(s) : s === 'partial' ? c.yellow(s) : c.dim(s);
+    s === 'applied' ? c.green(s) : s === 'failed' || s === 'drift' ? c.red(s) : s === 'partial' || s === 'running' ? c.yellow(s) : c.dim(s);
   const lines: string[] = [];
+  if (run.active) lines.push(c.yellow(`a cortex run is in progress (backend pid ${run.pid})`));
   for (const p of phases) {
     lines.push(`phase ${p.number} ${p.name.padEnd(12)} ${paint(p.state)}${p.steps.length === 0 ? c.dim('  (no steps yet)') : ''}`);
     for (const s of p.steps) {
       lines.push(`  ${paint(s.state).padEnd(8)} ${s.id}${s.error ? `  ${c.red(s.error)}` : ''}${s.drift ? `  ${c.red(s.drift)}` : ''}`);
     }
   }
+  if (backfill) lines.push('', ...formatBackfillState(backfill));
   if (drift.length > 0) lines.push('', c.red('drift:'), ...drift.map((d) => `  ${d}`));
   return lines.join('\n');
 }
@@ -24,16 +35,21 @@ function render(ctx: CommandContext, phases: PhaseStatus[], drift: string[]): st
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('each phase and step: pending / applied / failed, and checksum drift (read-only)')
+    .description('each phase and step (pending / applied / running / failed), checksum drift, backfill progress (read-only)')
     .action(
       action('status', async (ctx) => {
         const plan = await planOf(ctx, configOf(ctx));
         const sql = await openDatabase(ctx.target(), { max: 1 });
         try {
           const ledger = await readLedger(sql);
-          const phases = planStatus(plan, ledger);
-          const drift = findDrift(plan, ledger);
-          return { data: { plan: plan.name, phases, drift }, text: render(ctx, phases, drift) };
+          const pid = await runLockHolder(sql);
+          const data: StatusData = {
+            phases: planStatus(plan, ledger, pid),
+            drift: findDrift(plan, ledger),
+            run: { active: pid !== null, pid },
+            backfill: await readBackfillState(sql),
+          };
+          return { data: { plan: plan.name, ...data }, text: render(ctx, data) };
         } finally {
           await sql.end({ timeout: 5 });
         }

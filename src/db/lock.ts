@@ -12,7 +12,8 @@ export interface RunLock {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function holderPid(sql: Sql): Promise<number | null> {
+/** Backend pid of the session holding the run lock on this database, or null when no run is active. */
+export async function runLockHolder(sql: Sql): Promise<number | null> {
   const [r] = await sql<{ pid: number }[]>`
     select pid from pg_locks
     where locktype = 'advisory' and granted and classid = 0 and objid = ${LOCK_KEY} and objsubid = 1
@@ -33,7 +34,7 @@ export async function acquireRunLock(sql: Sql, timeoutSeconds: number): Promise<
       const [r] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${LOCK_KEY}) as ok`;
       if (r?.ok) break;
       if (Date.now() >= deadline) {
-        const pid = await holderPid(sql);
+        const pid = await runLockHolder(sql);
         throw new CortexError('LOCKED', `another cortex run holds the lock (pid ${pid ?? 'unknown'})`);
       }
       await sleep(Math.min(250, Math.max(10, deadline - Date.now())));

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Sql } from '../db/client.js';
+import { runLockHolder } from '../db/lock.js';
 import { packagePath } from '../paths.js';
 import type { Step } from '../plan/model.js';
 
@@ -58,7 +59,9 @@ export async function recordDown(sql: Sql, runId: string, step: Step, durationMs
  * knows to undo what it may have left. Success or a caught failure overwrites the row.
  */
 export async function recordStart(sql: Sql, step: Step): Promise<void> {
-  const message = `interrupted: started ${new Date().toISOString()} and did not finish; it may be partly applied (migrate again to finish it, or roll the phase back)`;
+  // The run lock holder's pid tells `status` whether this mark belongs to the run in progress.
+  const pid = await runLockHolder(sql);
+  const message = `interrupted: started ${new Date().toISOString()} (run pid ${pid ?? 'unknown'}) and did not finish; it may be partly applied (migrate again to finish it, or roll the phase back)`;
   await sql`
     insert into cortex_migration.steps (step_id, phase, status, checksum, error, updated_at)
     values (${step.id}, ${step.phase}, 'failed', ${step.checksum}, ${message}, clock_timestamp())

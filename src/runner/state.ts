@@ -2,8 +2,12 @@ import { CortexError } from '../errors.js';
 import type { Phase, Plan, Step } from '../plan/model.js';
 import type { LedgerRow } from './ledger.js';
 
-/** State of one step as the ledger and the plan files see it together. */
-export type StepState = 'pending' | 'applied' | 'failed' | 'drift';
+/**
+ * State of one step as the ledger and the plan files see it together. `running`: a
+ * non-transactional step started by the run that holds the run lock now, so it is in progress
+ * rather than interrupted.
+ */
+export type StepState = 'pending' | 'applied' | 'failed' | 'drift' | 'running';
 
 /** A step with its state, for `status` and drift checks. */
 export interface StepStatus {
@@ -20,13 +24,16 @@ export interface StepStatus {
 export interface PhaseStatus {
   number: number;
   name: string;
-  state: 'pending' | 'applied' | 'partial' | 'failed' | 'drift';
+  state: 'pending' | 'applied' | 'partial' | 'failed' | 'drift' | 'running';
   steps: StepStatus[];
 }
 
-function stepStatus(step: Step, row: LedgerRow | undefined): StepStatus {
+function stepStatus(step: Step, row: LedgerRow | undefined, runPid: number | null): StepStatus {
   const base: StepStatus = { id: step.id, state: 'pending', checksum: step.checksum };
   if (!row) return base;
+  if (runPid !== null && row.status === 'failed' && row.error?.startsWith('interrupted:') && row.error.includes(`(run pid ${runPid})`)) {
+    return { ...base, state: 'running' };
+  }
   if (row.status === 'failed') return { ...base, state: 'failed', error: row.error ?? undefined };
   const applied: StepStatus = {
     ...base,
@@ -42,16 +49,21 @@ function stepStatus(step: Step, row: LedgerRow | undefined): StepStatus {
 
 function phaseState(steps: StepStatus[]): PhaseStatus['state'] {
   if (steps.some((s) => s.state === 'drift')) return 'drift';
+  if (steps.some((s) => s.state === 'running')) return 'running';
   if (steps.length > 0 && steps.every((s) => s.state === 'applied')) return 'applied';
   if (steps.some((s) => s.state === 'failed')) return 'failed';
   if (steps.some((s) => s.state === 'applied')) return 'partial';
   return 'pending';
 }
 
-/** Combine plan and ledger into per-phase, per-step states. */
-export function planStatus(plan: Plan, ledger: Map<string, LedgerRow>): PhaseStatus[] {
+/**
+ * Combine plan and ledger into per-phase, per-step states. `runPid`: the backend holding the run
+ * lock, when another session holds it (only `status` asks; a run itself holds the lock): a step
+ * that run started is `running`, not interrupted.
+ */
+export function planStatus(plan: Plan, ledger: Map<string, LedgerRow>, runPid: number | null = null): PhaseStatus[] {
   return plan.phases.map((p: Phase) => {
-    const steps = p.steps.map((s) => stepStatus(s, ledger.get(s.id)));
+    const steps = p.steps.map((s) => stepStatus(s, ledger.get(s.id), runPid));
     return { number: p.number, name: p.name, state: phaseState(steps), steps };
   });
 }

@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { parseDatabaseUrl, withDatabase } from '../../src/config/connection.js';
 import type { Sql } from '../../src/db/client.js';
+import { runLockHolder } from '../../src/db/lock.js';
 
 /** A database created for one test file, dropped at its end. */
 export interface TestDatabase {
@@ -58,4 +59,16 @@ export function useFreshDatabase(prefix = 't'): () => TestDatabase {
     if (!db) throw new Error('test database not created yet (use inside a test)');
     return db;
   };
+}
+
+/**
+ * Wait (up to 10 s) until no session holds the cortex run lock: after a CLI process is killed,
+ * its backend lets go only once the server notices the closed connection.
+ */
+export async function waitForNoRun(sql: Sql): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await runLockHolder(sql)) === null) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the run lock is still held 10 s after the run was killed');
 }

@@ -4,7 +4,7 @@ import { backfillTable } from '../../src/backfill/engine.js';
 import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
 import { packagePath } from '../../src/paths.js';
 import { runCli } from '../helpers/cli.js';
-import { createDatabase, dropDatabase, type TestDatabase, useFreshDatabase } from '../helpers/db.js';
+import { createDatabase, dropDatabase, type TestDatabase, useFreshDatabase, waitForNoRun } from '../helpers/db.js';
 
 const settings = { lockTimeoutMs: 2000, statementTimeoutMs: 0, lockRetries: 3, options: {} };
 
@@ -38,6 +38,10 @@ describe('phase 3 on a clean scale-1 fixture', () => {
       expect(r.target, r.t).toBe(r.legacy);
       expect(r.q, r.t).toBe(0);
     }
+    // Status reports the copy from the checkpoints.
+    const st = await runCli(['--database-url', db().url, 'status']);
+    expect(st.stdout).toContain(`backfill: 22/22 tables copied, ${rows.reduce((n, r) => n + r.legacy, 0).toLocaleString('en-US')} rows`);
+    expect(st.stdout).toContain('change log: 0 entries not yet replayed');
     // Filled tables are analyzed before dual-write plans are cached from their statistics.
     const unanalyzed = await db().sql<{ t: string }[]>`
       select schemaname || '.' || relname as t from pg_stat_user_tables
@@ -230,6 +234,15 @@ describe('crash and resume', () => {
         select sum(rows_done)::text as done, count(*) filter (where finished_at is not null)::int as finished from cortex_migration.backfill_checkpoints`;
       expect(Number(mid!.done)).toBeGreaterThan(20000);
       expect(Number(mid!.done)).toBeLessThan(170000);
+      // Status names the interrupted step and the copy so far, from the checkpoints.
+      await waitForNoRun(d.sql);
+      const st = (await runCli(['--database-url', d.url, 'status'])).stdout;
+      expect(st).toMatch(/phase 3 backfill +failed/);
+      expect(st).toMatch(/failed +3-backfill\/010-backfill-rows +interrupted: /);
+      expect(st).toContain(`backfill: ${mid!.finished}/22 tables copied, ${Number(mid!.done).toLocaleString('en-US')} rows`);
+      const partial = await d.sql<{ t: string }[]>`
+        select old_schema || '.' || old_table as t from cortex_migration.backfill_checkpoints where finished_at is null and batches > 0`;
+      for (const p of partial) expect(st).toMatch(new RegExp(`^  ${p.t} [\\d,]+/[\\d,]+ \\(\\d+%\\), \\d+ batch(es)?, last batch \\d+s ago$`, 'm'));
       // The killed run left a stale backend only if its connection lingers; the rerun must not wait for it.
       const rerun = await runCli(['--database-url', d.url, '--json', 'migrate', 'phase', '3']);
       expect(rerun.code, rerun.stderr.slice(-400)).toBe(0);

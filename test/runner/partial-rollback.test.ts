@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
 import { packagePath } from '../../src/paths.js';
 import { runCli } from '../helpers/cli.js';
-import { type TestDatabase, useFreshDatabase } from '../helpers/db.js';
+import { type TestDatabase, useFreshDatabase, waitForNoRun } from '../helpers/db.js';
 
 const STEP = '4-dual-write/002-install-dual-write';
 
@@ -90,12 +90,20 @@ describe('rollback of a phase whose non-transactional step stopped part-way (pha
         const states = await tableStates(db());
         if (states.filter((s) => s.mode === 'sync').length === states.length - 1) break;
       }
+      // While it waits on the lock, status says the step is running, not interrupted.
+      const live = JSON.parse((await cli(db(), ['--json', 'status'])).stdout).data;
+      expect(live.run.active).toBe(true);
+      expect(live.phases[3].steps.find((s: { id: string }) => s.id === STEP).state).toBe('running');
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
+      await waitForNoRun(db().sql);
       const states = await tableStates(db());
       expect(states.filter((s) => s.sync === 3).length).toBe(states.length - 1);
       const step = await stepState(db());
       expect(step.state).toBe('failed');
+      const text = (await cli(db(), ['status'])).stdout;
+      expect(text).not.toContain('in progress');
+      expect(text).toMatch(/phase 4 dual-write +failed/);
       expect(step.error).toMatch(/^interrupted: .* may be partly applied/);
     } finally {
       await release();

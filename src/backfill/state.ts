@@ -1,0 +1,76 @@
+import type { Sql } from '../db/client.js';
+
+/** One table's backfill as its checkpoint records it. */
+export interface TableCheckpoint {
+  table: string;
+  rowsDone: number;
+  /** Legacy rows counted when the table's copy started (null until it starts). */
+  rowsTotal: number | null;
+  batches: number;
+  finished: boolean;
+  updatedAt: string;
+}
+
+/** What phase 3 has copied so far, and the logged writes not yet replayed (phase 4 replays them). */
+export interface BackfillState {
+  tables: TableCheckpoint[];
+  mappedTables: number;
+  changeLogEntries: number;
+}
+
+interface CheckpointRow {
+  table: string;
+  rows_done: string;
+  rows_total: string | null;
+  batches: number;
+  finished: boolean;
+  updated_at: Date;
+}
+
+/** Read the backfill checkpoints and change-log size; null before phase 3 created them. Read-only. */
+export async function readBackfillState(sql: Sql): Promise<BackfillState | null> {
+  const [ok] = await sql<{ ok: boolean }[]>`
+    select to_regclass('cortex_migration.backfill_checkpoints') is not null
+       and to_regclass('cortex_migration.change_log') is not null
+       and to_regclass('cortex_migration.mapped_tables') is not null as ok`;
+  if (!ok?.ok) return null;
+  const rows = await sql<CheckpointRow[]>`
+    select c.old_schema || '.' || c.old_table as table, c.rows_done::text, c.rows_total::text, c.batches,
+           c.finished_at is not null as finished, c.updated_at
+    from cortex_migration.backfill_checkpoints c
+    left join cortex_migration.mapped_tables m using (old_schema, old_table)
+    order by m.position nulls last, 1`;
+  // The log is read by phase 4 only; its size here is an estimate when large, exact when small.
+  const [n] = await sql<{ mapped: number; entries: number }[]>`
+    select (select count(*)::int from cortex_migration.mapped_tables) as mapped,
+           (select count(*)::int from (select 1 from cortex_migration.change_log limit 1000000) x) as entries`;
+  return {
+    tables: rows.map((r) => ({
+      table: r.table,
+      rowsDone: Number(r.rows_done),
+      rowsTotal: r.rows_total === null ? null : Number(r.rows_total),
+      batches: r.batches,
+      finished: r.finished,
+      updatedAt: new Date(r.updated_at).toISOString(),
+    })),
+    mappedTables: n?.mapped ?? 0,
+    changeLogEntries: n?.entries ?? 0,
+  };
+}
+
+/** Text lines for `cortex status`: a summary, then every table copied part-way. */
+export function formatBackfillState(s: BackfillState, now = Date.now()): string[] {
+  const fmt = (x: number) => x.toLocaleString('en-US');
+  const done = s.tables.filter((t) => t.finished).length;
+  const rows = s.tables.reduce((n, t) => n + t.rowsDone, 0);
+  const lines = [`backfill: ${done}/${s.mappedTables} tables copied, ${fmt(rows)} rows`];
+  for (const t of s.tables.filter((x) => !x.finished && (x.rowsDone > 0 || x.batches > 0))) {
+    const total = Math.max(t.rowsTotal ?? 0, t.rowsDone);
+    const pct = total > 0 ? Math.floor((t.rowsDone / total) * 100) : 0;
+    const ago = Math.max(0, Math.round((now - Date.parse(t.updatedAt)) / 1000));
+    lines.push(`  ${t.table} ${fmt(t.rowsDone)}/${fmt(total)} (${pct}%), ${t.batches} ${t.batches === 1 ? 'batch' : 'batches'}, last batch ${ago}s ago`);
+  }
+  const more = s.changeLogEntries >= 1_000_000 ? ' or more' : '';
+  lines.push(`change log: ${fmt(s.changeLogEntries)}${more} entries not yet replayed to the target`);
+  return lines;
+}
