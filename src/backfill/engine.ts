@@ -1,5 +1,6 @@
 import type { Sql } from '../db/client.js';
 import { withLockRetry } from '../db/retry.js';
+import { rollbackUnlessLost } from '../db/transaction.js';
 import type { RunSettings } from '../plan/model.js';
 import { type Progress, progressOf } from './progress.js';
 import { Throttle } from './throttle.js';
@@ -109,7 +110,7 @@ export async function backfillTable(
           await sql`commit`;
           if (b?.new_last_key) lastKey = b.new_last_key;
         } catch (err) {
-          await sql`rollback`.catch(() => {});
+          await rollbackUnlessLost(sql, err);
           throw err;
         }
       },

@@ -1,6 +1,7 @@
 import type { RunSettings } from '../plan/model.js';
 import type { Sql } from './client.js';
 import { withLockRetry } from './retry.js';
+import { rollbackUnlessLost } from './transaction.js';
 
 /**
  * Run `fn` in its own short transaction with `lock_timeout`, retrying with backoff when the lock
@@ -21,7 +22,7 @@ export async function shortDdl(
         await fn(sql);
         await sql`commit`;
       } catch (err) {
-        await sql`rollback`.catch(() => {});
+        await rollbackUnlessLost(sql, err);
         throw err;
       }
     },

@@ -29,13 +29,17 @@ export async function runLockHolder(sql: Sql): Promise<number | null> {
 export async function acquireRunLock(sql: Sql, timeoutSeconds: number): Promise<RunLock> {
   const conn: ReservedSql = await sql.reserve();
   const deadline = Date.now() + timeoutSeconds * 1000;
+  let pid = 0;
   try {
     for (;;) {
-      const [r] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${LOCK_KEY}) as ok`;
-      if (r?.ok) break;
+      const [r] = await conn<{ ok: boolean; pid: number }[]>`select pg_try_advisory_lock(${LOCK_KEY}) as ok, pg_backend_pid() as pid`;
+      if (r?.ok) {
+        pid = r.pid;
+        break;
+      }
       if (Date.now() >= deadline) {
-        const pid = await runLockHolder(sql);
-        throw new CortexError('LOCKED', `another cortex run holds the lock (pid ${pid ?? 'unknown'})`);
+        const holder = await runLockHolder(sql);
+        throw new CortexError('LOCKED', `another cortex run holds the lock (pid ${holder ?? 'unknown'})`);
       }
       await sleep(Math.min(250, Math.max(10, deadline - Date.now())));
     }
@@ -45,6 +49,10 @@ export async function acquireRunLock(sql: Sql, timeoutSeconds: number): Promise<
   }
   return {
     release: async () => {
+      // If an administrator terminated the lock's backend, the lock went with it, and nothing may
+      // be sent on that connection (see connectionLost in transaction.ts).
+      const [alive] = await sql<{ ok: boolean }[]>`select exists (select 1 from pg_stat_activity where pid = ${pid}) as ok`;
+      if (!alive?.ok) return;
       try {
         await conn`select pg_advisory_unlock(${LOCK_KEY})`;
       } finally {

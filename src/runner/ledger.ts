@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Sql } from '../db/client.js';
 import { runLockHolder } from '../db/lock.js';
+import { inTransaction } from '../db/transaction.js';
 import { packagePath } from '../paths.js';
 import type { Step } from '../plan/model.js';
 
@@ -76,8 +77,7 @@ export async function clearStart(sql: Sql, step: Step): Promise<void> {
 
 /** Record a failure after the step's transaction rolled back. A failed step stays pending for the plan. */
 export async function recordFailure(sql: Sql, runId: string, step: Step, direction: 'up' | 'down', message: string): Promise<void> {
-  await sql.begin(async (tx) => {
-    const t = tx as unknown as Sql;
+  await inTransaction(sql, async (t) => {
     if (direction === 'up') {
       await t`
         insert into cortex_migration.steps (step_id, phase, status, checksum, error, updated_at)

@@ -3,6 +3,7 @@ import { MigrationError, Umzug } from 'umzug';
 import type { ConnectionTarget } from '../config/connection.js';
 import type { Sql } from '../db/client.js';
 import { withLockRetry } from '../db/retry.js';
+import { connectionLost, inTransaction } from '../db/transaction.js';
 import { CortexError, isCortexError } from '../errors.js';
 import type { Progress } from '../backfill/progress.js';
 import type { Check, Phase, Plan, RunSettings, Step, StepContext } from '../plan/model.js';
@@ -31,8 +32,9 @@ export interface RunEnv {
 
 function errorMessage(err: unknown): string {
   const e = err instanceof MigrationError ? (err.cause ?? err) : err;
-  const m = e instanceof Error ? e.message : String(e);
-  return m.split('\n')[0] ?? m;
+  const m = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+  if (connectionLost(e)) return `connection to the server lost (${m}); the server rolled back the step's open transaction`;
+  return m;
 }
 
 async function serverVersion(sql: Sql): Promise<string> {
@@ -65,8 +67,7 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
   if (step.transactional) {
     await withLockRetry(
       () =>
-        env.sql.begin(async (tx) => {
-          const t = tx as unknown as Sql;
+        inTransaction(env.sql, async (t) => {
           await t`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true),
                          set_config('statement_timeout', ${`${statementTimeoutMs}ms`}, true)`;
           const out = await step[direction](stepContext(env, t));
@@ -82,6 +83,7 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
     // follows their success.
     if (direction === 'up') await recordStart(env.sql, step);
     const conn = await env.sql.reserve();
+    let lost = false;
     try {
       await conn`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, false),
                         set_config('statement_timeout', ${`${statementTimeoutMs}ms`}, false)`;
@@ -92,12 +94,13 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
     } catch (err) {
       // A refusal comes before the step changes anything: it is pending, not interrupted.
       if (direction === 'up' && isCortexError(err) && err.code === 'REFUSED') await clearStart(env.sql, step);
+      lost = connectionLost(err);
       throw err;
     } finally {
-      conn.release();
+      // A closed connection must not go back to the pool (see connectionLost).
+      if (!lost) conn.release();
     }
-    await env.sql.begin(async (tx) => {
-      const t = tx as unknown as Sql;
+    await inTransaction(env.sql, async (t) => {
       if (direction === 'up') await recordUp(t, runId, step, Date.now() - started, rows);
       else await recordDown(t, runId, step, Date.now() - started);
     });
@@ -105,13 +108,6 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
   const ms = Date.now() - started;
   env.events?.stepDone?.(step, direction, ms);
   return rows;
-}
-
-// Thrown to end a verify transaction: verify never commits, whatever it did.
-class RollbackVerify extends Error {
-  constructor(readonly checks: Check[]) {
-    super('verify rolled back');
-  }
 }
 
 /**
@@ -123,12 +119,11 @@ export async function verifyEach(env: RunEnv, steps: Step[]): Promise<Map<string
   const out = new Map<string, Check[]>();
   for (const step of steps) {
     try {
-      await env.sql.begin('isolation level repeatable read', async (tx) => {
-        throw new RollbackVerify(await step.verify(stepContext(env, tx as unknown as Sql)));
-      });
+      const checks = await inTransaction(env.sql, (tx) => step.verify(stepContext(env, tx)),
+        { mode: 'isolation level repeatable read', rollback: true });
+      out.set(step.id, checks);
     } catch (err) {
-      if (err instanceof RollbackVerify) out.set(step.id, err.checks);
-      else out.set(step.id, [{ id: 'verify-ran', status: 'failed', details: errorMessage(err) }]);
+      out.set(step.id, [{ id: 'verify-ran', status: 'failed', details: errorMessage(err) }]);
     }
   }
   return out;
