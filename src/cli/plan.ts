@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { openDatabase, type Sql } from '../db/client.js';
+import { inTransaction } from '../db/transaction.js';
 import { CortexError } from '../errors.js';
 import { assertCoverage, loadCoverage } from '../plan/coverage.js';
 import type { LockInfo } from '../plan/model.js';
@@ -42,8 +43,7 @@ export function registerPlan(program: Command): void {
         try {
           const coverage = loadCoverage(plan.root);
           if (coverage) await assertCoverage(sql, coverage);
-          const steps = await sql.begin('read only', async (tx) => {
-            const t = tx as unknown as Sql;
+          const steps = await inTransaction(sql, async (t) => {
             const ledger = await readLedger(t);
             const out: PlannedStep[] = [];
             for (const step of phase.steps) {
@@ -59,7 +59,7 @@ export function registerPlan(program: Command): void {
               });
             }
             return { out, drift: findDrift(plan, ledger) };
-          });
+          }, { mode: 'read only', rollback: true });
           const c = ctx.out.color;
           const lines = [`phase ${phase.number} (${phase.name}): ${phase.steps.length} step(s)${phase.description ? ` — ${phase.description}` : ''}`];
           if (phase.steps.length === 0) lines.push(c.yellow('  not implemented yet: this phase has no steps'));

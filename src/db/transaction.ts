@@ -19,7 +19,7 @@ export function connectionLost(err: unknown): boolean {
 /** How `inTransaction` opens and ends its transaction. */
 export interface TransactionOptions {
   /** Appended to BEGIN; a constant of ours, never input (e.g. 'isolation level repeatable read'). */
-  mode?: 'isolation level repeatable read';
+  mode?: 'isolation level repeatable read' | 'isolation level repeatable read read only' | 'read only';
   /** Roll back even when `fn` succeeds (checks that must change nothing). */
   rollback?: boolean;
 }

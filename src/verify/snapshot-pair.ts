@@ -1,5 +1,6 @@
 import type { ConnectionTarget } from '../config/connection.js';
 import { openDatabase, type Sql } from '../db/client.js';
+import { inTransaction } from '../db/transaction.js';
 
 /**
  * Run `work` on a second connection that sees exactly the snapshot of `sql`'s open transaction
@@ -10,23 +11,13 @@ import { openDatabase, type Sql } from '../db/client.js';
 export async function withSnapshotTwin<T>(sql: Sql, target: ConnectionTarget, work: (twin: Sql) => Promise<T>): Promise<T> {
   const [snap] = await sql<{ id: string }[]>`select pg_export_snapshot() as id`;
   const db = await openDatabase(target, { max: 1, applicationName: 'cortex-validate' });
-  let result: T | undefined;
   try {
-    await db
-      .begin('isolation level repeatable read read only', async (tx) => {
-        // SET TRANSACTION SNAPSHOT takes no parameters; the id comes from the server and is quoted.
-        await tx.unsafe(`set transaction snapshot '${snap!.id.replace(/'/g, "''")}'`);
-        result = await work(tx as unknown as Sql);
-        throw new TwinDone();
-      })
-      .catch((err: unknown) => {
-        if (!(err instanceof TwinDone)) throw err;
-      });
-    return result as T;
+    return await inTransaction(db, async (tx) => {
+      // SET TRANSACTION SNAPSHOT takes no parameters; the id comes from the server and is quoted.
+      await tx.unsafe(`set transaction snapshot '${snap!.id.replace(/'/g, "''")}'`);
+      return work(tx);
+    }, { mode: 'isolation level repeatable read read only', rollback: true });
   } finally {
     await db.end({ timeout: 5 });
   }
 }
-
-// Ends the twin's transaction by rollback: it only ever reads.
-class TwinDone extends Error {}
