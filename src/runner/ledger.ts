@@ -70,6 +70,11 @@ export async function recordStart(sql: Sql, step: Step): Promise<void> {
       status = case when cortex_migration.steps.status = 'applied' then 'applied' else 'failed' end`;
 }
 
+/** True when `row` is the mark `recordStart` left for the run whose lock holder is `runPid`. */
+export function startedByRun(row: LedgerRow, runPid: number): boolean {
+  return row.status === 'failed' && (row.error?.startsWith('interrupted:') ?? false) && row.error!.includes(`(run pid ${runPid})`);
+}
+
 /** Remove the mark of `recordStart` (the step refused before it changed anything). */
 export async function clearStart(sql: Sql, step: Step): Promise<void> {
   await sql`delete from cortex_migration.steps where step_id = ${step.id} and status = 'failed' and error like 'interrupted:%'`;

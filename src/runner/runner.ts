@@ -10,7 +10,7 @@ import type { Check, Phase, Plan, RunSettings, Step, StepContext } from '../plan
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
 import { clearStart, type LedgerRow, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
-import { assertNoDrift, lastAppliedPhase, planStatus } from './state.js';
+import { assertNoDrift, planStatus } from './state.js';
 
 /** Events a runner emits, for spinners and progress lines. */
 export interface RunnerEvents {
@@ -275,8 +275,7 @@ export async function rollbackPhase(env: RunEnv, n: number): Promise<PhaseRun> {
   const ledger = await readLedger(env.sql);
   assertNoDrift(env.plan, ledger);
   const undoable = undoableOf(env.plan, ledger);
-  const last = Math.max(lastAppliedPhase(planStatus(env.plan, ledger)),
-    ...env.plan.phases.filter((p) => p.steps.some((s) => undoable.has(s.id))).map((p) => p.number));
+  const last = Math.max(0, ...env.plan.phases.filter((p) => p.steps.some((s) => undoable.has(s.id))).map((p) => p.number));
   if (last === 0) throw new CortexError('REFUSED', `nothing is applied; phase ${n} cannot be rolled back`);
   if (last !== n) throw new CortexError('REFUSED', `phase ${n} is not the last applied phase (phase ${last} is); roll back ${last} first`);
   const ex = await execute(env, phase, 'down', undoable);

@@ -1,6 +1,6 @@
 import { CortexError } from '../errors.js';
 import type { Phase, Plan, Step } from '../plan/model.js';
-import type { LedgerRow } from './ledger.js';
+import { type LedgerRow, startedByRun } from './ledger.js';
 
 /**
  * State of one step as the ledger and the plan files see it together. `running`: a
@@ -31,9 +31,7 @@ export interface PhaseStatus {
 function stepStatus(step: Step, row: LedgerRow | undefined, runPid: number | null): StepStatus {
   const base: StepStatus = { id: step.id, state: 'pending', checksum: step.checksum };
   if (!row) return base;
-  if (runPid !== null && row.status === 'failed' && row.error?.startsWith('interrupted:') && row.error.includes(`(run pid ${runPid})`)) {
-    return { ...base, state: 'running' };
-  }
+  if (runPid !== null && startedByRun(row, runPid)) return { ...base, state: 'running' };
   if (row.status === 'failed') return { ...base, state: 'failed', error: row.error ?? undefined };
   const applied: StepStatus = {
     ...base,
@@ -104,11 +102,4 @@ export function assertNoDrift(plan: Plan, ledger: Map<string, LedgerRow>): void 
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
     throw new CortexError('DRIFT', `drift: ${problems[0]}${more}`, problems);
   }
-}
-
-/** Highest phase with any applied step, or 0. */
-export function lastAppliedPhase(status: PhaseStatus[]): number {
-  let last = 0;
-  for (const p of status) if (p.steps.some((s) => s.state === 'applied')) last = p.number;
-  return last;
 }

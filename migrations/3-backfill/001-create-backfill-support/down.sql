@@ -6,6 +6,7 @@ begin
   end loop;
 end $$;
 drop function cortex_migration.build_change_log(cortex_migration.mapped_tables);
+drop function cortex_migration.changed_keys_block(cortex_migration.mapped_tables);
 drop table cortex_migration.change_log;
 drop table cortex_migration.capture;
 drop function cortex_migration.next_batch(cortex_migration.mapped_tables, text[], text[], integer);

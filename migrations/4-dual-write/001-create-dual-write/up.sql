@@ -131,7 +131,6 @@ select cortex_migration.build_sync_one(m) from cortex_migration.mapped_tables m 
 create function cortex_migration.build_dual_write(m cortex_migration.mapped_tables) returns void
 language plpgsql as $build$
 declare
-  keyx text := cortex_migration.key_expression(m.key_columns, 's');
   mapping text := cortex_migration.mapping_sql(m, 'new_rows');
 begin
   execute format($f$create or replace function cortex_migration.%I() returns trigger language plpgsql as %L$f$,
@@ -140,14 +139,7 @@ begin
 declare
   ids text[];
   plan_mode text;
-begin
-  if tg_op = 'INSERT' then
-    ids := array(select %2$s from new_rows s);
-  elsif tg_op = 'DELETE' then
-    ids := array(select %2$s from old_rows s);
-  else
-    ids := array(select %2$s from new_rows s union select %2$s from old_rows s);
-  end if;
+begin%2$s
   if cardinality(ids) = 1 then
     -- The row path: one subtransaction, no settings touched. A row it does not handle (-1), or any
     -- error, leaves nothing behind and the set path below starts over, so the outcome is the
@@ -191,7 +183,7 @@ begin
     perform set_config('plan_cache_mode', plan_mode, true);
   end;
   return null;
-end$body$, mapping, keyx, cortex_migration.sync_function_name(m), m.old_schema, m.old_table,
+end$body$, mapping, cortex_migration.changed_keys_block(m), cortex_migration.sync_function_name(m), m.old_schema, m.old_table,
            cortex_migration.sync_function_name(m) || '_one'));
 end $build$;
 
