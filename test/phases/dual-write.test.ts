@@ -68,6 +68,22 @@ describe('phase 4 dual-write', () => {
     expect(after).toEqual({ q: 0, t: 1 });
   });
 
+  it('a multi-row statement is synced by the set path and leaves the session settings as they were', async () => {
+    await db().sql.begin(async (tx) => {
+      await tx`set local jit = on`;
+      await tx`set local plan_cache_mode = auto`;
+      const moved = await tx`update crm.tasks set status = 'done' where task_id <= 100 and status <> 'done'`;
+      expect(moved.count).toBeGreaterThan(64);
+      const [r] = await tx<{ stale: number; jit: string; mode: string }[]>`
+        select (select count(*) from crm.tasks l
+                  join cortex_migration.migration_mappings mm on mm.old_table = 'tasks' and mm.old_id = l.task_id::text
+                  join cortex_projects.tasks t on t.id = mm.new_id::uuid
+                 where l.task_id <= 100 and t.status <> 'done')::int as stale,
+               current_setting('jit') as jit, current_setting('plan_cache_mode') as mode`;
+      expect(r).toEqual({ stale: 0, jit: 'on', mode: 'auto' });
+    });
+  });
+
   it('rollback phase 4, a legacy insert, migrate phase 4 again: the insert reaches the target', async () => {
     expect((await runCli(['--database-url', db().url, 'rollback', 'phase', '4', '--yes'])).code).toBe(0);
     const [c] = await db().sql<{ id: number }[]>`insert into crm.contacts (full_name) values ('Written While Off') returning contact_id as id`;

@@ -139,6 +139,7 @@ begin
 declare
   ids text[];
   plan_mode text;
+  jit_mode text;
 begin%2$s
   if cardinality(ids) = 1 then
     -- The row path: one subtransaction, no settings touched. A row it does not handle (-1), or any
@@ -154,6 +155,7 @@ begin%2$s
     end;
   end if;
   plan_mode := current_setting('plan_cache_mode');
+  jit_mode := current_setting('jit');
   begin
     if tg_op = 'INSERT' then
       -- Map new rows here too, so sync never depends on the order triggers fire in.
@@ -161,9 +163,11 @@ begin%2$s
     end if;
     perform set_config('cortex.sync_source', 'dual-write', true);
     -- Small statements reuse a cached generic plan (no planning per write); bulk statements get a
-    -- plan made for their size. The application's own setting is restored afterwards.
+    -- plan made for their size, without JIT: on PostgreSQL 15 compiling the sync of a 10k-row
+    -- UPDATE added ~95 ms to its 640 ms. The application's own settings are restored afterwards.
     perform set_config('plan_cache_mode',
       case when cardinality(ids) <= 64 then 'force_generic_plan' else 'force_custom_plan' end, true);
+    perform set_config('jit', 'off', true);
     begin
       perform cortex_migration.%3$I(ids);
     exception when others then
@@ -171,6 +175,7 @@ begin%2$s
       perform cortex_migration.sync_safely(%4$L, %5$L, ids);
     end;
     perform set_config('plan_cache_mode', plan_mode, true);
+    perform set_config('jit', jit_mode, true);
   exception when others then
     -- Last line of defence: record the keys and let the application's write commit.
     begin
@@ -181,6 +186,7 @@ begin%2$s
       raise warning 'cortex dual-write on %4$s.%5$s failed: %%', sqlerrm;
     end;
     perform set_config('plan_cache_mode', plan_mode, true);
+    perform set_config('jit', jit_mode, true);
   end;
   return null;
 end$body$, mapping, cortex_migration.changed_keys_block(m), cortex_migration.sync_function_name(m), m.old_schema, m.old_table,
