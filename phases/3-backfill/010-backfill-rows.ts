@@ -1,6 +1,7 @@
 // Copy every mapped legacy table into the target: keyset batches, one short transaction each,
 // resumable from per-table checkpoints, throttled, with progress and quarantine.
 import { backfillOptions, backfillTable } from '../../src/backfill/engine.js';
+import type { Progress } from '../../src/backfill/progress.js';
 import { CortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { FILLED_TABLES, foreignRows, mappedTargets, parityCounts } from './backfill-tables.js';
@@ -10,10 +11,12 @@ export const transactional = false;
 
 /** Backfill every table in dependency order; rows that failed on a missing parent are retried at the end. */
 export async function up({ sql, settings, log, progress }: StepContext): Promise<StepOutcome> {
-  const opts = { ...backfillOptions(settings), onProgress: progress };
   let rows = 0;
   const started = Date.now();
-  for (const t of await mappedTargets(sql)) {
+  const targets = await mappedTargets(sql);
+  for (const [i, t] of targets.entries()) {
+    const position = { index: i + 1, count: targets.length };
+    const opts = { ...backfillOptions(settings), onProgress: progress && ((p: Progress) => progress({ ...p, position })) };
     const r = await backfillTable(sql, settings, t.old_schema, t.old_table, opts);
     rows += r.rows;
     const rate = r.ms > 0 ? Math.round((r.rows / r.ms) * 1000) : 0;

@@ -20,13 +20,16 @@ async function tables(sql: Sql) {
  */
 export async function up({ sql, settings, log, progress }: StepContext): Promise<StepOutcome> {
   let replayed = 0;
-  for (const t of await tables(sql)) {
+  const all = await tables(sql);
+  for (const [i, t] of all.entries()) {
+    const position = { index: i + 1, count: all.length };
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS,
       dualWriteFunction(t.old_schema, t.old_table), (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`),
       CHANGE_LOG_TRIGGERS);
     await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    replayed += await drainChangeLog(sql, t.old_schema, t.old_table, Math.max(settings.lockRetries, 10), progress);
+    replayed += await drainChangeLog(sql, t.old_schema, t.old_table, Math.max(settings.lockRetries, 10),
+      progress && ((p) => progress({ ...p, position })));
   }
   log(`dual-write live; ${replayed} logged keys replayed`);
   return { rows: replayed };
