@@ -8,6 +8,8 @@ export const ExitCode = {
   drift: 5,
   refused: 6,
   stepFailed: 7,
+  /** Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 
 /** One of the documented exit codes. */
@@ -23,6 +25,7 @@ export type ErrorCode =
   | 'DRIFT'
   | 'REFUSED'
   | 'STEP_FAILED'
+  | 'INTERRUPTED'
   | 'NOT_IMPLEMENTED';
 
 const exitFor: Record<ErrorCode, ExitCodeValue> = {
@@ -34,6 +37,7 @@ const exitFor: Record<ErrorCode, ExitCodeValue> = {
   DRIFT: ExitCode.drift,
   REFUSED: ExitCode.refused,
   STEP_FAILED: ExitCode.stepFailed,
+  INTERRUPTED: ExitCode.interrupted,
   NOT_IMPLEMENTED: ExitCode.usage,
 };
 

@@ -1,12 +1,14 @@
 // Map every existing row of every mapped legacy table, set-based, one statement per table.
 import type { Sql } from '../../src/db/client.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
+import { throwIfStopped } from '../../src/runner/interrupt.js';
 import { mappedTableNames, mappingChecks } from './mapping-checks.js';
 
 /** Fill cortex_migration.migration_mappings (idempotent: existing mappings are kept). */
 export async function up({ sql, log }: StepContext): Promise<StepOutcome> {
   let total = 0;
   for (const t of await mappedTableNames(sql)) {
+    throwIfStopped();
     const started = Date.now();
     const [r] = await (sql as Sql)<{ n: string }[]>`select cortex_migration.map_table(${t.old_schema}, ${t.old_table}) as n`;
     const n = Number(r!.n);

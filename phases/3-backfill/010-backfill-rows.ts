@@ -4,6 +4,7 @@ import { backfillOptions, backfillTable } from '../../src/backfill/engine.js';
 import type { Progress } from '../../src/backfill/progress.js';
 import { CortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
+import { throwIfStopped } from '../../src/runner/interrupt.js';
 import { FILLED_TABLES, foreignRows, mappedTargets, parityCounts } from './backfill-tables.js';
 
 /** Batches commit one by one; the step itself is not one transaction. */
@@ -36,7 +37,10 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
   // one-row plans are made from these statistics, and bad ones cost ~5x per legacy write.
   const filled = await sql<{ s: string; t: string }[]>`
     select schemaname as s, tablename as t from pg_tables where left(schemaname, 7) = 'cortex_' order by 1, 2`;
-  for (const f of filled) await sql`analyze ${sql(f.s)}.${sql(f.t)}`;
+  for (const f of filled) {
+    throwIfStopped();
+    await sql`analyze ${sql(f.s)}.${sql(f.t)}`;
+  }
   return { rows };
 }
 

@@ -6,6 +6,7 @@ import { triggersOnMappedTables } from '../../src/db/triggers.js';
 import { isCortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { DUAL_WRITE_TRIGGERS } from '../../src/names.js';
+import { throwIfStopped } from '../../src/runner/interrupt.js';
 import { bijectionCheck, parityChecks, referenceChecks } from '../../src/verify/parity.js';
 import { withSnapshotTwin } from '../../src/verify/snapshot-pair.js';
 
@@ -52,6 +53,7 @@ export async function verify({ sql, log, target }: StepContext): Promise<Check[]
   const parity = new Map<string, Check[]>();
   const run = async (db: Sql, list: Mapped[]) => {
     for (const m of list) {
+      throwIfStopped();
       parity.set(`${m.old_schema}.${m.old_table}`, await parityChecks(db, m));
       log(`validated ${m.old_schema}.${m.old_table}`);
     }

@@ -2,6 +2,7 @@ import type { Sql } from '../db/client.js';
 import { withLockRetry } from '../db/retry.js';
 import { rollbackUnlessLost } from '../db/transaction.js';
 import type { RunSettings } from '../plan/model.js';
+import { throwIfStopped } from '../runner/interrupt.js';
 import { type Progress, progressOf } from './progress.js';
 import { Throttle } from './throttle.js';
 
@@ -79,6 +80,7 @@ export async function backfillTable(
   let batches = 0;
   const throttle = new Throttle(opts.maxRowsPerSecond, opts.batchDelayMs);
   for (;;) {
+    throwIfStopped();
     let n = 0;
     await withLockRetry(
       async () => {

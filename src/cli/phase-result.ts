@@ -1,9 +1,10 @@
 import { ExitCode } from '../errors.js';
+import { stopSignal } from '../runner/interrupt.js';
 import type { PhaseRun } from '../runner/runner.js';
 import type { ReportFiles } from '../verify/writers.js';
 import type { CommandResult } from './output.js';
 
-/** Turn finished phase runs into the CLI result: exit 7 for a failed step, 1 for failed checks. */
+/** Turn finished phase runs into the CLI result: exit 130 when a signal stopped them, 7 for a failed step, 1 for failed checks. */
 export function phaseResult(runs: Array<{ run: PhaseRun; files: ReportFiles }>): CommandResult {
   const last = runs[runs.length - 1];
   const failedStep = runs.find((r) => r.run.failedStep);
@@ -13,6 +14,12 @@ export function phaseResult(runs: Array<{ run: PhaseRun; files: ReportFiles }>):
     reports: runs.map((r) => ({ phase: r.run.report.phase.number, direction: r.run.report.direction, status: r.run.report.status, files: r.files })),
   };
   const text = runs.map((r) => `report: ${r.files.markdown}`).join('\n');
+  const signal = stopSignal();
+  if (signal && (failedStep || failedChecks)) {
+    const where = failedStep ? `step ${failedStep.run.failedStep} stopped and is marked failed` : `phase ${failedChecks!.run.report.phase.number} verification stopped`;
+    const message = `interrupted by ${signal}: ${where}; run the same command again to go on`;
+    return { data, text: `${text}\n${message}`, exitCode: ExitCode.interrupted, error: { code: 'INTERRUPTED', message } };
+  }
   if (failedStep) {
     return {
       data,

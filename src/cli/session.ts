@@ -1,17 +1,18 @@
 import { resolve } from 'node:path';
 import ora from 'ora';
 import { type Config, loadConfig } from '../config/config.js';
-import { openDatabase, type Sql } from '../db/client.js';
+import { cancelOwnStatements, openDatabase, type Sql } from '../db/client.js';
 import { acquireRunLock } from '../db/lock.js';
 import { formatProgress } from '../backfill/progress.js';
 import { CortexError } from '../errors.js';
 import { loadCortexPlan, loadPlan } from '../plan/loader.js';
 import type { Plan, RunSettings } from '../plan/model.js';
+import { catchStopSignals } from '../runner/interrupt.js';
 import { ensureLedger } from '../runner/ledger.js';
 import type { RunEnv, RunnerEvents } from '../runner/runner.js';
 import type { Report } from '../verify/report.js';
 import { type ReportFiles, storeReport, toTerminal, writeReportFiles } from '../verify/writers.js';
-import type { CommandContext } from './shell.js';
+import { type CommandContext, describeUnexpected } from './shell.js';
 
 /** Options shared by commands that run steps. */
 export interface RunOptions {
@@ -97,10 +98,16 @@ export async function withRun<T>(
   const events = progressEvents(ctx);
   try {
     const lock = await acquireRunLock(sql, lockSeconds);
+    const release = catchStopSignals((signal) => {
+      events.stop();
+      ctx.out.warn(`${signal}: stopping — cancelling the running statement (send it again to quit at once)`);
+      cancelOwnStatements(target).catch((err: unknown) => ctx.out.warn(`could not cancel: ${describeUnexpected(err)}`));
+    });
     try {
       await ensureLedger(sql);
       return await fn({ sql, plan, target, settings, events }, sql);
     } finally {
+      release();
       events.stop();
       await lock.release().catch(() => {});
     }

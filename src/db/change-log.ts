@@ -1,4 +1,5 @@
 import { type Progress, progressOf } from '../backfill/progress.js';
+import { throwIfStopped } from '../runner/interrupt.js';
 import type { Sql } from './client.js';
 import { withLockRetry } from './retry.js';
 
@@ -22,6 +23,7 @@ export async function drainChangeLog(
   let done = 0;
   let keys = 0;
   for (;;) {
+    throwIfStopped();
     const r = await withLockRetry(async () => {
       const [c] = await sql<{ entries: number | null; keys: number | null }[]>`
         select entries, keys from cortex_migration.drain_change_log(${schema}, ${table})`;

@@ -47,6 +47,31 @@ export function connectionError(target: ConnectionTarget, err: unknown): CortexE
 }
 
 /**
+ * application_name of this process's connections (`cortex` or `cortex-<role>`, then the pid), so
+ * a run can find its own backends on the server.
+ */
+export function applicationName(role?: string): string {
+  return `cortex${role ? `-${role}` : ''} (pid ${process.pid})`;
+}
+
+/**
+ * Cancel every statement this process is running on the target's database (its backends, found
+ * by application_name), from a connection of its own; returns how many were running.
+ */
+export async function cancelOwnStatements(target: ConnectionTarget): Promise<number> {
+  const sql = await openDatabase(target, { max: 1, applicationName: applicationName('cancel') });
+  try {
+    const [r] = await sql<{ n: number }[]>`
+      select count(*) filter (where pg_cancel_backend(pid))::int as n from pg_stat_activity
+      where datname = current_database() and usename = current_user and pid <> pg_backend_pid()
+        and state = 'active' and application_name like ${`%(pid ${process.pid})`}`;
+    return r?.n ?? 0;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/**
  * Open a client and prove the connection with one round trip, so that a bad target fails here
  * with exit 3 instead of deep inside a command.
  */
@@ -56,7 +81,7 @@ export async function openDatabase(target: ConnectionTarget, opts: OpenOptions =
     onnotice: () => {},
     connect_timeout: opts.connectTimeoutSeconds ?? 10,
     idle_timeout: 30,
-    connection: { application_name: opts.applicationName ?? 'cortex' },
+    connection: { application_name: opts.applicationName ?? applicationName() },
   }) as unknown as Sql;
   try {
     await sql`select 1`;

@@ -10,6 +10,7 @@ import type { Check, Phase, Plan, RunSettings, Step, StepContext } from '../plan
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
 import { clearStart, type LedgerRow, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
+import { interruptedMessage, stopSignal, throwIfStopped } from './interrupt.js';
 import { assertNoDrift, planStatus } from './state.js';
 
 /** Events a runner emits, for spinners and progress lines. */
@@ -33,6 +34,11 @@ export interface RunEnv {
 function errorMessage(err: unknown): string {
   const e = err instanceof MigrationError ? (err.cause ?? err) : err;
   const m = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+  const signal = stopSignal();
+  // 57014: the statement the signal handler cancelled (or a statement_timeout, hence the signal check).
+  if (signal && ((e as { code?: string })?.code === '57014' || (isCortexError(e) && e.code === 'INTERRUPTED'))) {
+    return interruptedMessage(signal);
+  }
   if (connectionLost(e)) return `connection to the server lost (${m}); the server rolled back the step's open transaction`;
   return m;
 }
@@ -60,6 +66,7 @@ function stepContext(env: RunEnv, sql: Sql): StepContext {
 
 // One attempt = one transaction holding the step and its ledger row; lock timeouts retry it whole.
 async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' | 'down'): Promise<number | undefined> {
+  throwIfStopped();
   const started = Date.now();
   const { lockTimeoutMs, statementTimeoutMs } = env.settings;
   env.events?.stepStart?.(step, direction);

@@ -1,5 +1,5 @@
 import type { ConnectionTarget } from '../config/connection.js';
-import { openDatabase, type Sql } from '../db/client.js';
+import { applicationName, openDatabase, type Sql } from '../db/client.js';
 import { inTransaction } from '../db/transaction.js';
 
 /**
@@ -10,7 +10,7 @@ import { inTransaction } from '../db/transaction.js';
  */
 export async function withSnapshotTwin<T>(sql: Sql, target: ConnectionTarget, work: (twin: Sql) => Promise<T>): Promise<T> {
   const [snap] = await sql<{ id: string }[]>`select pg_export_snapshot() as id`;
-  const db = await openDatabase(target, { max: 1, applicationName: 'cortex-validate' });
+  const db = await openDatabase(target, { max: 1, applicationName: applicationName('validate') });
   try {
     return await inTransaction(db, async (tx) => {
       // SET TRANSACTION SNAPSHOT takes no parameters; the id comes from the server and is quoted.

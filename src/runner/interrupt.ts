@@ -1,0 +1,41 @@
+// Ctrl-C and SIGTERM during a run. Killing the CLI outright would leave its running statement
+// going on the server (PostgreSQL notices a vanished client only when it next writes to it), so
+// the first signal asks the run to stop: the running statements are cancelled, loops stop at
+// their next unit of work, the failed step is recorded and the run lock released. A second
+// signal quits at once.
+import { CortexError } from '../errors.js';
+
+let requested: NodeJS.Signals | undefined;
+
+/** The signal that asked this run to stop, if one did. */
+export function stopSignal(): NodeJS.Signals | undefined {
+  return requested;
+}
+
+/** Called between units of work (steps, batches, chunks, tables): stop here if a signal asked. */
+export function throwIfStopped(): void {
+  if (requested) throw new CortexError('INTERRUPTED', interruptedMessage(requested));
+}
+
+/** What a step that stopped on a signal records as its error. */
+export function interruptedMessage(signal: NodeJS.Signals): string {
+  return `interrupted by ${signal}: its running statement was cancelled and rolled back`;
+}
+
+/**
+ * Catch SIGINT and SIGTERM until the returned function is called: the first one calls `onStop`
+ * once, a second one exits with 130 at once.
+ */
+export function catchStopSignals(onStop: (signal: NodeJS.Signals) => void): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    if (requested) process.exit(130);
+    requested = signal;
+    onStop(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
