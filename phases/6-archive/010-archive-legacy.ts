@@ -7,6 +7,7 @@ import { shortDdl } from '../../src/db/ddl.js';
 import { installStatementTriggers } from '../../src/db/triggers.js';
 import { CortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
+import { stopped, throwIfStopped } from '../../src/runner/interrupt.js';
 import { CHANGE_LOG_TRIGGERS, changeLogFunction, deprecatedSchema, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
 
 /** Renames and trigger changes each take their own short transaction. */
@@ -26,7 +27,7 @@ export async function up({ sql, settings, log, target }: StepContext): Promise<S
   const dumpMajor = await pgDumpMajor();
   let backup: string | null = null;
   if (compatible(dumpMajor, v!.major) && target) {
-    backup = await dumpSchemas(target, [...ARCHIVED], String(settings.options.backupDir ?? './backups'));
+    backup = await dumpSchemas(target, [...ARCHIVED], String(settings.options.backupDir ?? './backups'), stopped);
     log(`backup written to ${backup}`);
   } else if (!settings.options.skipBackup) {
     throw new CortexError('REFUSED', `no pg_dump compatible with PostgreSQL ${v!.major} is installed (found ${dumpMajor ?? 'none'}); install one or pass --skip-backup`);
@@ -34,6 +35,7 @@ export async function up({ sql, settings, log, target }: StepContext): Promise<S
     log('backup skipped (--skip-backup)');
   }
   for (const t of await tables(sql)) {
+    throwIfStopped();
     await sql`update cortex_migration.capture set mode = 'log', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type ConnectionTarget, passwordOf } from '../config/connection.js';
@@ -24,14 +24,20 @@ export function compatible(dumpMajor: number | undefined, serverMajor: number): 
 
 /**
  * Dump the given schemas (custom format) with pg_dump; the password goes through PGPASSWORD,
- * never the command line. Returns the file path.
+ * never the command line. Returns the file path. `signal` stops pg_dump; a dump that did not
+ * finish is deleted, so no truncated file passes for a backup.
  */
-export async function dumpSchemas(target: ConnectionTarget, schemas: string[], dir: string): Promise<string> {
+export async function dumpSchemas(target: ConnectionTarget, schemas: string[], dir: string, signal?: AbortSignal): Promise<string> {
   await mkdir(dir, { recursive: true });
   const file = resolve(join(dir, `${target.database}-legacy-${new Date().toISOString().replace(/[:.]/g, '-')}.dump`));
   const args = ['--format=custom', `--file=${file}`, `--host=${target.host}`, `--port=${target.port}`, `--username=${target.user}`, `--dbname=${target.database}`];
   for (const s of schemas) args.push(`--schema=${s}`);
   const env = { ...process.env, PGPASSWORD: passwordOf(target) ?? process.env.PGPASSWORD ?? '' };
-  await run('pg_dump', args, { env, maxBuffer: 1 << 20 });
+  try {
+    await run('pg_dump', args, { env, maxBuffer: 1 << 20, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    await rm(file, { force: true });
+    throw err;
+  }
   return file;
 }

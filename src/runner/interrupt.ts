@@ -6,6 +6,10 @@
 import { CortexError } from '../errors.js';
 
 let requested: NodeJS.Signals | undefined;
+const stopping = new AbortController();
+
+/** Aborted when a signal asks the run to stop: for child processes (pg_dump) and waits. */
+export const stopped: AbortSignal = stopping.signal;
 
 /** The signal that asked this run to stop, if one did. */
 export function stopSignal(): NodeJS.Signals | undefined {
@@ -30,6 +34,7 @@ export function catchStopSignals(onStop: (signal: NodeJS.Signals) => void): () =
   const handler = (signal: NodeJS.Signals) => {
     if (requested) process.exit(130);
     requested = signal;
+    stopping.abort();
     onStop(signal);
   };
   process.on('SIGINT', handler);

@@ -35,8 +35,10 @@ function errorMessage(err: unknown): string {
   const e = err instanceof MigrationError ? (err.cause ?? err) : err;
   const m = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
   const signal = stopSignal();
-  // 57014: the statement the signal handler cancelled (or a statement_timeout, hence the signal check).
-  if (signal && ((e as { code?: string })?.code === '57014' || (isCortexError(e) && e.code === 'INTERRUPTED'))) {
+  // 57014: the statement the signal handler cancelled (or a statement_timeout, hence the signal
+  // check); ABORT_ERR: a child process (pg_dump) it stopped.
+  const code = (e as { code?: string })?.code;
+  if (signal && (code === '57014' || code === 'ABORT_ERR' || (isCortexError(e) && e.code === 'INTERRUPTED'))) {
     return interruptedMessage(signal);
   }
   if (connectionLost(e)) return `connection to the server lost (${m}); the server rolled back the step's open transaction`;

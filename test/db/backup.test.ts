@@ -1,0 +1,27 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../../src/config/connection.js';
+import { dumpSchemas } from '../../src/db/backup.js';
+import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
+import { useFreshDatabase } from '../helpers/db.js';
+
+describe('pg_dump backup', () => {
+  const db = useFreshDatabase('bkp');
+
+  it('a dump that is stopped (or fails) leaves no file that could pass for a backup', async () => {
+    await loadLegacyFixture(db().sql, { scale: 0.2, seed: 2, dirty: false, replace: false });
+    const dir = mkdtempSync(join(tmpdir(), 'cortex-bkp-'));
+    const stop = new AbortController();
+    const dump = dumpSchemas(parseDatabaseUrl(db().url, 'option'), ['crm', 'calendar', 'finance'], dir, stop.signal);
+    // Stop pg_dump once it has started writing its file (a pg_dump that cannot dump this server's
+    // version fails by itself, and must leave nothing either).
+    let settled = false;
+    void dump.catch(() => {}).finally(() => (settled = true));
+    while (!settled && readdirSync(dir).length === 0) await new Promise((r) => setTimeout(r, 2));
+    stop.abort();
+    await expect(dump).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
