@@ -2,7 +2,7 @@ import type { Sql } from '../db/client.js';
 import { withLockRetry } from '../db/retry.js';
 import { rollbackUnlessLost } from '../db/transaction.js';
 import type { RunSettings } from '../plan/model.js';
-import { throwIfStopped } from '../runner/interrupt.js';
+import { stopped, throwIfStopped } from '../runner/interrupt.js';
 import { type Progress, progressOf } from './progress.js';
 import { Throttle } from './throttle.js';
 
@@ -78,7 +78,7 @@ export async function backfillTable(
   let done = Number(cp!.rows_done);
   const doneAtStart = done;
   let batches = 0;
-  const throttle = new Throttle(opts.maxRowsPerSecond, opts.batchDelayMs);
+  const throttle = new Throttle(opts.maxRowsPerSecond, opts.batchDelayMs, stopped);
   for (;;) {
     throwIfStopped();
     let n = 0;
