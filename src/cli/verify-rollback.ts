@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseDatabaseUrl, withDatabase } from '../config/connection.js';
-import { openDatabase, type Sql } from '../db/client.js';
-import { ExitCode } from '../errors.js';
+import { cancelOwnStatements, openDatabase, type Sql } from '../db/client.js';
+import { CortexError, ExitCode } from '../errors.js';
 import { LEGACY_SCHEMAS, loadLegacyFixture } from '../fixtures/legacy.js';
+import { catchStopSignals, stopSignal, throwIfStopped } from '../runner/interrupt.js';
 import { ensureLedger } from '../runner/ledger.js';
 import { migratePhase, rollbackPhase, type RunEnv, verifyPhase } from '../runner/runner.js';
 import { dataHashes } from '../schema/data-hash.js';
@@ -66,6 +67,7 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
     cases.push({ name, ok: problems.length === 0, ...(problems.length ? { message: problems.slice(0, 20).join('; ') } : {}) });
   const start = await state(env.sql);
   for (const phase of env.plan.phases) {
+    throwIfStopped();
     const p = phase.number;
     const before = await state(env.sql);
     const up = await migratePhase(env, p);
@@ -86,6 +88,7 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
     ctx.out.info(`phase ${p} (${phase.name}): up, verify, down, compare, up again`);
   }
   for (const phase of [...env.plan.phases].reverse()) {
+    throwIfStopped();
     const down = await rollbackPhase(env, phase.number);
     if (down.failedStep) {
       record(`final down of phase ${phase.number}`, [`${down.failedStep}: ${down.error}`]);
@@ -118,6 +121,11 @@ export function registerVerifyRollback(program: Command): void {
         const events = progressEvents(ctx);
         // The archive phase's backups of a scratch database are thrown away with it.
         const backupDir = await mkdtemp(join(tmpdir(), 'cortex-vr-'));
+        const release = catchStopSignals((signal) => {
+          events.stop();
+          ctx.out.warn(`${signal}: stopping — cancelling the running statement, then removing the scratch database`);
+          cancelOwnStatements(target).catch(() => {});
+        });
         try {
           await loadLegacyFixture(sql, { scale: Number(opts.scale), seed: Number(opts.seed), dirty: false, replace: false });
           await ensureLedger(sql);
@@ -129,12 +137,20 @@ export function registerVerifyRollback(program: Command): void {
             events: { ...events, stepStart: undefined, stepDone: undefined },
           };
           await cycle(ctx, env, cases);
+        } catch (err) {
+          // A statement the signal cancelled: reported as the interruption below.
+          if (!stopSignal()) throw err;
         } finally {
+          release();
           events.stop();
           await rm(backupDir, { recursive: true, force: true });
           await sql.end({ timeout: 5 });
-          if (!opts.keep) await admin`drop database if exists ${admin(name)}`;
+          if (!opts.keep) await admin`drop database if exists ${admin(name)} with (force)`;
           await admin.end({ timeout: 5 });
+        }
+        const signal = stopSignal();
+        if (signal) {
+          throw new CortexError('INTERRUPTED', `interrupted by ${signal} after ${cases.length} case(s); ${opts.keep ? `scratch database kept: ${target.display}` : 'the scratch database was removed'}`);
         }
         const failed = cases.filter((c) => !c.ok);
         const md = [

@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
+import { packagePath } from '../../src/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { adminUrl } from '../helpers/db.js';
 import { copySamplePlan } from '../helpers/plan.js';
@@ -24,5 +27,36 @@ describe('cortex verify-rollback', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('phase 2 beta: down restores schema and data | FAILED');
     expect(r.stdout).toContain('+ index sample.items_name_idx');
+  });
+
+  it('Ctrl-C mid-cycle: exits 130 and removes its scratch database', async () => {
+    const child = spawn(process.execPath, [packagePath('bin', 'cortex'), '--database-url', adminUrl(), 'verify-rollback', '--scale', '0.02'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
+    try {
+      // Its scratch database is the one its backends (named after its pid) are connected to.
+      let scratch: string | undefined;
+      for (let i = 0; i < 600 && !(scratch && stderr.includes('phase 1 (')); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const [row] = await admin<{ datname: string }[]>`
+          select datname from pg_stat_activity where application_name = ${`cortex (pid ${child.pid})`} and datname like 'cortex_vr_%' limit 1`;
+        scratch ??= row?.datname;
+      }
+      expect(scratch, stderr).toMatch(/^cortex_vr_/);
+      child.kill('SIGINT');
+      expect(await exited, stderr).toBe(130);
+      expect(stderr).toMatch(/error: interrupted by SIGINT after \d+ case\(s\); the scratch database was removed/);
+      const [left] = await admin<{ n: number }[]>`select count(*)::int as n from pg_database where datname = ${scratch!}`;
+      expect(left!.n).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await admin.end();
+    }
+    expect(stdout).toBe('');
   });
 });
