@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import ora from 'ora';
 import { type Config, loadConfig } from '../config/config.js';
+import type { ConnectionTarget } from '../config/connection.js';
 import { cancelOwnStatements, openDatabase, type Sql } from '../db/client.js';
 import { acquireRunLock } from '../db/lock.js';
 import { formatProgress } from '../backfill/progress.js';
@@ -80,6 +81,18 @@ export function progressEvents(ctx: CommandContext): RunnerEvents & { stop(): vo
 }
 
 /**
+ * Until the returned function is called, the first Ctrl-C or SIGTERM stops the progress display,
+ * says so (with `next`: what happens then) and cancels this process's running statements.
+ */
+export function cancelOnSignal(ctx: CommandContext, events: { stop(): void }, target: ConnectionTarget, next: string): () => void {
+  return catchStopSignals((signal) => {
+    events.stop();
+    ctx.out.warn(`${signal}: stopping — cancelling the running statement ${next}`);
+    cancelOwnStatements(target).catch((err: unknown) => ctx.out.warn(`could not cancel: ${describeUnexpected(err)}`));
+  });
+}
+
+/**
  * Open the database, take the run lock, make sure the ledger exists, run `fn`, and always
  * release the lock and close the connections.
  */
@@ -98,11 +111,7 @@ export async function withRun<T>(
   const events = progressEvents(ctx);
   try {
     const lock = await acquireRunLock(sql, lockSeconds);
-    const release = catchStopSignals((signal) => {
-      events.stop();
-      ctx.out.warn(`${signal}: stopping — cancelling the running statement (send it again to quit at once)`);
-      cancelOwnStatements(target).catch((err: unknown) => ctx.out.warn(`could not cancel: ${describeUnexpected(err)}`));
-    });
+    const release = cancelOnSignal(ctx, events, target, '(send it again to quit at once)');
     try {
       await ensureLedger(sql);
       return await fn({ sql, plan, target, settings, events }, sql);

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseDatabaseUrl, withDatabase } from '../config/connection.js';
-import { cancelOwnStatements, openDatabase, type Sql } from '../db/client.js';
+import { openDatabase, type Sql } from '../db/client.js';
 import { CortexError, ExitCode } from '../errors.js';
 import { LEGACY_SCHEMAS, loadLegacyFixture } from '../fixtures/legacy.js';
-import { catchStopSignals, stopSignal, throwIfStopped } from '../runner/interrupt.js';
+import { stopSignal, throwIfStopped } from '../runner/interrupt.js';
 import { ensureLedger } from '../runner/ledger.js';
 import { migratePhase, rollbackPhase, type RunEnv, verifyPhase } from '../runner/runner.js';
 import { dataHashes } from '../schema/data-hash.js';
@@ -15,7 +15,7 @@ import { describeChange, diffCatalogs } from '../schema/diff.js';
 import { inspect, userSchemas } from '../schema/inspect.js';
 import type { Catalog } from '../schema/model.js';
 import { storeReport } from '../verify/writers.js';
-import { configOf, planOf, progressEvents } from './session.js';
+import { cancelOnSignal, configOf, planOf, progressEvents } from './session.js';
 import { action, type CommandContext } from './shell.js';
 
 interface Opts {
@@ -121,11 +121,7 @@ export function registerVerifyRollback(program: Command): void {
         const events = progressEvents(ctx);
         // The archive phase's backups of a scratch database are thrown away with it.
         const backupDir = await mkdtemp(join(tmpdir(), 'cortex-vr-'));
-        const release = catchStopSignals((signal) => {
-          events.stop();
-          ctx.out.warn(`${signal}: stopping — cancelling the running statement, then removing the scratch database`);
-          cancelOwnStatements(target).catch(() => {});
-        });
+        const release = cancelOnSignal(ctx, events, target, 'and removing the scratch database');
         try {
           await loadLegacyFixture(sql, { scale: Number(opts.scale), seed: Number(opts.seed), dirty: false, replace: false });
           await ensureLedger(sql);
