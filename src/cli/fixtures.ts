@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { openDatabase } from '../db/client.js';
 import { CortexError } from '../errors.js';
 import { type FixtureResult, loadLegacyFixture } from '../fixtures/legacy.js';
+import { stopSignal } from '../runner/interrupt.js';
+import { cancelOnSignal } from './session.js';
 import { action } from './shell.js';
 
 interface LoadOpts {
@@ -41,7 +43,9 @@ export function registerFixtures(program: Command): void {
       action<LoadOpts>('fixtures load', async (ctx, opts) => {
         const scale = parseNumber('--scale', opts.scale);
         const seed = parseNumber('--seed', opts.seed);
-        const sql = await openDatabase(ctx.target(), { max: 1 });
+        const target = ctx.target();
+        const sql = await openDatabase(target, { max: 1 });
+        const release = cancelOnSignal(ctx, { stop() {} }, target, '(one transaction: nothing is kept)');
         try {
           const result = await loadLegacyFixture(sql, {
             scale,
@@ -51,7 +55,12 @@ export function registerFixtures(program: Command): void {
             onStage: (m) => ctx.out.info(m),
           });
           return { data: result, text: render(result) };
+        } catch (err) {
+          const signal = stopSignal();
+          if (signal) throw new CortexError('INTERRUPTED', `interrupted by ${signal}: the fixture was not loaded (its transaction rolled back)`);
+          throw err;
         } finally {
+          release();
           await sql.end({ timeout: 5 });
         }
       }),
