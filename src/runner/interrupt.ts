@@ -16,12 +16,12 @@ export function stopSignal(): NodeJS.Signals | undefined {
   return requested;
 }
 
-/** Called between units of work (steps, batches, chunks, tables): stop here if a signal asked. */
+/** Called between units of work (batches, chunks, tables, phases): stop here if a signal asked. */
 export function throwIfStopped(): void {
-  if (requested) throw new CortexError('INTERRUPTED', interruptedMessage(requested));
+  if (requested) throw new CortexError('INTERRUPTED', `interrupted by ${requested}: stopped before its next batch or table`);
 }
 
-/** What a step that stopped on a signal records as its error. */
+/** What a step whose statement (or pg_dump) a signal cancelled records as its error. */
 export function interruptedMessage(signal: NodeJS.Signals): string {
   return `interrupted by ${signal}: its running statement was cancelled and rolled back`;
 }

@@ -10,7 +10,7 @@ import type { Check, Phase, Plan, RunSettings, Step, StepContext } from '../plan
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
 import { clearStart, type LedgerRow, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
-import { interruptedMessage, stopSignal, throwIfStopped } from './interrupt.js';
+import { interruptedMessage, stopSignal } from './interrupt.js';
 import { assertNoDrift, planStatus } from './state.js';
 
 /** Events a runner emits, for spinners and progress lines. */
@@ -38,9 +38,7 @@ function errorMessage(err: unknown): string {
   // 57014: the statement the signal handler cancelled (or a statement_timeout, hence the signal
   // check); ABORT_ERR: a child process (pg_dump) it stopped.
   const code = (e as { code?: string })?.code;
-  if (signal && (code === '57014' || code === 'ABORT_ERR' || (isCortexError(e) && e.code === 'INTERRUPTED'))) {
-    return interruptedMessage(signal);
-  }
+  if (signal && (code === '57014' || code === 'ABORT_ERR')) return interruptedMessage(signal);
   if (connectionLost(e)) return `connection to the server lost (${m}); the server rolled back the step's open transaction`;
   return m;
 }
@@ -66,9 +64,13 @@ function stepContext(env: RunEnv, sql: Sql): StepContext {
   };
 }
 
+// Marks the interruption of a step that never began: it stays pending in the ledger.
+const NOT_STARTED = { notStarted: true };
+
 // One attempt = one transaction holding the step and its ledger row; lock timeouts retry it whole.
 async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' | 'down'): Promise<number | undefined> {
-  throwIfStopped();
+  const signal = stopSignal();
+  if (signal) throw new CortexError('INTERRUPTED', `interrupted by ${signal} before it started`, NOT_STARTED);
   const started = Date.now();
   const { lockTimeoutMs, statementTimeoutMs } = env.settings;
   env.events?.stepStart?.(step, direction);
@@ -224,7 +226,7 @@ async function execute(env: RunEnv, phase: Phase, direction: 'up' | 'down', appl
     if (!step) throw err;
     ex.failedStep = step.id;
     ex.error = errorMessage(err);
-    await recordFailure(env.sql, ex.runId, step, direction, ex.error);
+    if (!(isCortexError(cause) && cause.details === NOT_STARTED)) await recordFailure(env.sql, ex.runId, step, direction, ex.error);
   }
   return ex;
 }
