@@ -45,7 +45,9 @@ function settingsOf(config: Config, extra: Record<string, unknown>, statementTim
 
 /** Spinner on a TTY, plain progress lines otherwise; silent for the envelope under --json except stderr lines. */
 export function progressEvents(ctx: CommandContext): RunnerEvents & { stop(): void } {
-  const useSpinner = ctx.out.isTty && !ctx.globals.json;
+  // A terminal that reports no width (a pty nobody sized, e.g. under `script`) would make the
+  // spinner's line count infinite: it then redraws forever and the run never moves on.
+  const useSpinner = ctx.out.isTty && !ctx.globals.json && (process.stderr.columns ?? 0) > 0;
   const spinner = useSpinner ? ora({ stream: process.stderr }) : undefined;
   let lastLine = 0;
   return {

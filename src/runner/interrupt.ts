@@ -31,16 +31,20 @@ export function interruptedMessage(signal: NodeJS.Signals): string {
  * once, a second one exits with 130 at once.
  */
 export function catchStopSignals(onStop: (signal: NodeJS.Signals) => void): () => void {
-  const handler = (signal: NodeJS.Signals) => {
+  const handle = (signal: NodeJS.Signals) => {
     if (requested) process.exit(130);
     requested = signal;
     stopping.abort();
     onStop(signal);
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  // Named explicitly: the spinner reads Ctrl-C from a raw-mode terminal and re-raises it as
+  // process.emit('SIGINT'), which passes no signal name to listeners.
+  const onInt = () => handle('SIGINT');
+  const onTerm = () => handle('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
   return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
   };
 }
