@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/paths.js';
+import { catchStopSignals, stopped, stopSignal } from '../../src/runner/interrupt.js';
 import { useFreshDatabase } from '../helpers/db.js';
 
 // A one-phase plan whose second step writes a row, then runs a statement for a minute.
@@ -54,4 +55,17 @@ describe('Ctrl-C or SIGTERM during a run', () => {
       from cortex_migration.steps s where s.step_id = '1-nap/002-nap'`;
     expect(r).toEqual({ rows: 0, status: 'failed', error: 'interrupted by SIGINT: its running statement was cancelled and rolled back', locked: 0 });
   }, 30_000);
+
+  it("a Ctrl-C the spinner re-raises (process.emit('SIGINT'), no signal name) is still a SIGINT", () => {
+    const seen: string[] = [];
+    const release = catchStopSignals((signal) => seen.push(signal));
+    try {
+      process.emit('SIGINT');
+    } finally {
+      release();
+    }
+    expect(seen).toEqual(['SIGINT']);
+    expect(stopSignal()).toBe('SIGINT');
+    expect(stopped.aborted).toBe(true);
+  });
 });
