@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type BackfillState, formatBackfillState, readBackfillState } from '../backfill/state.js';
 import { openDatabase } from '../db/client.js';
-import { runLockHolder } from '../db/lock.js';
+import { type RunLockSession, runLockSession } from '../db/lock.js';
 import { readLedger } from '../runner/ledger.js';
 import { findDrift, type PhaseStatus, planStatus } from '../runner/state.js';
 import { configOf, planOf } from './session.js';
@@ -10,7 +10,7 @@ import { action, type CommandContext } from './shell.js';
 interface StatusData {
   phases: PhaseStatus[];
   drift: string[];
-  run: { active: boolean; pid: number | null };
+  run: { active: boolean; pid: number | null; application: string | null; client: string | null };
   backfill: BackfillState | null;
 }
 
@@ -19,7 +19,10 @@ function render(ctx: CommandContext, { phases, drift, run, backfill }: StatusDat
   const paint = (s: string) =>
     s === 'applied' ? c.green(s) : s === 'failed' || s === 'drift' ? c.red(s) : s === 'partial' || s === 'running' ? c.yellow(s) : c.dim(s);
   const lines: string[] = [];
-  if (run.active) lines.push(c.yellow(`a cortex run is in progress (backend pid ${run.pid})`));
+  if (run.active) {
+    const who = [run.application, run.client ? `from ${run.client}` : ''].filter(Boolean).join(' ');
+    lines.push(c.yellow(`a cortex run is in progress (backend pid ${run.pid}${who ? `, ${who}` : ''})`));
+  }
   for (const p of phases) {
     lines.push(`phase ${p.number} ${p.name.padEnd(12)} ${paint(p.state)}${p.steps.length === 0 ? c.dim('  (no steps yet)') : ''}`);
     for (const s of p.steps) {
@@ -42,11 +45,12 @@ export function registerStatus(program: Command): void {
         const sql = await openDatabase(ctx.target(), { max: 1 });
         try {
           const ledger = await readLedger(sql);
-          const pid = await runLockHolder(sql);
+          const holder: RunLockSession | null = await runLockSession(sql);
+          const pid = holder?.pid ?? null;
           const data: StatusData = {
             phases: planStatus(plan, ledger, pid),
             drift: findDrift(plan, ledger),
-            run: { active: pid !== null, pid },
+            run: { active: pid !== null, pid, application: holder?.application || null, client: holder?.client ?? null },
             backfill: await readBackfillState(sql),
           };
           return { data: { plan: plan.name, ...data }, text: render(ctx, data) };

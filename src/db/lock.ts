@@ -22,6 +22,25 @@ export async function runLockHolder(sql: Sql): Promise<number | null> {
   return r?.pid ?? null;
 }
 
+/** The session holding the run lock, as `cortex status` names it. */
+export interface RunLockSession {
+  /** Backend pid. */
+  pid: number;
+  /** Its application_name: `cortex (pid N)` names the CLI process (N) and so what to stop. */
+  application: string;
+  /** Client address; null over a Unix socket. */
+  client: string | null;
+}
+
+/** Who holds the run lock on this database, or null when no run is active. */
+export async function runLockSession(sql: Sql): Promise<RunLockSession | null> {
+  const pid = await runLockHolder(sql);
+  if (pid === null) return null;
+  const [a] = await sql<{ application: string; client: string | null }[]>`
+    select application_name as application, host(client_addr) as client from pg_stat_activity where pid = ${pid}`;
+  return { pid, application: a?.application ?? '', client: a?.client ?? null };
+}
+
 /**
  * Take the run lock on a reserved connection, polling `pg_try_advisory_lock` until
  * `timeoutSeconds`. Fails with exit 4 naming the holder's backend pid.

@@ -93,6 +93,8 @@ describe('rollback of a phase whose non-transactional step stopped part-way (pha
       // While it waits on the lock, status says the step is running, not interrupted.
       const live = JSON.parse((await cli(db(), ['--json', 'status'])).stdout).data;
       expect(live.run.active).toBe(true);
+      // It names the CLI process to stop, not only its backend.
+      expect(live.run.application).toBe(`cortex (pid ${child.pid})`);
       expect(live.phases[3].steps.find((s: { id: string }) => s.id === STEP).state).toBe('running');
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
