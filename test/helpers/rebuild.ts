@@ -1,0 +1,58 @@
+// Rebuild the whole target from the legacy tables inside a transaction, and compare target states:
+// the reference the dual-write paths are checked against.
+import { FILLED_TABLES } from '../../phases/3-backfill/backfill-tables.js';
+import type { Sql } from '../../src/db/client.js';
+import { dataHashes } from '../../src/schema/data-hash.js';
+
+/** md5 of no rows. */
+export const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
+/** Every schema of the target. */
+export const TARGET_SCHEMAS = ['cortex_foundation', 'cortex_entities', 'cortex_projects', 'cortex_finance', 'cortex_scheduling', 'cortex_knowledge', 'cortex_communication'];
+
+// Each rebuild starts from an empty target and quarantine. The set path syncs each table's keys in
+// one call, as the backfill does; rows that failed (a child written before its parent) are retried
+// once everything else is in, as the backfill retries them.
+/** Empty the target and the quarantine. */
+export const EMPTY = `truncate ${FILLED_TABLES.join(', ')} cascade; delete from cortex_migration.quarantine`;
+
+/** Rebuild the target with the set path, table by table. */
+export const BY_SET = `
+do $$
+declare
+  m cortex_migration.mapped_tables;
+  keys text[];
+  q record;
+begin
+  for m in select * from cortex_migration.mapped_tables order by position loop
+    execute format('select array_agg(%s order by 1) from %I.%I s', cortex_migration.key_expression(m.key_columns, 's'), m.old_schema, m.old_table) into keys;
+    perform cortex_migration.sync_safely(m.old_schema, m.old_table, coalesce(keys, '{}'));
+  end loop;
+  for q in select old_schema, old_table, array_agg(old_id) as ids from cortex_migration.quarantine
+            where reason like 'cannot be written to the target:%' group by 1, 2 loop
+    perform cortex_migration.sync_safely(q.old_schema, q.old_table, q.ids);
+  end loop;
+end $$`;
+
+/** What a rebuild is compared by. */
+export type State = { hashes: Record<string, string>; quarantine: string[] };
+
+/** Target data hashes and quarantined keys with their reasons. */
+export async function targetState(tx: Sql): Promise<State> {
+  return {
+    hashes: Object.fromEntries(await dataHashes(tx, TARGET_SCHEMAS)),
+    quarantine: (await tx<{ k: string }[]>`
+      select old_schema || '.' || old_table || ':' || old_id || ' ' || reason as k from cortex_migration.quarantine order by 1`).map((r) => r.k),
+  };
+}
+
+/** Run `fn` in one transaction (so now() defaults agree throughout), then roll it back. */
+export async function rolledBack(sql: Sql, fn: (tx: Sql) => Promise<void>): Promise<void> {
+  await sql
+    .begin(async (tx) => {
+      await fn(tx as unknown as Sql);
+      throw new Error('rollback');
+    })
+    .catch((err: Error) => {
+      if (err.message !== 'rollback') throw err;
+    });
+}
