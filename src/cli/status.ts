@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type BackfillState, formatBackfillState, readBackfillState } from '../backfill/state.js';
 import { openDatabase } from '../db/client.js';
-import { type RunLockSession, runLockSession } from '../db/lock.js';
+import { runLockSession } from '../db/lock.js';
 import { readLedger } from '../runner/ledger.js';
 import { findDrift, type PhaseStatus, planStatus } from '../runner/state.js';
 import { configOf, planOf } from './session.js';
@@ -45,7 +45,7 @@ export function registerStatus(program: Command): void {
         const sql = await openDatabase(ctx.target(), { max: 1 });
         try {
           const ledger = await readLedger(sql);
-          const holder: RunLockSession | null = await runLockSession(sql);
+          const holder = await runLockSession(sql);
           const pid = holder?.pid ?? null;
           const data: StatusData = {
             phases: planStatus(plan, ledger, pid),
