@@ -103,6 +103,28 @@ describe('dual-write plain path', () => {
     expect(out!.live).toEqual(out!.rebuilt);
   });
 
+  it('a column renamed after phase 4 does not break the application: the full sync takes over', async () => {
+    let rows = 0;
+    let synced = 0;
+    let calls = 0;
+    await rolledBack(db().sql, async (tx) => {
+      await tx`alter table crm.tasks rename column priority to task_priority`;
+      await tx`set local track_functions = 'pl'`;
+      const r = await tx`
+        update crm.tasks set updated_at = '2031-01-01 00:00:00+00'
+         where task_id in (select task_id from crm.tasks t where not exists (select 1 from cortex_migration.quarantine q
+                             where q.old_schema = 'crm' and q.old_table = 'tasks' and q.old_id = t.task_id::text) order by 1 limit 5)`;
+      rows = r.count;
+      calls = await fullSyncCalls(tx);
+      const [s] = await tx<{ n: number }[]>`
+        select count(*)::int as n from cortex_projects.tasks where updated_at = '2031-01-01 00:00:00+00'`;
+      synced = s!.n;
+    });
+    expect(rows).toBe(5);
+    expect(calls).toBeGreaterThan(0);
+    expect(synced).toBe(5);
+  });
+
   it('refuses a declared plain column the transform does not copy as it is', async () => {
     const sql = db().sql;
     const err = await sql

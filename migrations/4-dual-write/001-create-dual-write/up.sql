@@ -160,7 +160,9 @@ insert into cortex_migration.plain_columns (old_schema, old_table, columns) valu
 -- The UPDATE branch of dw_<schema>_<table>() for a table with plain columns: it sets ids itself for
 -- a one-row statement (one read of the transition tables, as the generic block does), and for a
 -- larger one whose rows kept their key and changed plain columns only, copies those into the
--- target and returns. Any other case, a quarantined key, a target row not found, or any error,
+-- target and returns. Only the legacy columns the transform view reads are compared: a column it
+-- ignores may change, or be dropped by the application, without consequence. Any other case, a
+-- quarantined key, a target row not found, or any error (a column renamed since phase 4, say),
 -- undoes the copy and leaves ids null for the generic block, so the full sync runs as before.
 create function cortex_migration.plain_update_block(m cortex_migration.mapped_tables) returns text
 language plpgsql stable as $build$
@@ -170,6 +172,8 @@ declare
   legacy regclass := format('%I.%I', m.old_schema, m.old_table)::regclass;
   target regclass := format('%I.%I', m.new_schema, m.new_table)::regclass;
   k text := m.key_columns[1];
+  tx_view regclass := format('cortex_migration.%I', cortex_migration.transform_view_name(m))::regclass;
+  read text[];
   others text[];
   bad text;
 begin
@@ -179,26 +183,29 @@ begin
   if cardinality(m.key_columns) <> 1 then
     raise exception 'plain columns of %.%: only tables with a one-column key have a plain path', m.old_schema, m.old_table;
   end if;
+  -- The legacy columns the transform view reads (its rewrite rule depends on each of them).
+  read := array(select a.attname::text from pg_depend d join pg_rewrite r on r.oid = d.objid
+                  join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+                 where d.classid = 'pg_rewrite'::regclass and r.ev_class = tx_view and d.refobjid = legacy
+                   and d.refobjsubid > 0 and not a.attisdropped
+                 order by a.attnum);
   select string_agg(c, ', ') into bad from unnest(plain) c
-   where c = k or c = 'created_at'
-      or not exists (select 1 from pg_attribute a where a.attrelid = legacy and a.attname = c and a.attnum > 0 and not a.attisdropped)
+   where c = k or c = 'created_at' or c <> all (read)
       or not exists (select 1 from pg_attribute a where a.attrelid = target and a.attname = c and a.attnum > 0 and not a.attisdropped)
       or (m.prefix is not null and c in ('updated_at', 'created_by'));
   if bad is not null then
     raise exception 'plain columns of %.%: % cannot be copied as they are', m.old_schema, m.old_table, bad;
   end if;
-  others := array(select a.attname::text from pg_attribute a
-                   where a.attrelid = legacy and a.attnum > 0 and not a.attisdropped and a.attname <> all (plain)
-                   order by a.attnum);
+  others := array(select c from unnest(read) c where c <> all (plain));
   return format($b$
   if tg_op = 'UPDATE' then
-    select count(*), count(o.%1$I), count(*) filter (where (%2$s) is not distinct from (%3$s)), min(%4$s)
-      into n_rows, n_same_key, n_plain, first_id
-      from new_rows s left join old_rows o on o.%1$I = s.%1$I;
-    if n_rows = 1 and n_same_key = 1 then
-      ids := array[first_id];
-    elsif n_rows > 1 and n_plain = n_rows then
-      begin
+    begin
+      select count(*), count(o.%1$I), count(*) filter (where (%2$s) is not distinct from (%3$s)), min(%4$s)
+        into n_rows, n_same_key, n_plain, first_id
+        from new_rows s left join old_rows o on o.%1$I = s.%1$I;
+      if n_rows = 1 and n_same_key = 1 then
+        ids := array[first_id];
+      elsif n_rows > 1 and n_plain = n_rows then
         with copied as (
           update %5$s t set %6$s
             from new_rows s join cortex_migration.migration_mappings mm
@@ -213,10 +220,10 @@ begin
         end if;
         -- Some row needs the full sync: undo the copy (the full sync redoes it).
         raise sqlstate 'P0001' using message = 'cortex: plain path incomplete';
-      exception when others then
-        null;
-      end;
-    end if;
+      end if;
+    exception when others then
+      ids := null;
+    end;
   end if;$b$,
     k,
     (select string_agg(format('o.%I', c), ', ') from unnest(others) c),
