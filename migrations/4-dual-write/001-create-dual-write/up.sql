@@ -128,7 +128,7 @@ select cortex_migration.build_sync_one(m) from cortex_migration.mapped_tables m 
 
 -- Plain columns: legacy columns the transform copies as they are into the target column of the
 -- same name and uses nowhere else (not in a check, a reference, tags, links, the entity registry
--- or a relationship's created_at). A multi-row UPDATE that changes nothing else only has to copy
+-- or a relationship's created_at). An UPDATE that changes nothing else only has to copy
 -- them: one UPDATE of the target through the mapping, instead of re-running the whole transform
 -- (a 100k-row UPDATE of crm.tasks.updated_at: 5.1 s → 2.9 s of trigger time, PostgreSQL 15).
 -- The test suite changes every column listed here and compares the target with a rebuild.
@@ -157,10 +157,12 @@ insert into cortex_migration.plain_columns (old_schema, old_table, columns) valu
   ('finance', 'payables', '{amount, amount_paid, bill_date, due_date, description}'),
   ('finance', 'receivables', '{amount, amount_received, invoice_date, due_date, description}');
 
--- The UPDATE branch of dw_<schema>_<table>() for a table with plain columns: it sets ids itself for
--- a one-row statement (one read of the transition tables, as the generic block does), and for a
--- larger one whose rows kept their key and changed plain columns only, copies those into the
--- target and returns. Only the legacy columns the transform view reads are compared: a column it
+-- The UPDATE branch of dw_<schema>_<table>() for a table with plain columns. When every row kept its
+-- key and changed plain columns, and only those, it copies them into the target and returns (a one-row
+-- `set updated_at = now()` on crm.tasks: 0.8 of the throughput without triggers, 0.55 through the
+-- row path; PostgreSQL 15, 2 clients). Else it sets ids itself for a one-row statement (one read
+-- of the transition tables, as the generic block does). A row that changed nothing at all goes to
+-- the full sync, as before the plain path: touching a legacy row re-syncs it. Only the legacy columns the transform view reads are compared: a column it
 -- ignores may change, or be dropped by the application, without consequence. Any other case, a
 -- quarantined key, a target row not found, or any error (a column renamed since phase 4, say),
 -- undoes the copy and leaves ids null for the generic block, so the full sync runs as before.
@@ -200,12 +202,13 @@ begin
   return format($b$
   if tg_op = 'UPDATE' then
     begin
-      select count(*), count(o.%1$I), count(*) filter (where (%2$s) is not distinct from (%3$s)), min(%4$s)
+      select count(*), count(o.%1$I),
+             count(*) filter (where (%2$s) is not distinct from (%3$s) and (%10$s) is distinct from (%11$s)), min(%4$s)
         into n_rows, n_same_key, n_plain, first_id
         from new_rows s left join old_rows o on o.%1$I = s.%1$I;
-      if n_rows = 1 and n_same_key = 1 then
+      if n_rows = 1 and n_same_key = 1 and n_plain = 0 then
         ids := array[first_id];
-      elsif n_rows > 1 and n_plain = n_rows then
+      elsif n_rows >= 1 and n_plain = n_rows then
         with copied as (
           update %5$s t set %6$s
             from new_rows s join cortex_migration.migration_mappings mm
@@ -232,7 +235,9 @@ begin
     target,
     (select string_agg(format('%I = s.%I', c, c), ', ') from unnest(plain) c),
     m.old_schema, m.old_table,
-    (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = target and a.attname = 'id'));
+    (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = target and a.attname = 'id'),
+    (select string_agg(format('o.%I', c), ', ') from unnest(plain) c),
+    (select string_agg(format('s.%I', c), ', ') from unnest(plain) c));
 end $build$;
 
 -- Generate dw_<schema>_<table>(), the trigger function of one mapped table, with static SQL only:
