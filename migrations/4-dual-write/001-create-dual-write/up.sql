@@ -157,15 +157,16 @@ insert into cortex_migration.plain_columns (old_schema, old_table, columns) valu
   ('finance', 'payables', '{amount, amount_paid, bill_date, due_date, description}'),
   ('finance', 'receivables', '{amount, amount_received, invoice_date, due_date, description}');
 
--- The UPDATE branch of dw_<schema>_<table>() for a table with plain columns. When every row kept its
--- key and changed plain columns, and only those, it copies them into the target and returns (a one-row
--- `set updated_at = now()` on crm.tasks: 0.8 of the throughput without triggers, 0.55 through the
--- row path; PostgreSQL 15, 2 clients). Else it sets ids itself for a one-row statement (one read
--- of the transition tables, as the generic block does). A row that changed nothing at all goes to
--- the full sync, as before the plain path: touching a legacy row re-syncs it. Only the legacy columns the transform view reads are compared: a column it
--- ignores may change, or be dropped by the application, without consequence. Any other case, a
--- quarantined key, a target row not found, or any error (a column renamed since phase 4, say),
--- undoes the copy and leaves ids null for the generic block, so the full sync runs as before.
+-- The UPDATE branch of dw_<schema>_<table>() for a table with plain columns. When every row kept
+-- its key and changed plain columns, and only those, it copies them into the target and returns
+-- (a one-row `set updated_at = now()` on crm.tasks: 0.8 of the throughput without triggers, 0.55
+-- through the row path; PostgreSQL 15, 2 clients). Else it sets ids itself for a one-row
+-- statement (one read of the transition tables, as the generic block does). A row that changed
+-- nothing at all goes to the full sync, as before the plain path: touching a legacy row re-syncs
+-- it. Only the legacy columns the transform view reads are compared: a column it ignores may
+-- change, or be dropped by the application, without consequence. Any other case, a quarantined
+-- key, a target row not found, or any error (a column renamed since phase 4, say), undoes the
+-- copy and leaves ids null for the generic block, so the full sync runs as before.
 create function cortex_migration.plain_update_block(m cortex_migration.mapped_tables) returns text
 language plpgsql stable as $build$
 declare
