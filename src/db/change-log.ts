@@ -6,9 +6,10 @@ import { withLockRetry } from './retry.js';
 /**
  * Replay one table's change log into the target, oldest first, one chunk per transaction, until
  * it is empty; returns the number of keys replayed. `sql` must not be inside a transaction: each
- * chunk commits on its own, so the rows it share-locks hold a concurrent writer back for one
- * chunk at most, and a lock timeout retries that chunk, not the whole log. Progress is counted in
- * log entries, against the table's log size at the start.
+ * chunk (at most `maxKeys` logged keys; a larger log entry is split into slices of that size)
+ * commits on its own, so the rows it share-locks hold a concurrent writer back for one chunk at
+ * most, and a lock timeout retries that chunk, not the whole log. Progress is counted in logged
+ * keys, against the table's log at the start.
  */
 export async function drainChangeLog(
   sql: Sql,
@@ -16,22 +17,28 @@ export async function drainChangeLog(
   table: string,
   retries: number,
   onProgress?: (p: Progress) => void,
+  maxKeys = 500,
 ): Promise<number> {
   const [t] = await sql<{ n: number }[]>`
-    select count(*)::int as n from cortex_migration.change_log where old_schema = ${schema} and old_table = ${table}`;
+    select coalesce(sum(cardinality(old_ids)), 0)::int as n from cortex_migration.change_log
+     where old_schema = ${schema} and old_table = ${table}`;
   const started = Date.now();
   let done = 0;
   let keys = 0;
+  // Where a large entry's next slice starts; kept here, so a rerun after a crash starts that entry over.
+  let resume: { entry: string | null; skip: number } = { entry: null, skip: 0 };
   for (;;) {
     throwIfStopped();
     const r = await withLockRetry(async () => {
-      const [c] = await sql<{ entries: number | null; keys: number | null }[]>`
-        select entries, keys from cortex_migration.drain_change_log(${schema}, ${table})`;
+      const [c] = await sql<{ entries: number | null; keys: number; consumed: number; next_entry: string | null; next_skip: number | null }[]>`
+        select entries, keys, consumed, next_entry, next_skip
+          from cortex_migration.drain_change_log(${schema}, ${table}, ${maxKeys}, ${resume.entry}, ${resume.skip})`;
       return c!;
     }, { retries });
     if (r.entries === null) return keys;
-    done += r.entries;
-    keys += r.keys ?? 0;
+    done += r.consumed;
+    keys += r.keys;
+    resume = { entry: r.next_entry, skip: r.next_skip ?? 0 };
     onProgress?.(progressOf(`${schema}.${table} change log`, done, Math.max(t!.n, done), 0, started));
   }
 }

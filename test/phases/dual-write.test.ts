@@ -133,6 +133,41 @@ describe('phase 4 dual-write', () => {
     expect(await drainChangeLog(sql, 'crm', 'contacts', 0)).toBe(1);
     expect(await personName(db(), 300)).toBe('Chunk two 100');
   });
+  it('replays a log entry larger than a chunk in slices, each committed on its own', async () => {
+    const sql = db().sql;
+    const ids = (await sql<{ id: number }[]>`select contact_id as id from crm.contacts order by 1 limit 250`).map((r) => r.id);
+    expect(ids.length).toBe(250);
+    // One 250-row statement the triggers did not sync, logged as the change-log trigger logs it.
+    await sql`alter table crm.contacts disable trigger user`;
+    try {
+      await sql`update crm.contacts set full_name = 'Slice ' || contact_id where contact_id = any(${ids})`;
+      await sql`insert into cortex_migration.change_log (old_schema, old_table, old_ids) values ('crm', 'contacts', ${ids.map(String)})`;
+    } finally {
+      await sql`alter table crm.contacts enable trigger user`;
+    }
+    const holder = await sql.reserve();
+    try {
+      // A writer holds a row of the third slice (100 keys per slice).
+      await holder`begin`;
+      await holder`select 1 from crm.contacts where contact_id = ${ids[220]!} for update`;
+      const seen: number[][] = [];
+      const err = await drainChangeLog(sql, 'crm', 'contacts', 0, (p) => seen.push([p.done, p.total]), 100).then(() => null, (e: { code?: string }) => e);
+      expect(err?.code).toBe('55P03');
+      expect(seen).toEqual([[100, 250], [200, 250]]);
+      expect(await personName(db(), ids[0]!)).toBe(`Slice ${ids[0]}`);
+      expect(await personName(db(), ids[220]!)).not.toBe(`Slice ${ids[220]}`);
+      // The entry stays in the log until its last slice is in.
+      const [left] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.change_log`;
+      expect(left!.n).toBe(1);
+    } finally {
+      await holder`rollback`;
+      holder.release();
+    }
+    expect(await drainChangeLog(sql, 'crm', 'contacts', 0, undefined, 100)).toBe(250);
+    expect(await personName(db(), ids[220]!)).toBe(`Slice ${ids[220]}`);
+    const [left] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.change_log`;
+    expect(left!.n).toBe(0);
+  });
 });
 
 describe('no lost writes while the application keeps writing', () => {

@@ -1,4 +1,4 @@
-drop function cortex_migration.drain_change_log(text, text, integer);
+drop function cortex_migration.drain_change_log(text, text, integer, bigint, integer);
 do $$
 declare m cortex_migration.mapped_tables;
 begin
