@@ -133,6 +133,14 @@ describe('phase 4 dual-write', () => {
     expect(await drainChangeLog(sql, 'crm', 'contacts', 0)).toBe(1);
     expect(await personName(db(), 300)).toBe('Chunk two 100');
   });
+  it('plans every replay chunk for its own keys, without JIT', async () => {
+    // A cached generic plan tests each row against the whole key array: quadratic in chunk size.
+    const [f] = await db().sql<{ config: string[] }[]>`
+      select p.proconfig as config from pg_proc p
+      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname = 'drain_change_log'`;
+    expect(f!.config).toEqual(expect.arrayContaining(['plan_cache_mode=force_custom_plan', 'jit=off']));
+  });
+
   it('replays a log entry larger than a chunk in slices, each committed on its own', async () => {
     const sql = db().sql;
     const ids = (await sql<{ id: number }[]>`select contact_id as id from crm.contacts order by 1 limit 250`).map((r) => r.id);
