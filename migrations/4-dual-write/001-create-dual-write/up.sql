@@ -1,8 +1,9 @@
 -- Dual-write (seed 000 "Database Triggers for Data Sync"): one statement-level trigger per event
--- applies the backfill's transform to the keys the statement touched. A one-row statement (what an
--- application mostly sends) takes a row path of plain single-row statements; anything else, and
--- any row the row path cannot write, takes the set-based sync function of the backfill. A key
--- that cannot be migrated is quarantined; the application's write always commits.
+-- applies the backfill's transform to the keys the statement touched. An UPDATE that changed only
+-- plain columns (copied as they are) takes a plain path: one UPDATE of the target. Any other
+-- one-row statement (what an application mostly sends) takes a row path of single-row statements;
+-- anything else, and any row the row path cannot write, takes the set-based sync function of the
+-- backfill. A key that cannot be migrated is quarantined; the application's write always commits.
 
 -- Generate sync_<schema>_<table>_one(old_id): what sync_<schema>_<table>(array[old_id]) does for a
 -- legacy row that exists and transforms cleanly, as a few statements on one record, so a one-row
