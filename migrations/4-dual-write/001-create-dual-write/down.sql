@@ -9,5 +9,3 @@ begin
 end $$;
 drop function cortex_migration.build_dual_write(cortex_migration.mapped_tables);
 drop function cortex_migration.build_sync_one(cortex_migration.mapped_tables);
-drop function cortex_migration.plain_update_block(cortex_migration.mapped_tables);
-drop table cortex_migration.plain_columns;
