@@ -2,7 +2,10 @@
 // the reference the dual-write paths are checked against.
 import { FILLED_TABLES } from '../../phases/3-backfill/backfill-tables.js';
 import type { Sql } from '../../src/db/client.js';
+import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
 import { dataHashes } from '../../src/schema/data-hash.js';
+import { runCli } from './cli.js';
+import type { TestDatabase } from './db.js';
 
 /** md5 of no rows. */
 export const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
@@ -55,4 +58,13 @@ export async function rolledBack(sql: Sql, fn: (tx: Sql) => Promise<void>): Prom
     .catch((err: Error) => {
       if (err.message !== 'rollback') throw err;
     });
+}
+
+/** Load a small dirty fixture (quarantined rows included) and apply phases 1–4 with the CLI. */
+export async function dualWriteDatabase(db: TestDatabase, seed: number): Promise<void> {
+  await loadLegacyFixture(db.sql, { scale: 0.05, seed, dirty: true, replace: false });
+  for (const n of [1, 2, 3, 4]) {
+    const r = await runCli(['--database-url', db.url, 'migrate', 'phase', String(n)]);
+    if (r.code !== 0) throw new Error(`phase ${n} exited ${r.code}: ${r.stderr.slice(-400)}`);
+  }
 }

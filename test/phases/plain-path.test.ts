@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/client.js';
-import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
-import { runCli } from '../helpers/cli.js';
 import { useFreshDatabase } from '../helpers/db.js';
-import { BY_SET, EMPTY, rolledBack, type State, targetState } from '../helpers/rebuild.js';
+import { BY_SET, dualWriteDatabase, EMPTY, rolledBack, type State, targetState } from '../helpers/rebuild.js';
 
 // Per plain column of every table, two UPDATEs setting a new value of the column's type: one of
 // up to 25 rows that have a target row, one of the last such row alone. Each statement's row count
@@ -84,11 +82,7 @@ describe('dual-write plain path', () => {
 
   it('copies every plain column of every table, in one-row and multi-row UPDATEs; the target equals a rebuild', async () => {
     const sql = db().sql;
-    await loadLegacyFixture(sql, { scale: 0.05, seed: 11, dirty: true, replace: false });
-    for (const n of [1, 2, 3, 4]) {
-      const r = await runCli(['--database-url', db().url, 'migrate', 'phase', String(n)]);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    await dualWriteDatabase(db(), 11);
     let out: Awaited<ReturnType<typeof throughTriggers>> | undefined;
     let writes: { col: string; n: number }[] = [];
     await rolledBack(sql, async (tx) => {

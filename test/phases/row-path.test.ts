@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
-import { runCli } from '../helpers/cli.js';
 import { useFreshDatabase } from '../helpers/db.js';
-import { BY_SET, EMPTY, EMPTY_MD5, rolledBack, type State, targetState } from '../helpers/rebuild.js';
+import { BY_SET, dualWriteDatabase, EMPTY, EMPTY_MD5, rolledBack, type State, targetState } from '../helpers/rebuild.js';
 
 // The row path goes one legacy row at a time, as the dual-write trigger does for a one-row
 // statement: the row path, or the set path when it declines (-1) or fails. A row that fails (a
@@ -40,11 +38,7 @@ describe('dual-write row path', () => {
 
   it('writes exactly what the set path (the backfill) writes, for every row of every mapped table', async () => {
     const sql = db().sql;
-    await loadLegacyFixture(sql, { scale: 0.05, seed: 9, dirty: true, replace: false });
-    for (const n of [1, 2, 3, 4]) {
-      const r = await runCli(['--database-url', db().url, 'migrate', 'phase', String(n)]);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    await dualWriteDatabase(db(), 9);
     let bySet: State | undefined;
     let byRow: State | undefined;
     let taken: { t: string; n: number }[] = [];
