@@ -120,4 +120,59 @@ describe('dual-write row path', () => {
     expect(rowCalls).toBeGreaterThanOrEqual(100);
     expect(live).toEqual(rebuilt);
   });
+  it('compares tag links only when the legacy tags changed, or on a touch', async () => {
+    const sql = db().sql;
+    type Links = { contact: number; task: number };
+    let afterRename: Links | undefined;
+    let afterTouch: Links | undefined;
+    let afterTagChange: Links | undefined;
+    let live: State | undefined;
+    let rebuilt: State | undefined;
+    await rolledBack(sql, async (tx) => {
+      // Start from a set-path state made in this transaction, as the rebuild below is.
+      await tx.unsafe(EMPTY);
+      await tx.unsafe(BY_SET);
+      const [c] = await tx<{ id: number }[]>`
+        select contact_id as id from crm.contacts where case when jsonb_typeof(tags) = 'array' then jsonb_array_length(tags) end > 0
+           and contact_id::text not in (select old_id from cortex_migration.quarantine) order by 1 limit 1`;
+      const [t] = await tx<{ id: number }[]>`
+        select task_id as id from crm.tasks where case when jsonb_typeof(tags) = 'array' then jsonb_array_length(tags) end > 0
+           and task_id::text not in (select old_id from cortex_migration.quarantine) order by 1 limit 1`;
+      const links = async (): Promise<Links> => {
+        const [r] = await tx<Links[]>`
+          select (select count(*) from cortex_foundation.entity_tags x join cortex_migration.migration_mappings m
+                    on m.old_schema = 'crm' and m.old_table = 'contacts' and m.old_id = ${c!.id}::text and x.entity_id = m.new_id)::int as contact,
+                 (select count(*) from cortex_foundation.content_tags x join cortex_migration.migration_mappings m
+                    on m.old_schema = 'crm' and m.old_table = 'tasks' and m.old_id = ${t!.id}::text
+                   and x.content_type = 'task' and x.content_id = m.new_id)::int as task`;
+        return r!;
+      };
+      // Links lost behind cortex's back: a rename with the tags unchanged does not look at them...
+      await tx`delete from cortex_foundation.entity_tags x using cortex_migration.migration_mappings m
+               where m.old_schema = 'crm' and m.old_table = 'contacts' and m.old_id = ${c!.id}::text and x.entity_id = m.new_id`;
+      await tx`delete from cortex_foundation.content_tags x using cortex_migration.migration_mappings m
+               where m.old_schema = 'crm' and m.old_table = 'tasks' and m.old_id = ${t!.id}::text and x.content_id = m.new_id`;
+      await tx`update crm.contacts set full_name = full_name || ' (renamed)' where contact_id = ${c!.id}`;
+      await tx`update crm.tasks set status = 'done' where task_id = ${t!.id}`;
+      afterRename = await links();
+      // ...a touch (no column changed) re-syncs everything, links included...
+      await tx`update crm.contacts set updated_at = updated_at where contact_id = ${c!.id}`;
+      await tx`update crm.tasks set updated_at = updated_at where task_id = ${t!.id}`;
+      afterTouch = await links();
+      // ...and so does a change of the tags themselves.
+      await tx`delete from cortex_foundation.entity_tags x using cortex_migration.migration_mappings m
+               where m.old_schema = 'crm' and m.old_table = 'contacts' and m.old_id = ${c!.id}::text and x.entity_id = m.new_id`;
+      await tx`update crm.contacts set tags = tags || '["again"]' where contact_id = ${c!.id}`;
+      afterTagChange = await links();
+      live = await targetState(tx);
+      await tx.unsafe(EMPTY);
+      await tx.unsafe(BY_SET);
+      rebuilt = await targetState(tx);
+    });
+    expect(afterRename).toEqual({ contact: 0, task: 0 });
+    expect(afterTouch!.contact).toBeGreaterThan(0);
+    expect(afterTouch!.task).toBeGreaterThan(0);
+    expect(afterTagChange!.contact).toBe(afterTouch!.contact + 1);
+    expect(live).toEqual(rebuilt);
+  });
 });

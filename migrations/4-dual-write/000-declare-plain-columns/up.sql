@@ -53,6 +53,7 @@ declare
   tx_view regclass := format('cortex_migration.%I', cortex_migration.transform_view_name(m))::regclass;
   read text[];
   others text[];
+  tags_source text;
   bad text;
 begin
   if plain is null then
@@ -75,12 +76,18 @@ begin
     raise exception 'plain columns of %.%: % cannot be copied as they are', m.old_schema, m.old_table, bad;
   end if;
   others := array(select c from unnest(read) c where c <> all (plain));
+  -- The legacy column the view's tag list is, when it is one column as it is (every transform so
+  -- far: `x.tags AS _tags`); otherwise check_tags stays true and links are always compared.
+  tags_source := (select substring(pg_get_viewdef(tx_view) from '\m\w+\.(\w+) AS _tags,'));
+  if tags_source is not null and tags_source <> all (read) then
+    tags_source := null;
+  end if;
   return format($b$
   if tg_op = 'UPDATE' then
     begin
       select count(*), count(o.%1$I),
-             count(*) filter (where (%2$s) is not distinct from (%3$s) and (%10$s) is distinct from (%11$s)), min(%4$s)
-        into n_rows, n_same_key, n_plain, first_id
+             count(*) filter (where (%2$s) is not distinct from (%3$s) and (%10$s) is distinct from (%11$s)), min(%4$s)%12$s
+        into n_rows, n_same_key, n_plain, first_id%13$s
         from new_rows s left join old_rows o on o.%1$I = s.%1$I;
       if n_rows = 1 and n_same_key = 1 and n_plain = 0 then
         ids := array[first_id];
@@ -113,5 +120,11 @@ begin
     m.old_schema, m.old_table,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = target and a.attname = 'id'),
     (select string_agg(format('o.%I', c), ', ') from unnest(plain) c),
-    (select string_agg(format('s.%I', c), ', ') from unnest(plain) c));
+    (select string_agg(format('s.%I', c), ', ') from unnest(plain) c),
+    -- Tag links need comparing when the tags changed, or when nothing did (a touch re-syncs all).
+    case when tags_source is not null then format(E',\n             bool_or(o.%1$I is distinct from s.%1$I or ((%2$s, %3$s) is not distinct from (%4$s, %5$s)))',
+      tags_source,
+      (select string_agg(format('o.%I', c), ', ') from unnest(others) c), (select string_agg(format('o.%I', c), ', ') from unnest(plain) c),
+      (select string_agg(format('s.%I', c), ', ') from unnest(others) c), (select string_agg(format('s.%I', c), ', ') from unnest(plain) c)) else '' end,
+    case when tags_source is not null then ', check_tags' else '' end);
 end $build$;
