@@ -41,7 +41,8 @@ insert into cortex_migration.plain_columns (old_schema, old_table, columns) valu
 -- it. Only the legacy columns the transform view reads are compared: a column it ignores may
 -- change, or be dropped by the application, without consequence. Any other case, a quarantined
 -- key, a target row not found, or any error (a column renamed since phase 4, say), undoes the
--- copy and leaves ids null for the generic block, so the full sync runs as before.
+-- copy and leaves ids null for the generic block, so the full sync runs as before. For the row path
+-- it also sets check_tags: false when the row's legacy tags did not change but something else did.
 create function cortex_migration.plain_update_block(m cortex_migration.mapped_tables) returns text
 language plpgsql stable as $build$
 declare
@@ -76,8 +77,8 @@ begin
     raise exception 'plain columns of %.%: % cannot be copied as they are', m.old_schema, m.old_table, bad;
   end if;
   others := array(select c from unnest(read) c where c <> all (plain));
-  -- The legacy column the view's tag list is, when it is one column as it is (every transform so
-  -- far: `x.tags AS _tags`); otherwise check_tags stays true and links are always compared.
+  -- The legacy column the view passes through as its tag list (`x.tags AS _tags` in every
+  -- transform so far). Without one, check_tags stays true: the row path always compares tag links.
   tags_source := (select substring(pg_get_viewdef(tx_view) from '\m\w+\.(\w+) AS _tags,'));
   if tags_source is not null and tags_source <> all (read) then
     tags_source := null;

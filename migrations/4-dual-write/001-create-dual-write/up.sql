@@ -5,17 +5,18 @@
 -- anything else, and any row the row path cannot write, takes the set-based sync function of the
 -- backfill. A key that cannot be migrated is quarantined; the application's write always commits.
 
--- Generate sync_<schema>_<table>_one(old_id, check_tags): what sync_<schema>_<table>(array[old_id])
--- does for a legacy row that exists and transforms cleanly, as a few statements on one record, so
--- a one-row write runs cached index lookups and updates instead of a 15-part CTE. It returns -1,
--- having written nothing, for a row it does not handle (missing, unmapped or quarantinable): the
--- caller then takes the set path, which owns mapping, deletion and quarantine. Every statement
--- costs executor start-up, so the read also answers "was it quarantined?". Registry and target are
--- updated in place, and inserted only when missing: ON CONFLICT DO UPDATE locks the row first, one
--- more WAL record per row (a one-row contact rename: +6 % throughput). Tag links are compared only
--- when check_tags (the caller knows the legacy tags are unchanged), after a quarantine, or for a
--- new target row: that comparison was a fifth of a contact rename's cost. Statement order stands in
--- for the CTE's end-of-statement FK checks: registry first.
+-- Generate sync_<schema>_<table>_one(old_id, check_tags, insert): what
+-- sync_<schema>_<table>(array[old_id]) does for a legacy row that exists and transforms cleanly,
+-- as a few statements on one record, so a one-row write runs cached index lookups and updates
+-- instead of a 15-part CTE. It returns -1, having written nothing, for a row it does not handle
+-- (missing, unmapped or quarantinable): the caller then takes the set path, which owns mapping,
+-- deletion and quarantine. Every statement costs executor start-up, so the read also answers "was
+-- it quarantined?". Registry and target rows are updated in place and inserted only when missing
+-- (insert first when the caller says the legacy row is new): ON CONFLICT DO UPDATE locks the row
+-- first, one more WAL record per row (a one-row contact rename: +6 % throughput). Tag links are
+-- compared only when check_tags is true (the caller passes false when the legacy tags did not
+-- change), after a quarantine, or for a new target row: that comparison was a fifth of a contact
+-- rename's cost. Statement order stands in for the CTE's end-of-statement FK checks: registry first.
 create function cortex_migration.build_sync_one(m cortex_migration.mapped_tables) returns void
 language plpgsql as $build$
 declare
