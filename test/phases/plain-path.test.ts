@@ -3,47 +3,51 @@ import type { Sql } from '../../src/db/client.js';
 import { useFreshDatabase } from '../helpers/db.js';
 import { BY_SET, dualWriteDatabase, EMPTY, rolledBack, type State, targetState } from '../helpers/rebuild.js';
 
-// Per plain column of every table, two UPDATEs setting a new value of the column's type: one of
-// up to 25 rows that have a target row, one of the last such row alone. Each statement's row count
-// is kept to show which was which.
+// Per plain or derived column of every table, two UPDATEs setting a new value: one of up to 25
+// rows that have a target row, one of the last such row alone. A plain column gets a new value of
+// its type; a derived one the value of another row whose expression is not null (a valid one).
+// Each statement's row count is kept to show which was which.
 const PLAIN_WRITES = `
 do $$
 declare
   p record;
-  c text;
   typ text;
   expr text;
   win text;
   n integer;
 begin
-  for p in select pc.old_schema, pc.old_table, pc.columns, m.key_columns[1] as key
-             from cortex_migration.plain_columns pc join cortex_migration.mapped_tables m using (old_schema, old_table)
-            order by m.position loop
-    foreach c in array p.columns loop
-      select format_type(a.atttypid, a.atttypmod) into typ from pg_attribute a
-       where a.attrelid = format('%I.%I', p.old_schema, p.old_table)::regclass and a.attname = c;
-      expr := case
-        when typ = 'boolean' then format('not coalesce(%I, false)', c)
-        when typ like 'timestamp%' then format('coalesce(%I, ''2020-01-01'') + interval ''1 day 1 second''', c)
-        when typ = 'date' then format('coalesce(%I, ''2020-01-01'') + 1', c)
-        when typ ~ '^(smallint|integer|bigint|numeric)' then format('coalesce(%I, 0) + 1', c)
-        when typ = 'jsonb' then format('coalesce(%1$I, ''{}'') || jsonb_build_object(''n'', coalesce((%1$I->>''n'')::int, 0) + 1)', c)
-        else format('coalesce(%I, '''') || '' (changed)''', c) end;
-      foreach win in array array['limit 25', 'desc limit 1'] loop
-        execute format('update %I.%I set %I = %s where %I in (select x.%I from %I.%I x where not exists (
-                          select 1 from cortex_migration.quarantine q where q.old_schema = %L and q.old_table = %L and q.old_id = x.%I::text)
-                        order by 1 %s)',
-          p.old_schema, p.old_table, c, expr, p.key, p.key, p.old_schema, p.old_table, p.old_schema, p.old_table, p.key, win);
-        get diagnostics n = row_count;
-        insert into plain_writes (col, n) values (p.old_schema || '.' || p.old_table || '.' || c, n);
-      end loop;
+  for p in select x.old_schema, x.old_table, x.c, x.expression, m.key_columns[1] as key
+             from (select pc.old_schema, pc.old_table, unnest(pc.columns) as c, null as expression from cortex_migration.plain_columns pc
+                   union all
+                   select d.old_schema, d.old_table, d.column_name, d.expression from cortex_migration.derived_columns d) x
+             join cortex_migration.mapped_tables m using (old_schema, old_table)
+            order by m.position, x.c loop
+    select format_type(a.atttypid, a.atttypmod) into typ from pg_attribute a
+     where a.attrelid = format('%I.%I', p.old_schema, p.old_table)::regclass and a.attname = p.c;
+    expr := case
+      when p.expression is not null then format('(select v.%1$I from %2$I.%3$I v where %4$s is not null and v.%1$I is distinct from o.%1$I order by 1 limit 1)',
+                                                p.c, p.old_schema, p.old_table, format(p.expression, format('v.%I', p.c)))
+      when typ = 'boolean' then format('not coalesce(%I, false)', p.c)
+      when typ like 'timestamp%' then format('coalesce(%I, ''2020-01-01'') + interval ''1 day 1 second''', p.c)
+      when typ = 'date' then format('coalesce(%I, ''2020-01-01'') + 1', p.c)
+      when typ ~ '^(smallint|integer|bigint|numeric)' then format('coalesce(%I, 0) + 1', p.c)
+      when typ = 'jsonb' then format('coalesce(%1$I, ''{}'') || jsonb_build_object(''n'', coalesce((%1$I->>''n'')::int, 0) + 1)', p.c)
+      else format('coalesce(%I, '''') || '' (changed)''', p.c) end;
+    foreach win in array array['limit 25', 'desc limit 1'] loop
+      execute format('update %I.%I o set %I = %s where %I in (select x.%I from %I.%I x where not exists (
+                        select 1 from cortex_migration.quarantine q where q.old_schema = %L and q.old_table = %L and q.old_id = x.%I::text)
+                      order by 1 %s)',
+        p.old_schema, p.old_table, p.c, expr, p.key, p.key, p.old_schema, p.old_table, p.old_schema, p.old_table, p.key, win);
+      get diagnostics n = row_count;
+      insert into plain_writes (col, n) values (p.old_schema || '.' || p.old_table || '.' || p.c, n);
     end loop;
   end loop;
 end $$`;
 
 // UPDATEs the plain path must hand to the full sync: rows touched without a change (which repairs
 // target rows changed behind the tool's back), a quarantined key among plain changes (with
-// others, and alone), a plain and a non-plain column together, and a changed key.
+// others, and alone), a plain and a non-plain column together, a derived column set to a value
+// the transform quarantines (alone, and among valid ones), and a changed key.
 const FALLBACK_WRITES = `
 update cortex_projects.tasks set title = 'Tampered' where id in (select mm.new_id::uuid from cortex_migration.migration_mappings mm
  where mm.old_schema = 'crm' and mm.old_table = 'tasks' and mm.old_id in (select t.task_id::text from crm.tasks t order by t.task_id offset 10 limit 3));
@@ -53,7 +57,10 @@ update crm.tasks set due_date = '2030-06-01'
 update crm.tasks set updated_at = updated_at + interval '1 hour'
  where task_id in (select old_id::int from cortex_migration.quarantine where old_schema = 'crm' and old_table = 'tasks' limit 1)
     or task_id in (select task_id from crm.tasks order by 1 limit 5);
-update crm.tasks set description = 'rewritten', status = 'done' where task_id in (select task_id from crm.tasks order by 1 desc limit 10);
+update crm.tasks set description = 'rewritten', title = 'Retitled' where task_id in (select task_id from crm.tasks order by 1 desc limit 10);
+update crm.tasks set status = 'bogus', updated_at = now() where task_id = (select task_id from crm.tasks order by 1 offset 20 limit 1);
+update crm.tasks set status = case when task_id % 3 = 0 then 'no such status' else 'done' end
+ where task_id in (select task_id from crm.tasks order by 1 offset 30 limit 6);
 update crm.notes set note_id = note_id + 1000000, updated_at = now()
  where note_id in (select note_id from crm.notes order by 1 limit 3);`;
 
@@ -90,7 +97,9 @@ describe('dual-write plain path', () => {
       out = await throughTriggers(tx, PLAIN_WRITES);
       writes = await tx<{ col: string; n: number }[]>`select col, n from plain_writes order by i`;
     });
-    const [declared] = await sql<{ n: number }[]>`select sum(cardinality(columns))::int as n from cortex_migration.plain_columns`;
+    const [declared] = await sql<{ n: number }[]>`
+      select (select sum(cardinality(columns)) from cortex_migration.plain_columns)::int
+           + (select count(*) from cortex_migration.derived_columns)::int as n`;
     expect(writes.length).toBe(2 * declared!.n);
     for (const [i, w] of writes.entries()) {
       if (i % 2 === 0) expect(w.n, w.col).toBeGreaterThan(1);
@@ -101,12 +110,12 @@ describe('dual-write plain path', () => {
     expect(out!.live).toEqual(out!.rebuilt);
   });
 
-  it('hands an unchanged row, a quarantined key, a non-plain change or a changed key to the full sync', async () => {
+  it('hands an unchanged row, a quarantined key, a non-plain change, an invalid derived value or a changed key to the full sync', async () => {
     let out: Awaited<ReturnType<typeof throughTriggers>> | undefined;
     await rolledBack(db().sql, async (tx) => {
       out = await throughTriggers(tx, FALLBACK_WRITES);
     });
-    expect(out!.calls).toBeGreaterThanOrEqual(5);
+    expect(out!.calls).toBeGreaterThanOrEqual(7);
     expect(out!.live).toEqual(out!.rebuilt);
   });
 

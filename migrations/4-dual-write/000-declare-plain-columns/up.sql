@@ -1,5 +1,6 @@
--- Which legacy columns dual-write may copy without re-running the transform, and the UPDATE branch
--- of the trigger functions that does it (used by 001-create-dual-write when it builds them).
+-- Which legacy columns dual-write may copy (or derive, by a function of the column alone) without
+-- re-running the transform, and the UPDATE branch of the trigger functions that does it (used by
+-- 001-create-dual-write when it builds them).
 
 -- Plain columns: legacy columns the transform copies as they are into the target column of the
 -- same name and uses nowhere else (not in a check, a reference, tags, links, the entity registry
@@ -32,8 +33,27 @@ insert into cortex_migration.plain_columns (old_schema, old_table, columns) valu
   ('finance', 'payables', '{amount, amount_paid, bill_date, due_date, description}'),
   ('finance', 'receivables', '{amount, amount_received, invoice_date, due_date, description}');
 
--- The UPDATE branch of dw_<schema>_<table>() for a table with plain columns. When every row kept
--- its key and changed plain columns, and only those, it copies them into the target and returns
+-- Derived columns: legacy columns the transform maps, through a function of that column alone,
+-- into the target column of the same name, and reads nowhere else except to quarantine the row
+-- when that function gives null. The plain path writes them through their expression (`%s`
+-- stands for the legacy value) like plain columns; a statement in which any row's value gives
+-- null goes to the full sync, which quarantines that row. A one-row status change of crm.tasks
+-- then skips the transform's six mapping lookups (PostgreSQL 15, 4 clients, five status changes
+-- per transaction: 1,135–1,177 → 1,695–1,894 tps).
+create table cortex_migration.derived_columns (
+  old_schema  text not null,
+  old_table   text not null,
+  column_name text not null,
+  expression  text not null,
+  primary key (old_schema, old_table, column_name),
+  foreign key (old_schema, old_table) references cortex_migration.mapped_tables on delete cascade
+);
+insert into cortex_migration.derived_columns (old_schema, old_table, column_name, expression) values
+  ('crm', 'tasks', 'status', 'cortex_migration.task_status(%s)');
+
+-- The UPDATE branch of dw_<schema>_<table>() for a table with plain or derived columns (both
+-- called plain below). When every row kept its key and changed plain columns, and only those, it
+-- copies them into the target and returns
 -- (a one-row `set updated_at = now()` on crm.tasks: 0.8 of the throughput without triggers, 0.55
 -- through the row path; PostgreSQL 15, 2 clients). Else it sets ids itself for a one-row
 -- statement (one read of the transition tables, as the generic block does). A row that changed
@@ -46,8 +66,18 @@ insert into cortex_migration.plain_columns (old_schema, old_table, columns) valu
 create function cortex_migration.plain_update_block(m cortex_migration.mapped_tables) returns text
 language plpgsql stable as $build$
 declare
-  plain text[] := (select p.columns from cortex_migration.plain_columns p
-                    where p.old_schema = m.old_schema and p.old_table = m.old_table);
+  plain text[] := coalesce((select p.columns from cortex_migration.plain_columns p
+                             where p.old_schema = m.old_schema and p.old_table = m.old_table), '{}');
+  derived text[] := array(select d.column_name from cortex_migration.derived_columns d
+                           where d.old_schema = m.old_schema and d.old_table = m.old_table order by 1);
+  -- What the plain path writes: plain columns as they are, derived ones through their expression.
+  copies text := (select string_agg(c, ', ') from (
+                    select format('%I = s.%I', c, c) as c from unnest(plain) c
+                    union all
+                    select format('%I = %s', d.column_name, format(d.expression, format('s.%I', d.column_name)))
+                      from cortex_migration.derived_columns d where d.old_schema = m.old_schema and d.old_table = m.old_table) x);
+  valid text := (select string_agg(format(' and %s is not null', format(d.expression, format('s.%I', d.column_name))), '' order by d.column_name)
+                   from cortex_migration.derived_columns d where d.old_schema = m.old_schema and d.old_table = m.old_table);
   legacy regclass := format('%I.%I', m.old_schema, m.old_table)::regclass;
   target regclass := format('%I.%I', m.new_schema, m.new_table)::regclass;
   k text := m.key_columns[1];
@@ -57,7 +87,8 @@ declare
   tags_source text;
   bad text;
 begin
-  if plain is null then
+  plain := plain || derived;
+  if cardinality(plain) = 0 then
     return '';
   end if;
   if cardinality(m.key_columns) <> 1 then
@@ -97,7 +128,7 @@ begin
           update %5$s t set %6$s
             from new_rows s join cortex_migration.migration_mappings mm
               on mm.old_schema = %7$L and mm.old_table = %8$L and mm.old_id = %4$s
-           where t.id = mm.new_id::%9$s
+           where t.id = mm.new_id::%9$s%14$s
              and not exists (select 1 from cortex_migration.quarantine q
                               where q.old_schema = %7$L and q.old_table = %8$L and q.old_id = %4$s)
           returning 1)
@@ -117,7 +148,7 @@ begin
     (select string_agg(format('s.%I', c), ', ') from unnest(others) c),
     cortex_migration.key_expression(m.key_columns, 's'),
     target,
-    (select string_agg(format('%I = s.%I', c, c), ', ') from unnest(plain) c),
+    copies,
     m.old_schema, m.old_table,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = target and a.attname = 'id'),
     (select string_agg(format('o.%I', c), ', ') from unnest(plain) c),
@@ -127,5 +158,6 @@ begin
       tags_source,
       (select string_agg(format('o.%I', c), ', ') from unnest(others) c), (select string_agg(format('o.%I', c), ', ') from unnest(plain) c),
       (select string_agg(format('s.%I', c), ', ') from unnest(others) c), (select string_agg(format('s.%I', c), ', ') from unnest(plain) c)) else '' end,
-    case when tags_source is not null then ', check_tags' else '' end);
+    case when tags_source is not null then ', check_tags' else '' end,
+    coalesce(valid, ''));
 end $build$;
