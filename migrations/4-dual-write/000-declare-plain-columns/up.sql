@@ -68,26 +68,32 @@ language plpgsql stable as $build$
 declare
   plain text[] := coalesce((select p.columns from cortex_migration.plain_columns p
                              where p.old_schema = m.old_schema and p.old_table = m.old_table), '{}');
-  derived text[] := array(select d.column_name from cortex_migration.derived_columns d
-                           where d.old_schema = m.old_schema and d.old_table = m.old_table order by 1);
-  -- What the plain path writes: plain columns as they are, derived ones through their expression.
-  copies text := (select string_agg(c, ', ') from (
-                    select format('%I = s.%I', c, c) as c from unnest(plain) c
-                    union all
-                    select format('%I = %s', d.column_name, format(d.expression, format('s.%I', d.column_name)))
-                      from cortex_migration.derived_columns d where d.old_schema = m.old_schema and d.old_table = m.old_table) x);
-  valid text := (select string_agg(format(' and %s is not null', format(d.expression, format('s.%I', d.column_name))), '' order by d.column_name)
-                   from cortex_migration.derived_columns d where d.old_schema = m.old_schema and d.old_table = m.old_table);
+  derived text[];
+  derived_sets text;
+  copies text;
+  valid text;
   legacy regclass := format('%I.%I', m.old_schema, m.old_table)::regclass;
   target regclass := format('%I.%I', m.new_schema, m.new_table)::regclass;
   k text := m.key_columns[1];
   tx_view regclass := format('cortex_migration.%I', cortex_migration.transform_view_name(m))::regclass;
   read text[];
   others text[];
+  o_others text;
+  s_others text;
+  o_plain text;
+  s_plain text;
   tags_source text;
   bad text;
 begin
-  plain := plain || derived;
+  -- Derived columns, what they write, and the condition for writing them (a value, not null).
+  select array_agg(d.column_name order by d.column_name),
+         string_agg(format('%I = %s', d.column_name, format(d.expression, format('s.%I', d.column_name))), ', '),
+         string_agg(format(' and %s is not null', format(d.expression, format('s.%I', d.column_name))), '')
+    into derived, derived_sets, valid
+    from cortex_migration.derived_columns d where d.old_schema = m.old_schema and d.old_table = m.old_table;
+  -- What the plain path writes: plain columns as they are, derived ones through their expression.
+  copies := concat_ws(', ', (select string_agg(format('%I = s.%I', c, c), ', ') from unnest(plain) c), derived_sets);
+  plain := plain || coalesce(derived, '{}');
   if cardinality(plain) = 0 then
     return '';
   end if;
@@ -108,6 +114,10 @@ begin
     raise exception 'plain columns of %.%: % cannot be copied as they are', m.old_schema, m.old_table, bad;
   end if;
   others := array(select c from unnest(read) c where c <> all (plain));
+  o_others := (select string_agg(format('o.%I', c), ', ') from unnest(others) c);
+  s_others := (select string_agg(format('s.%I', c), ', ') from unnest(others) c);
+  o_plain := (select string_agg(format('o.%I', c), ', ') from unnest(plain) c);
+  s_plain := (select string_agg(format('s.%I', c), ', ') from unnest(plain) c);
   -- The legacy column the view passes through as its tag list (`x.tags AS _tags` in every
   -- transform so far). Without one, check_tags stays true: the row path always compares tag links.
   tags_source := (select substring(pg_get_viewdef(tx_view) from '\m\w+\.(\w+) AS _tags,'));
@@ -143,21 +153,16 @@ begin
       ids := null;
     end;
   end if;$b$,
-    k,
-    (select string_agg(format('o.%I', c), ', ') from unnest(others) c),
-    (select string_agg(format('s.%I', c), ', ') from unnest(others) c),
+    k, o_others, s_others,
     cortex_migration.key_expression(m.key_columns, 's'),
     target,
     copies,
     m.old_schema, m.old_table,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = target and a.attname = 'id'),
-    (select string_agg(format('o.%I', c), ', ') from unnest(plain) c),
-    (select string_agg(format('s.%I', c), ', ') from unnest(plain) c),
+    o_plain, s_plain,
     -- Tag links need comparing when the tags changed, or when nothing did (a touch re-syncs all).
     case when tags_source is not null then format(E',\n             bool_or(o.%1$I is distinct from s.%1$I or ((%2$s, %3$s) is not distinct from (%4$s, %5$s)))',
-      tags_source,
-      (select string_agg(format('o.%I', c), ', ') from unnest(others) c), (select string_agg(format('o.%I', c), ', ') from unnest(plain) c),
-      (select string_agg(format('s.%I', c), ', ') from unnest(others) c), (select string_agg(format('s.%I', c), ', ') from unnest(plain) c)) else '' end,
+      tags_source, o_others, o_plain, s_others, s_plain) else '' end,
     case when tags_source is not null then ', check_tags' else '' end,
     coalesce(valid, ''));
 end $build$;
