@@ -84,6 +84,15 @@ describe('phase 4 dual-write', () => {
     });
   });
 
+  it('runs every dual-write trigger function without JIT (transition tables are estimated blind)', async () => {
+    const fns = await db().sql<{ name: string; config: string[] | null }[]>`
+      select p.proname as name, p.proconfig as config from pg_proc p
+      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ '^dw_' order by 1`;
+    const [mapped] = await db().sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.mapped_tables`;
+    expect(fns.length).toBe(mapped!.n);
+    for (const f of fns) expect(f.config, f.name).toEqual(['jit=off']);
+  });
+
   it('rollback phase 4, a legacy insert, migrate phase 4 again: the insert reaches the target', async () => {
     expect((await runCli(['--database-url', db().url, 'rollback', 'phase', '4', '--yes'])).code).toBe(0);
     const [c] = await db().sql<{ id: number }[]>`insert into crm.contacts (full_name) values ('Written While Off') returning contact_id as id`;
