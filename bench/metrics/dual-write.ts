@@ -35,7 +35,9 @@ export async function workloadVars(url: string): Promise<{ contacts: number; tas
 async function bulkUpdate(url: string, shiftSeconds: number, byHand = false): Promise<{ ms: number; rows: number }> {
   return onConnection(url, async (sql) => {
     await sql`vacuum analyze crm.tasks`;
-    if (byHand) await sql`vacuum analyze cortex_projects.tasks`;
+    // The target too, once phase 1 has made it: dual-write and the floor start from the same state.
+    const [t] = await sql<{ exists: boolean }[]>`select to_regclass('cortex_projects.tasks') is not null as exists`;
+    if (t!.exists) await sql`vacuum analyze cortex_projects.tasks`;
     const t0 = performance.now();
     const rows = await sql.begin(async (tx) => {
       const r = await tx`update crm.tasks set updated_at = updated_at + make_interval(secs => ${shiftSeconds}) where task_id <= ${BULK_ROWS}`;
@@ -103,6 +105,18 @@ export async function dualWrite(ctx: BenchContext, template: string): Promise<Re
     floor: await pgbench(url, { ...w, script: workload('writes-floor') }),
     bulkFloorRun: await bulkUpdate(url, 3, true),
   }));
+  // The lever the docs give the DBA: room on the target's pages, so its updated rows stay on their
+  // page (HOT) and need no new index entries. Measured with the triggers on, then put back.
+  ctx.log('dual-write: bulk update with fillfactor 50 on the target tasks');
+  const bulkRoomy = await onConnection(url, async (sql) => {
+    await sql`alter table cortex_projects.tasks set (fillfactor = 50)`;
+    await sql`vacuum full cortex_projects.tasks`;
+    try {
+      return await bulkUpdate(url, 4);
+    } finally {
+      await sql`alter table cortex_projects.tasks reset (fillfactor)`;
+    }
+  });
   return {
     dual_write_tps_ratio: {
       value: ratio(after.tps, before.tps),
@@ -110,7 +124,7 @@ export async function dualWrite(ctx: BenchContext, template: string): Promise<Re
     },
     dual_write_bulk_update_slowdown: {
       value: ratio(bulkAfter.ms, bulkBefore.ms),
-      detail: `UPDATE of ${bulkAfter.rows} crm.tasks rows: ${secs(bulkBefore.ms)} without triggers, ${secs(bulkAfter.ms)} with dual-write (the updated_at of the target rows copied in the same statement: the plain path). Floor, the UPDATE plus one hand-written UPDATE of the target rows through the mapping, no trigger: ${secs(bulkFloorRun.ms)} (${ratio(bulkFloorRun.ms, bulkBefore.ms)})`,
+      detail: `UPDATE of ${bulkAfter.rows} crm.tasks rows: ${secs(bulkBefore.ms)} without triggers, ${secs(bulkAfter.ms)} with dual-write (the updated_at of the target rows copied in the same statement: the plain path). Floor, the UPDATE plus one hand-written UPDATE of the target rows through the mapping, no trigger: ${secs(bulkFloorRun.ms)} (${ratio(bulkFloorRun.ms, bulkBefore.ms)}). With dual-write after \`fillfactor = 50\` and VACUUM FULL on cortex_projects.tasks (the docs' lever; a target table twice the size): ${secs(bulkRoomy.ms)} (${ratio(bulkRoomy.ms, bulkBefore.ms)})`,
     },
   };
 }
