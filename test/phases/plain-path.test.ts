@@ -47,7 +47,9 @@ end $$`;
 // UPDATEs the plain path must hand to the full sync: rows touched without a change (which repairs
 // target rows changed behind the tool's back), a quarantined key among plain changes (with
 // others, and alone), a plain and a non-plain column together, a derived column set to a value
-// the transform quarantines (alone, and among valid ones), and a changed key.
+// the transform quarantines (alone, and among valid ones), a changed key, and a one-row non-plain
+// change the row path (run inside the plain block) does not handle: an unknown priority (on an
+// untagged, unquarantined task no other row refers to).
 const FALLBACK_WRITES = `
 update cortex_projects.tasks set title = 'Tampered' where id in (select mm.new_id::uuid from cortex_migration.migration_mappings mm
  where mm.old_schema = 'crm' and mm.old_table = 'tasks' and mm.old_id in (select t.task_id::text from crm.tasks t order by t.task_id offset 10 limit 3));
@@ -62,7 +64,10 @@ update crm.tasks set status = 'bogus', updated_at = now() where task_id = (selec
 update crm.tasks set status = case when task_id % 3 = 0 then 'no such status' else 'done' end
  where task_id in (select task_id from crm.tasks order by 1 offset 30 limit 6);
 update crm.notes set note_id = note_id + 1000000, updated_at = now()
- where note_id in (select note_id from crm.notes order by 1 limit 3);`;
+ where note_id in (select note_id from crm.notes order by 1 limit 3);
+update crm.tasks set priority = 'whenever', description = 'odd' where task_id = (select max(task_id) from crm.tasks t
+ where t.tags is null and not exists (select 1 from crm.tasks c where c.parent_task_id = t.task_id)
+   and not exists (select 1 from cortex_migration.quarantine q where q.old_table = 'tasks' and q.old_id = t.task_id::text));`;
 
 /** Calls of the full sync functions (set path and row path) in this transaction so far. */
 async function fullSyncCalls(tx: Sql): Promise<number> {

@@ -61,8 +61,12 @@ insert into cortex_migration.derived_columns (old_schema, old_table, column_name
 -- it. Only the legacy columns the transform view reads are compared: a column it ignores may
 -- change, or be dropped by the application, without consequence. Any other case, a quarantined
 -- key, a target row not found, or any error (a column renamed since phase 4, say), undoes the
--- copy and leaves ids null for the generic block, so the full sync runs as before. For the row path
--- it also sets check_tags: false when the row's legacy tags did not change but something else did.
+-- copy and leaves ids null for the generic block, so the full sync runs as before. A one-row
+-- statement that changed other columns runs the row path here, in this block's subtransaction
+-- (one savepoint instead of two: one-row contact renames, 4 clients, five per transaction,
+-- 1,035–1,079 tps before, 1,075–1,099 after); check_tags is false when the row's legacy tags did
+-- not change but something else did. If the row path does not handle the row, or fails (its writes
+-- are undone with the block's), row_tried sends the key straight to the set path.
 create function cortex_migration.plain_update_block(m cortex_migration.mapped_tables) returns text
 language plpgsql stable as $build$
 declare
@@ -132,7 +136,12 @@ begin
         into n_rows, n_same_key, n_plain, first_id%13$s
         from new_rows s left join old_rows o on o.%1$I = s.%1$I;
       if n_rows = 1 and n_same_key = 1 and n_plain = 0 then
+        -- The row path, inside this block's subtransaction rather than one of its own.
         ids := array[first_id];
+        row_tried := true;
+        if cortex_migration.%15$I(first_id, check_tags, false) >= 0 then
+          return null;
+        end if;
       elsif n_rows >= 1 and n_plain = n_rows then
         with copied as (
           update %5$s t set %6$s
@@ -164,5 +173,6 @@ begin
     case when tags_source is not null then format(E',\n             bool_or(o.%1$I is distinct from s.%1$I or ((%2$s, %3$s) is not distinct from (%4$s, %5$s)))',
       tags_source, o_others, o_plain, s_others, s_plain) else '' end,
     case when tags_source is not null then ', check_tags' else '' end,
-    coalesce(valid, ''));
+    coalesce(valid, ''),
+    cortex_migration.sync_function_name(m) || '_one');
 end $build$;

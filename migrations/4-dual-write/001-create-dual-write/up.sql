@@ -178,10 +178,11 @@ declare
   n_copied integer;
   first_id text;
   check_tags boolean := true;
+  row_tried boolean := false;
 begin%7$s
   if ids is null then%2$s
   end if;
-  if cardinality(ids) = 1 then
+  if cardinality(ids) = 1 and not row_tried then
     -- The row path: one subtransaction, no settings touched. A row it does not handle (-1), or any
     -- error, leaves nothing behind and the set path below starts over, so the outcome is the
     -- same as if the row path did not exist. New rows were mapped by the mapping trigger, which
