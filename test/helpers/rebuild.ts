@@ -68,3 +68,12 @@ export async function dualWriteDatabase(db: TestDatabase, seed: number): Promise
     if (r.code !== 0) throw new Error(`phase ${n} exited ${r.code}: ${r.stderr.slice(-400)}`);
   }
 }
+
+/** The settings (`proconfig`) of the generated cortex_migration functions named like `pattern`, and the number of mapped tables. */
+export async function generatedSettings(sql: Sql, pattern: string): Promise<{ fns: { name: string; config: string[] | null }[]; mapped: number }> {
+  const fns = await sql<{ name: string; config: string[] | null }[]>`
+    select p.proname as name, p.proconfig as config from pg_proc p
+    where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ ${pattern} order by 1`;
+  const [m] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.mapped_tables`;
+  return { fns: [...fns], mapped: m!.n };
+}

@@ -4,6 +4,7 @@ import { drainChangeLog } from '../../src/db/change-log.js';
 import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
 import { runCli } from '../helpers/cli.js';
 import { createDatabase, dropDatabase, type TestDatabase, useFreshDatabase } from '../helpers/db.js';
+import { generatedSettings } from '../helpers/rebuild.js';
 
 async function migrate(db: TestDatabase, n: number) {
   const r = await runCli(['--database-url', db.url, '--json', 'migrate', 'phase', String(n)]);
@@ -85,11 +86,8 @@ describe('phase 4 dual-write', () => {
   });
 
   it('runs every dual-write trigger function without JIT (transition tables are estimated blind)', async () => {
-    const fns = await db().sql<{ name: string; config: string[] | null }[]>`
-      select p.proname as name, p.proconfig as config from pg_proc p
-      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ '^dw_' order by 1`;
-    const [mapped] = await db().sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.mapped_tables`;
-    expect(fns.length).toBe(mapped!.n);
+    const { fns, mapped } = await generatedSettings(db().sql, '^dw_');
+    expect(fns.length).toBe(mapped);
     for (const f of fns) expect(f.config, f.name).toEqual(['jit=off']);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useFreshDatabase } from '../helpers/db.js';
-import { BY_SET, dualWriteDatabase, EMPTY, EMPTY_MD5, rolledBack, type State, targetState } from '../helpers/rebuild.js';
+import { BY_SET, dualWriteDatabase, EMPTY, EMPTY_MD5, generatedSettings, rolledBack, type State, targetState } from '../helpers/rebuild.js';
 
 // The row path goes one legacy row at a time, as the dual-write trigger does for a one-row
 // statement: the row path, or the set path when it declines (-1) or fails. A row that fails (a
@@ -61,11 +61,8 @@ describe('dual-write row path', () => {
   });
 
   it('every row-path function plans generically from its first call (no per-session custom plans)', async () => {
-    const fns = await db().sql<{ name: string; config: string[] | null }[]>`
-      select p.proname as name, p.proconfig as config from pg_proc p
-      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ '^sync_.*_one$' order by 1`;
-    const [mapped] = await db().sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.mapped_tables`;
-    expect(fns.length).toBe(mapped!.n);
+    const { fns, mapped } = await generatedSettings(db().sql, '^sync_.*_one$');
+    expect(fns.length).toBe(mapped);
     for (const f of fns) expect(f.config, f.name).toEqual(['plan_cache_mode=force_generic_plan']);
   });
 
