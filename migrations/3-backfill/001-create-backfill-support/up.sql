@@ -94,14 +94,15 @@ declare
   has_links boolean := sh.has_links;
   is_entity boolean := m.prefix is not null;
   content_type text := sh.content_type;
-  gone_table text;
+  has_deps boolean := exists (select 1 from cortex_migration.target_edges e
+                               where e.parent_schema = m.old_schema and e.parent_table = m.old_table);
   stmt text;
   lock_stmt text;
+  after text;
   fill boolean;
 begin
   select format_type(a.atttypid, a.atttypmod) into strict id_type from pg_attribute a
    where a.attrelid = format('%I.%I', m.new_schema, m.new_table)::regclass and a.attname = 'id';
-  gone_table := case when is_entity then 'cortex_foundation.entities' else format('%I.%I', m.new_schema, m.new_table) end;
 
   -- Two variants: sync_<t> (full: also deletes what no longer follows from the legacy rows) and
   -- sync_<t>_fill (insert/update only) for the backfill's first pass, where nothing can be stale:
@@ -129,19 +130,45 @@ begin
     on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
 $s$, v, m.old_schema, m.old_table);
 
-  if not fill then
+  -- A row whose legacy row is gone or quarantined loses its target and registry rows. Where the
+  -- target hangs other mapped rows off it (target_edges), the function removes them afterwards
+  -- with their dependents (remove_target_rows), and retries rows below the keys that left the
+  -- quarantine; elsewhere a delete in the statement is all it takes.
+  if not fill and has_deps then
+    stmt := stmt || format($s$
+  q_clear as (
+    delete from cortex_migration.quarantine q
+     where q.old_schema = %2$L and q.old_table = %3$L and q.old_id = any(old_ids)
+       and not exists (select 1 from src where src._problem is not null and src._old_id = q.old_id)
+    returning q.old_id),
+  gone as (
+    select mm.new_id::text as id from cortex_migration.migration_mappings mm
+     where mm.old_schema = %2$L and mm.old_table = %3$L
+       and mm.old_id in (select k from unnest(old_ids) k except select _old_id from good)
+       and (exists (select 1 from %4$I.%5$I t where t.id = mm.new_id::%6$s)%7$s)),
+$s$, v, m.old_schema, m.old_table, m.new_schema, m.new_table, id_type,
+     case when is_entity then ' or exists (select 1 from cortex_foundation.entities e where e.id = mm.new_id)' else '' end);
+  elsif not fill then
     stmt := stmt || format($s$
   q_clear as (
     delete from cortex_migration.quarantine q
      where q.old_schema = %2$L and q.old_table = %3$L and q.old_id = any(old_ids)
        and not exists (select 1 from src where src._problem is not null and src._old_id = q.old_id)),
   gone as (
-    delete from %4$s t using cortex_migration.migration_mappings mm
+    delete from %4$I.%5$I t using cortex_migration.migration_mappings mm
      where mm.old_schema = %2$L and mm.old_table = %3$L
        and mm.old_id in (select k from unnest(old_ids) k except select _old_id from good)
-       and t.id = mm.new_id::%5$s),
-$s$, v, m.old_schema, m.old_table, gone_table, case when is_entity then 'varchar' else id_type end);
-
+       and t.id = mm.new_id::%6$s),
+$s$, v, m.old_schema, m.old_table, m.new_schema, m.new_table, id_type);
+    if is_entity then
+      stmt := stmt || format($s$
+  gone_registry as (
+    delete from cortex_foundation.entities t using cortex_migration.migration_mappings mm
+     where mm.old_schema = %1$L and mm.old_table = %2$L
+       and mm.old_id in (select k from unnest(old_ids) k except select _old_id from good)
+       and t.id = mm.new_id),
+$s$, m.old_schema, m.old_table);
+    end if;
   end if;
 
   if is_entity then
@@ -237,14 +264,47 @@ $s$, m.old_schema, m.old_table, m.old_schema || '.' || m.old_table, content_type
     select %3$s from good
     on conflict (id) do update set %4$s where (%5$s) is distinct from (%6$s)
     returning 1)
-  select count(*)::integer from upserted$s$, m.new_schema, m.new_table, sh.cols, sh.sets, sh.olds, sh.news);
+  select (select count(*)::integer from upserted)%7$s
+$s$, m.new_schema, m.new_table, sh.cols, sh.sets, sh.olds, sh.news,
+    case when fill or not has_deps then '' else ',
+         (select array_agg(id) from gone),
+         (select array_agg(g.id::text) from good g join q_clear c on c.old_id = g._old_id)' end);
+
+  -- Where rows hang off this table's (has_deps), the full variant then removes the gone rows:
+  -- the rows below them first (deepest first, so no foreign key blocks a delete), then the rows,
+  -- then it syncs the legacy keys of the rows below again (parents first). Rows already in
+  -- quarantine below them are retried too: another of their parents may be the one missing now,
+  -- and a rebuild's reason names the first key that fails. Last, rows below keys that just left
+  -- the quarantine are retried.
+  after := case when fill or not has_deps then '' else format($a$, gone_ids, cleared_ids;
+  if gone_ids is not null then
+    deps := array(select d from cortex_migration.%3$I(gone_ids) d order by d.depth);
+    for i in reverse cardinality(deps)..1 loop
+      perform cortex_migration.delete_target_rows(deps[i].old_schema, deps[i].old_table, deps[i].new_ids);
+    end loop;
+    delete from %4$I.%5$I where id = any(gone_ids::%6$s[]);%7$s
+    if exists (select 1 from cortex_migration.quarantine q where %8$s) then
+      perform cortex_migration.retry_dependents(%1$L, %2$L, gone_ids);
+    end if;
+    for i in 1..cardinality(deps) loop
+      perform cortex_migration.sync_safely(deps[i].old_schema, deps[i].old_table, deps[i].old_ids);
+    end loop;
+  end if;
+  if cleared_ids is not null then
+    perform cortex_migration.retry_dependents(%1$L, %2$L, cleared_ids);
+  end if$a$, m.old_schema, m.old_table, cortex_migration.below_function_name(m.old_schema, m.old_table),
+    m.new_schema, m.new_table, id_type,
+    case when is_entity then E'\n    delete from cortex_foundation.entities where id = any(gone_ids::varchar[]);' else '' end,
+    (select string_agg(format('(q.old_schema = %L and q.old_table = %L)', e.child_schema, e.child_table), ' or ')
+       from (select distinct child_schema, child_table from cortex_migration.target_edges
+              where parent_schema = m.old_schema and parent_table = m.old_table) e)) end;
 
   -- Callers choose the plan mode: backfill batches plan for their keys (force_custom_plan),
   -- dual-write reuses one cached generic plan and saves ~1 ms of planning per one-row write.
   execute format($f$create or replace function cortex_migration.%I(old_ids text[]) returns integer
     language plpgsql as %L$f$, f || case when fill then '_fill' else '' end,
-    format(E'declare\n  keys %s[] := array(select split_part(x, '':'', 1)::%s from unnest(old_ids) x);\n  n integer;\nbegin\n  %s;\n  %s into n;\n  return n;\nend',
-           key_type, key_type, lock_stmt, stmt));
+    format(E'declare\n  keys %s[] := array(select split_part(x, '':'', 1)::%s from unnest(old_ids) x);\n  n integer;\n  gone_ids text[];\n  cleared_ids text[];\n  deps cortex_migration.dependent_rows[];\nbegin\n  %s;\n  %s into n%s;\n  return n;\nend',
+           key_type, key_type, lock_stmt, stmt, after));
   end loop;
 end $build$;
 
@@ -258,6 +318,7 @@ declare
             || case when current_setting('cortex.sync_source', true) = 'backfill' then '_fill' else '' end;
   n integer := 0;
   k text;
+  plan_mode text;
   dual boolean := current_setting('cortex.sync_source', true) = 'dual-write';
 begin
   begin
@@ -268,6 +329,10 @@ begin
     -- and quarantines instead, because the application's write must not fail).
     if sqlstate in ('55P03', '40P01') and not dual then raise; end if;
   end;
+  -- One key per call: a cached generic plan serves them all (a custom plan per key cost ~2 ms of
+  -- planning each, when a bulk delete left thousands of rows without their parent).
+  plan_mode := current_setting('plan_cache_mode');
+  perform set_config('plan_cache_mode', 'force_generic_plan', true);
   foreach k in array old_ids loop
     begin
       execute format('select cortex_migration.%I($1)', f) into n using array[k];
@@ -279,6 +344,7 @@ begin
       on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp();
     end;
   end loop;
+  perform set_config('plan_cache_mode', plan_mode, true);
   return n;
 end $$;
 

@@ -1,2 +1,119 @@
--- One sync function per mapped table, generated from its transform view (see 001).
+-- Dependents. The target's foreign keys hang rows of one mapped table off another's (a person's
+-- e-mails, a space's items, a task's subtasks). When a sync removes a target row because its
+-- legacy row is gone or can no longer be migrated, the rows below it must end where a rebuild
+-- would put them: not written (their reference is missing) and quarantined. Left to the target's
+-- ON DELETE CASCADE they would vanish without a quarantine entry; a NO ACTION key would make the
+-- removal fail. So a sync removes them itself, deepest first, and then syncs their legacy keys
+-- again. When a quarantined row becomes good again, the quarantined rows that reference it are
+-- retried. These paths run only for removals and recoveries, never for an ordinary write, and
+-- only for tables that have rows below them; the others delete inside the sync's statement.
+
+-- Foreign keys between two mapped tables' targets that the child's transform sets (the
+-- registry's own keys are not among them).
+create view cortex_migration.target_edges as
+select p.old_schema as parent_schema, p.old_table as parent_table,
+       c.old_schema as child_schema, c.old_table as child_table,
+       c.new_schema as child_new_schema, c.new_table as child_new_table,
+       a.attname::text as child_column, format_type(a.atttypid, a.atttypmod) as column_type
+  from pg_constraint k
+  join pg_class pr on pr.oid = k.confrelid join pg_namespace pn on pn.oid = pr.relnamespace
+  join pg_class cr on cr.oid = k.conrelid join pg_namespace cn on cn.oid = cr.relnamespace
+  join cortex_migration.mapped_tables p on p.new_schema = pn.nspname and p.new_table = pr.relname
+  join cortex_migration.mapped_tables c on c.new_schema = cn.nspname and c.new_table = cr.relname
+  join pg_attribute a on a.attrelid = k.conrelid and a.attnum = k.conkey[1]
+  join pg_attribute v on v.attrelid = to_regclass(format('cortex_migration.%I', cortex_migration.transform_view_name(c)))
+                     and v.attname = a.attname and not v.attisdropped
+ where k.contype = 'f' and cardinality(k.conkey) = 1;
+
+-- One level of the rows below a removed row, as below_<schema>_<table> returns them.
+create type cortex_migration.dependent_rows as (depth integer, old_schema text, old_table text, new_ids text[], old_ids text[]);
+
+create function cortex_migration.below_function_name(p_schema text, p_table text) returns text
+language sql immutable as $$ select 'below_' || p_schema || '_' || p_table $$;
+
+-- Generate below_<schema>_<table>(ids) for a mapped table with dependents: every target row below
+-- these target ids, level by level, with its legacy key. Static SQL per foreign key, so a one-row
+-- delete runs cached plans; the ids arrive as arrays and are joined, not compared with = ANY, as
+-- a bulk delete passes thousands. New ids are unique across tables, so one list of the ids seen
+-- stops a cycle.
+create function cortex_migration.build_below(m cortex_migration.mapped_tables) returns void
+language plpgsql as $build$
+declare
+  e cortex_migration.target_edges;
+  body text := '';
+begin
+  for e in select * from cortex_migration.target_edges
+            where parent_schema = m.old_schema and parent_table = m.old_table order by child_schema, child_table, child_column loop
+    body := body || format($s$
+  select array_agg(c.id::text), array_agg(mm.old_id::text) into d_new, d_old from %1$I.%2$I c
+    join cortex_migration.migration_mappings mm on mm.new_id = c.id::text and mm.old_schema = %3$L and mm.old_table = %4$L
+   where c.%5$I in (select x::%6$s from unnest(p_ids) x) and c.id::text not in (select x from unnest(p_seen || p_ids) x);
+  if d_new is not null then
+    return next row(p_depth, %3$L, %4$L, d_new, d_old)::cortex_migration.dependent_rows;%7$s
+  end if;
+$s$, e.child_new_schema, e.child_new_table, e.child_schema, e.child_table, e.child_column, e.column_type,
+      case when exists (select 1 from cortex_migration.target_edges x where x.parent_schema = e.child_schema and x.parent_table = e.child_table)
+           then format(E'\n    return query select * from cortex_migration.%I(d_new, p_seen || p_ids || d_new, p_depth + 1);',
+                       cortex_migration.below_function_name(e.child_schema, e.child_table)) else '' end);
+  end loop;
+  execute format($f$create or replace function cortex_migration.%I(p_ids text[], p_seen text[] default '{}', p_depth integer default 1)
+    returns setof cortex_migration.dependent_rows language plpgsql as %L$f$,
+    cortex_migration.below_function_name(m.old_schema, m.old_table),
+    format(E'declare\n  d_new text[];\n  d_old text[];\nbegin%s\nend', body));
+end $build$;
+
+-- Delete these target rows of one mapped table with what the sync derived from them: registry
+-- row, tag links, relationships. A dependent whose sync now fails leaves no trace, as in a rebuild.
+create function cortex_migration.delete_target_rows(p_schema text, p_table text, p_ids text[]) returns void
+language plpgsql as $$
+declare
+  m cortex_migration.mapped_tables;
+  sh record;
+  id_type text;
+begin
+  select * into strict m from cortex_migration.mapped_tables where old_schema = p_schema and old_table = p_table;
+  sh := cortex_migration.transform_shape(m);
+  select format_type(a.atttypid, a.atttypmod) into strict id_type from pg_attribute a
+   where a.attrelid = format('%I.%I', m.new_schema, m.new_table)::regclass and a.attname = 'id';
+  execute format('delete from %I.%I where id = any($1::%s[])', m.new_schema, m.new_table, id_type) using p_ids;
+  if m.prefix is not null then
+    delete from cortex_foundation.entities where id = any(p_ids::varchar[]);
+    delete from cortex_foundation.entity_tags where entity_id = any(p_ids::varchar[]);
+  elsif sh.has_tags then
+    delete from cortex_foundation.content_tags where content_type = sh.content_type and content_id = any(p_ids::varchar[]);
+  end if;
+  if sh.has_links then
+    delete from cortex_foundation.entity_relationships
+     where content_type = sh.content_type and content_id = any(p_ids::varchar[]) and metadata->>'derived_from' = p_schema || '.' || p_table;
+  end if;
+end $$;
+
+-- Retry the quarantined legacy rows whose transform references these target ids of one mapped
+-- table (rows that just became good again). Each retried row that comes back retries its own.
+create function cortex_migration.retry_dependents(p_schema text, p_table text, p_ids text[]) returns void
+language plpgsql as $$
+declare
+  e cortex_migration.target_edges;
+  c cortex_migration.mapped_tables;
+  ids text[];
+begin
+  for e in select * from cortex_migration.target_edges where parent_schema = p_schema and parent_table = p_table loop
+    continue when not exists (select 1 from cortex_migration.quarantine q where q.old_schema = e.child_schema and q.old_table = e.child_table);
+    select * into strict c from cortex_migration.mapped_tables where old_schema = e.child_schema and old_table = e.child_table;
+    execute format(
+      'select array_agg(q.old_id) from cortex_migration.quarantine q
+         join cortex_migration.%I v on v._legacy_key = split_part(q.old_id, '':'', 1)::%s and v._old_id = q.old_id
+        where q.old_schema = $1 and q.old_table = $2 and v.%I = any($3::%s[])',
+      cortex_migration.transform_view_name(c), (cortex_migration.transform_shape(c)).key_type, e.child_column, e.column_type)
+      into ids using e.child_schema, e.child_table, p_ids;
+    if ids is not null then
+      perform cortex_migration.sync_safely(e.child_schema, e.child_table, ids);
+    end if;
+  end loop;
+end $$;
+
+-- The dependents' functions, then one sync function per mapped table, generated from its
+-- transform view (see 001).
+select cortex_migration.build_below(m) from cortex_migration.mapped_tables m
+ where exists (select 1 from cortex_migration.target_edges e where e.parent_schema = m.old_schema and e.parent_table = m.old_table);
 select cortex_migration.build_sync(m) from cortex_migration.mapped_tables m order by position;

@@ -9,13 +9,13 @@
 -- sync_<schema>_<table>(array[old_id]) does for a legacy row that exists and transforms cleanly,
 -- as a few statements on one record, so a one-row write runs cached index lookups and updates
 -- instead of a 15-part CTE. It returns -1, having written nothing, for a row it does not handle
--- (missing, unmapped or quarantinable): the caller then takes the set path, which owns mapping,
--- deletion and quarantine. Every statement costs executor start-up, so the read also answers "was
--- it quarantined?". Registry and target rows are updated in place and inserted only when missing
+-- (missing, unmapped, quarantinable or quarantined): the caller then takes the set path, which
+-- owns mapping, deletion and quarantine, and retries the rows that depend on one that recovers.
+-- Every statement costs executor start-up, so the read also answers "was it quarantined?". Registry and target rows are updated in place and inserted only when missing
 -- (insert first when the caller says the legacy row is new): ON CONFLICT DO UPDATE locks the row
 -- first, one more WAL record per row (a one-row contact rename: +6 % throughput). Tag links are
 -- compared only when check_tags is true (the caller passes false when the legacy tags did not
--- change), after a quarantine, or for a new target row: that comparison was a fifth of a contact
+-- change), or for a new target row: that comparison was a fifth of a contact
 -- rename's cost. Statement order stands in for the CTE's end-of-statement FK checks: registry first.
 create function cortex_migration.build_sync_one(m cortex_migration.mapped_tables) returns void
 language plpgsql as $build$
@@ -43,11 +43,8 @@ begin
     into r
     from %3$s v
    where v._legacy_key = split_part(p_old_id, ':', 1)::%4$s and v._old_id = p_old_id;
-  if not found or r._problem is not null then
+  if not found or r._problem is not null or r._quarantined then
     return -1;
-  end if;
-  if r._quarantined then
-    delete from cortex_migration.quarantine q where q.old_schema = %1$L and q.old_table = %2$L and q.old_id = p_old_id;
   end if;
 $s$, m.old_schema, m.old_table, vid, sh.key_type);
 
@@ -94,7 +91,7 @@ $s$, m.new_schema, m.new_table, sh.cols, target_cols.sets, target_cols.olds, tar
     tag_links := case when is_entity then 'cortex_foundation.entity_tags x where x.entity_id = r.id'
                       else format('cortex_foundation.content_tags x where x.content_type = %L and x.content_id = r.id::text', content_type) end;
     body := body || format($s$
-  if p_check_tags or r._quarantined then
+  if p_check_tags then
     wanted := array(select distinct md5('tag|global|' || e)::uuid from jsonb_array_elements_text(coalesce(r._tags, '[]')) e order by 1);
     -- Equal links imply the tags exist (foreign key).
     if wanted is distinct from array(select x.tag_id from %1$s order by 1) then
