@@ -70,7 +70,12 @@ export async function verify({ sql, log, target }: StepContext): Promise<Check[]
       log(`second connection unavailable (${(err as Error).message.split('\n')[0]}); validating on one connection`);
       return undefined;
     });
-    [, whatsapp] = await Promise.all([run(sql, mine), twin]);
+    // Both settle before either's error is thrown: a run that fails (a cancel, Ctrl-C) must not
+    // leave the twin checking tables on its own connection while the caller cleans up.
+    const [own, other] = await Promise.allSettled([run(sql, mine), twin]);
+    if (own.status === 'rejected') throw own.reason;
+    if (other.status === 'rejected') throw other.reason;
+    whatsapp = other.value;
   }
   if (!whatsapp) {
     await run(sql, tables.filter((m) => !parity.has(`${m.old_schema}.${m.old_table}`)));

@@ -34,6 +34,37 @@ describe('phase 5 validation', () => {
     expect(checks.map((c) => c.id)).toContain('whatsapp-unchanged');
   });
 
+  it('when one connection fails, returns only after the other has stopped checking', async () => {
+    // A Ctrl-C used to leave the second connection validating after the step had failed and the
+    // CLI had cleaned up, which kept the process alive.
+    const target = parseDatabaseUrl(db().url, 'option');
+    const settings = { lockTimeoutMs: 2000, statementTimeoutMs: 0, lockRetries: 0, options: {} };
+    const logs: string[] = [];
+    let failed = false;
+    const err = await db()
+      .sql.begin('isolation level repeatable read', (tx) =>
+        validationChecks({
+          sql: tx as unknown as Sql,
+          settings,
+          target,
+          log: (m) => {
+            logs.push(m);
+            if (!failed) {
+              failed = true;
+              throw new Error('first table failed');
+            }
+          },
+        }),
+      )
+      .catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe('first table failed');
+    const atReturn = logs.length;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(logs.length).toBe(atReturn);
+    expect(atReturn).toBeGreaterThan(1);
+  });
+
   it('names the tables and keys changed behind its back (exit 1)', async () => {
     const sql = db().sql;
     const [p] = await sql<{ id: string; old_id: string }[]>`
