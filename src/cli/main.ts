@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { isConnectionFailure } from '../db/client.js';
 import { ExitCode } from '../errors.js';
 import { version } from '../version.js';
 import { registerArchive } from './archive.js';
@@ -55,8 +56,37 @@ function applyExitOverride(cmd: Command): void {
   for (const sub of cmd.commands) applyExitOverride(sub);
 }
 
+// The command has finished and reported; every connection it opened has been ended. A socket
+// that still holds the process is a driver stuck reconnecting (postgres.js 3.4.9 retries a
+// connection closed during startup with no end, porsager/postgres#1193), which once kept a
+// Ctrl-C'd verify-rollback alive: after a grace period, exit with the command's own code. The
+// timer is unref'd, so a process that ends normally never waits for it.
+function exitIfStuck(): void {
+  setTimeout(() => {
+    process.stderr.write('warning: a database connection did not close after the command finished; exiting\n');
+    process.exit();
+  }, 10_000).unref();
+}
+
+// postgres.js 3.4.9 drops the promise of its array-type fetch on a new connection, so a backend
+// terminated while starting up (a dropped scratch database, pg_terminate_backend) surfaces as an
+// unhandled rejection (porsager/postgres#1192) and Node would end the process with exit 1. The
+// query that opened the connection fails (or succeeds) on its own and is handled there; only
+// connection errors are let pass, with a warning. Anything else is still fatal.
+function survivePoolStartupErrors(): void {
+  process.on('unhandledRejection', (err) => {
+    const code = (err as { code?: unknown })?.code;
+    if (isConnectionFailure(err) || code === '57P01') {
+      process.stderr.write(`warning: a database connection closed while it was starting (${String(code)})\n`);
+      return;
+    }
+    throw err;
+  });
+}
+
 /** CLI entry point: parse argv, run, and translate commander's usage errors to exit code 2. */
 export async function main(argv: string[]): Promise<void> {
+  survivePoolStartupErrors();
   const program = buildProgram();
   applyExitOverride(program);
   try {
@@ -68,5 +98,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     throw err;
+  } finally {
+    exitIfStuck();
   }
 }

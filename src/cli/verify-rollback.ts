@@ -114,15 +114,19 @@ export function registerVerifyRollback(program: Command): void {
         const plan = await planOf(ctx, config);
         const admin = await openDatabase(server, { max: 1 });
         const name = `cortex_vr_${randomBytes(4).toString('hex')}`;
-        await admin`create database ${admin(name)}`;
         const target = withDatabase(parseDatabaseUrl(server.url, server.source), name);
-        const sql = await openDatabase(target, { max: 4 });
         const cases: Case[] = [];
         const events = progressEvents(ctx);
-        // The archive phase's backups of a scratch database are thrown away with it.
-        const backupDir = await mkdtemp(join(tmpdir(), 'cortex-vr-'));
+        // Caught before the scratch database exists: a Ctrl-C at any point removes it.
         const release = cancelOnSignal(ctx, events, target, 'and removing the scratch database');
+        let sql: Sql | undefined;
+        // The archive phase's backups of a scratch database are thrown away with it.
+        let backupDir: string | undefined;
         try {
+          await admin`create database ${admin(name)}`;
+          sql = await openDatabase(target, { max: 4 });
+          backupDir = await mkdtemp(join(tmpdir(), 'cortex-vr-'));
+          throwIfStopped();
           await loadLegacyFixture(sql, { scale: Number(opts.scale), seed: Number(opts.seed), dirty: false, replace: false });
           await ensureLedger(sql);
           const env: RunEnv = {
@@ -137,12 +141,13 @@ export function registerVerifyRollback(program: Command): void {
           // A statement the signal cancelled: reported as the interruption below.
           if (!stopSignal()) throw err;
         } finally {
-          release();
           events.stop();
-          await rm(backupDir, { recursive: true, force: true });
-          await sql.end({ timeout: 5 });
+          if (backupDir) await rm(backupDir, { recursive: true, force: true });
+          await sql?.end({ timeout: 5 });
           if (!opts.keep) await admin`drop database if exists ${admin(name)} with (force)`;
           await admin.end({ timeout: 5 });
+          // Only now: a Ctrl-C during the clean-up must not kill the process before the drop.
+          release();
         }
         const signal = stopSignal();
         if (signal) {

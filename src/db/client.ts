@@ -59,15 +59,35 @@ export function applicationName(role?: string): string {
  * by application_name), from a connection of its own; returns how many were running.
  */
 export async function cancelOwnStatements(target: ConnectionTarget): Promise<number> {
-  const sql = await openDatabase(target, { max: 1, applicationName: applicationName('cancel') });
+  // No array-type fetch at connect (the query reads one integer), and a bound on the whole
+  // attempt: postgres.js 3.4.9 reconnects without end when a starting connection is closed on it
+  // (porsager/postgres#1193, #1223), which a Ctrl-C racing a dropped scratch database triggered.
+  const sql = postgres(target.url, {
+    max: 1,
+    fetch_types: false,
+    onnotice: () => {},
+    connect_timeout: 5,
+    connection: { application_name: applicationName('cancel') },
+  }) as unknown as Sql;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const [r] = await sql<{ n: number }[]>`
+    const cancel = sql<{ n: number }[]>`
       select count(*) filter (where pg_cancel_backend(pid))::int as n from pg_stat_activity
       where datname = current_database() and usename = current_user and pid <> pg_backend_pid()
         and state = 'active' and application_name like ${`%(pid ${process.pid})`}`;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CortexError('CONNECTION', 'no connection to cancel from within 10 s')), 10_000);
+    });
+    // The loser must not reject unobserved (Node ends the process on an unhandled rejection).
+    cancel.catch(() => {});
+    const [r] = await Promise.race([cancel, gaveUp]);
     return r?.n ?? 0;
+  } catch (err) {
+    if (isConnectionFailure(err)) throw connectionError(target, err);
+    throw err;
   } finally {
-    await sql.end({ timeout: 1 });
+    clearTimeout(timer);
+    await sql.end({ timeout: 0 }).catch(() => {});
   }
 }
 
