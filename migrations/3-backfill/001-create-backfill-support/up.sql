@@ -131,35 +131,35 @@ begin
 $s$, v, m.old_schema, m.old_table);
 
   -- A row whose legacy row is gone or quarantined loses its target and registry rows. Where the
-  -- target hangs other mapped rows off it (target_edges), the function removes them afterwards
-  -- with their dependents (remove_target_rows), and retries rows below the keys that left the
-  -- quarantine; elsewhere a delete in the statement is all it takes.
-  if not fill and has_deps then
+  -- target hangs other mapped rows off it (target_edges), the statement only returns their ids:
+  -- the function removes them afterwards with the rows below them, and retries rows below the
+  -- keys that left the quarantine (see `after`). Elsewhere a delete in the statement is all.
+  if not fill then
     stmt := stmt || format($s$
   q_clear as (
     delete from cortex_migration.quarantine q
-     where q.old_schema = %2$L and q.old_table = %3$L and q.old_id = any(old_ids)
-       and not exists (select 1 from src where src._problem is not null and src._old_id = q.old_id)
-    returning q.old_id),
+     where q.old_schema = %1$L and q.old_table = %2$L and q.old_id = any(old_ids)
+       and not exists (select 1 from src where src._problem is not null and src._old_id = q.old_id)%3$s),
+$s$, m.old_schema, m.old_table, case when has_deps then E'\n    returning q.old_id' else '' end);
+  end if;
+
+  if not fill and has_deps then
+    stmt := stmt || format($s$
   gone as (
     select mm.new_id::text as id from cortex_migration.migration_mappings mm
-     where mm.old_schema = %2$L and mm.old_table = %3$L
+     where mm.old_schema = %1$L and mm.old_table = %2$L
        and mm.old_id in (select k from unnest(old_ids) k except select _old_id from good)
-       and (exists (select 1 from %4$I.%5$I t where t.id = mm.new_id::%6$s)%7$s)),
-$s$, v, m.old_schema, m.old_table, m.new_schema, m.new_table, id_type,
+       and (exists (select 1 from %3$I.%4$I t where t.id = mm.new_id::%5$s)%6$s)),
+$s$, m.old_schema, m.old_table, m.new_schema, m.new_table, id_type,
      case when is_entity then ' or exists (select 1 from cortex_foundation.entities e where e.id = mm.new_id)' else '' end);
   elsif not fill then
     stmt := stmt || format($s$
-  q_clear as (
-    delete from cortex_migration.quarantine q
-     where q.old_schema = %2$L and q.old_table = %3$L and q.old_id = any(old_ids)
-       and not exists (select 1 from src where src._problem is not null and src._old_id = q.old_id)),
   gone as (
-    delete from %4$I.%5$I t using cortex_migration.migration_mappings mm
-     where mm.old_schema = %2$L and mm.old_table = %3$L
+    delete from %3$I.%4$I t using cortex_migration.migration_mappings mm
+     where mm.old_schema = %1$L and mm.old_table = %2$L
        and mm.old_id in (select k from unnest(old_ids) k except select _old_id from good)
-       and t.id = mm.new_id::%6$s),
-$s$, v, m.old_schema, m.old_table, m.new_schema, m.new_table, id_type);
+       and t.id = mm.new_id::%5$s),
+$s$, m.old_schema, m.old_table, m.new_schema, m.new_table, id_type);
     if is_entity then
       stmt := stmt || format($s$
   gone_registry as (
