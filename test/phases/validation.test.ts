@@ -34,6 +34,30 @@ describe('phase 5 validation', () => {
     expect(checks.map((c) => c.id)).toContain('whatsapp-unchanged');
   });
 
+  it('a contact that becomes unmigratable: its e-mails are counted as quarantined, not as missing content; fixed, all passes', async () => {
+    const sql = db().sql;
+    const [c] = await sql<{ id: number; name: string }[]>`
+      select c.contact_id as id, c.full_name as name from crm.contacts c
+       where exists (select 1 from crm.contact_emails e where e.contact_id = c.contact_id) order by 1 limit 1`;
+    type Checks = Array<{ id: string; status: string }>;
+    const validate = async (): Promise<{ code: number | null; checks: Checks }> => {
+      const r = await runCli(['--database-url', db().url, '--json', 'validate']);
+      return { code: r.code, checks: JSON.parse(r.stdout).data.report.steps.flatMap((s: { checks: Checks }) => s.checks) };
+    };
+    await sql`update crm.contacts set full_name = repeat('x', 300) where contact_id = ${c!.id}`;
+    const broken = await validate();
+    await sql`update crm.contacts set full_name = ${c!.name} where contact_id = ${c!.id}`;
+    const fixed = await validate();
+    const status = (checks: Checks, id: string) => checks.find((x) => x.id === id)?.status;
+    // Only what really dangles may fail: references to the quarantined person from other rows.
+    expect(broken.checks.filter((x) => x.status === 'failed' && x.id !== 'references-resolve')).toEqual([]);
+    expect(status(broken.checks, 'count-crm.contacts')).toBe('warning');
+    expect(status(broken.checks, 'count-crm.contact_emails')).toBe('warning');
+    expect(status(broken.checks, 'content-crm.contact_emails')).toBe('passed');
+    expect(fixed.code).toBe(0);
+    expect(fixed.checks.filter((x) => x.status !== 'passed')).toEqual([]);
+  });
+
   it('when one connection fails, returns only after the other has stopped checking', async () => {
     // A Ctrl-C used to leave the second connection validating after the step had failed and the
     // CLI had cleaned up, which kept the process alive.

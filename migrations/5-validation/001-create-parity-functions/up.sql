@@ -1,5 +1,6 @@
 -- Phase 5 content parity, read-only: the transformed legacy rows (tx_* views) against the target
--- rows that came from them, compared by hash in buckets of target id; a bucket that differs is
+-- rows that came from them (a quarantined row is accounted for by count parity, not here: the
+-- transform may find nothing wrong with it, yet its parent is missing from the target), compared by hash in buckets of target id; a bucket that differs is
 -- narrowed to rows and columns. Run inside one snapshot (dual-write keeps both sides consistent
 -- in every snapshot, so in-flight writes cannot cause false alarms).
 
@@ -18,8 +19,9 @@ begin
     from pg_attribute a where a.attrelid = format('cortex_migration.%I', v)::regclass and a.attnum > 0
      and not a.attisdropped and left(a.attname, 1) <> '_';
   return query execute format($q$
-    with a as materialized (select v._problem is null as good, abs(hashtext(v.id::text)) %% $1 as b, v.id::text as id, row(%1$s)::text as r
-                 from cortex_migration.%2$I v),
+    with a as materialized (select v._problem is null and q.old_id is null as good, abs(hashtext(v.id::text)) %% $1 as b, v.id::text as id, row(%1$s)::text as r
+                 from cortex_migration.%2$I v
+                 left join cortex_migration.quarantine q on q.old_schema = %6$L and q.old_table = %7$L and q.old_id = v._old_id),
          l as (select b, id, r from a where good),
          t as (select abs(hashtext(t.id::text)) %% $1 as b, t.id::text as id, row(%3$s)::text as r
                  from %4$I.%5$I t join cortex_migration.migration_mappings mm
@@ -29,7 +31,7 @@ begin
     select coalesce(lb.b, tb.b)::integer, coalesce(lb.n, 0), coalesce(tb.n, 0), lb.h, tb.h
       from lb full join tb on tb.b = lb.b
     union all
-    -- bucket -1 counts the legacy rows the transform marks as problems (quarantine candidates)
+    -- bucket -1 counts the legacy rows the transform marks as problems or that are quarantined
     select -1, count(*), 0, null, null from a where not good$q$,
     cols, v, tcols, m.new_schema, m.new_table, m.old_schema, m.old_table) using buckets;
 end $$;
@@ -47,7 +49,9 @@ begin
      and not a.attisdropped and left(a.attname, 1) <> '_';
   return query execute format($q$
     with l as (select v._old_id, v.id::text as id, to_jsonb(v) as j from cortex_migration.%1$I v
-                where v._problem is null and abs(hashtext(v.id::text)) %% $1 = any($2)),
+                where v._problem is null and abs(hashtext(v.id::text)) %% $1 = any($2)
+                  and not exists (select 1 from cortex_migration.quarantine q
+                                   where q.old_schema = %4$L and q.old_table = %5$L and q.old_id = v._old_id)),
          t as (select mm.old_id, t.id::text as id, to_jsonb(t) as j from %2$I.%3$I t
                  join cortex_migration.migration_mappings mm on mm.new_id = t.id::text and mm.old_schema = %4$L and mm.old_table = %5$L
                 where abs(hashtext(t.id::text)) %% $1 = any($2)),
