@@ -11,12 +11,13 @@
 -- instead of a 15-part CTE. It returns -1, having written nothing, for a row it does not handle
 -- (missing, unmapped, quarantinable or quarantined): the caller then takes the set path, which
 -- owns mapping, deletion and quarantine, and retries the rows that depend on one that recovers.
--- Every statement costs executor start-up, so the read also answers "was it quarantined?". Registry and target rows are updated in place and inserted only when missing
--- (insert first when the caller says the legacy row is new): ON CONFLICT DO UPDATE locks the row
--- first, one more WAL record per row (a one-row contact rename: +6 % throughput). Tag links are
--- compared only when check_tags is true (the caller passes false when the legacy tags did not
--- change), or for a new target row: that comparison was a fifth of a contact
--- rename's cost. Statement order stands in for the CTE's end-of-statement FK checks: registry first.
+-- Every statement costs executor start-up, so the read also answers "was it quarantined?".
+-- Registry and target rows are updated in place and inserted only when missing (insert first
+-- when the caller says the legacy row is new): ON CONFLICT DO UPDATE locks the row first, one more
+-- WAL record per row (a one-row contact rename: +6 % throughput). Tag links are compared only when
+-- check_tags is true (the caller passes false when the legacy tags did not change), or for a new
+-- target row: that comparison was a fifth of a contact rename's cost. Statement order stands in
+-- for the CTE's end-of-statement FK checks: registry first.
 create function cortex_migration.build_sync_one(m cortex_migration.mapped_tables) returns void
 language plpgsql as $build$
 declare
