@@ -148,4 +148,48 @@ describe('dual-write: rows below a removed parent', () => {
     for (const t of ['app.space_items', 'app.workspaces', 'crm.contact_emails']) expect(quarantined[t], t).toBeGreaterThan(0);
     expect(live).toEqual(reference);
   });
+
+  it('a row written before the row it references comes back when that row arrives', async () => {
+    const sql = db().sql;
+    let live: State | undefined;
+    let reference: State | undefined;
+    let before: string[] = [];
+    let after: string[] = [];
+    await rolledBack(sql, async (tx) => {
+      await tx.unsafe(EMPTY);
+      await tx.unsafe(BY_SET);
+      const [k] = await tx<{ task: number; contact: number }[]>`
+        select (select max(task_id) from crm.tasks)::int + 100 as task, (select max(contact_id) from crm.contacts)::int + 100 as contact`;
+      const { task, contact } = k!;
+      const [{ t0 } = { t0: '' }] = await tx<{ t0: string }[]>`select clock_timestamp()::text as t0`;
+      // The legacy schema has no foreign keys: rows arrive before the rows they reference.
+      await tx`insert into crm.tasks (task_id, title, status, parent_task_id) values (${task + 1}, 'subtask', 'pending', ${task})`;
+      await tx`insert into crm.tasks (task_id, title, status, parent_task_id) values (${task + 2}, 'sub-subtask', 'pending', ${task + 1})`;
+      await tx`insert into crm.contact_phones (contact_id, phone_number) values (${contact}, '+1 555 0100'), (${contact + 1}, '+1 555 0101')`;
+      await tx`insert into crm.notes (title, contact_id) values ('about a contact to come', ${contact})`;
+      await tx`insert into crm.tasks (title, status, assigned_contact_id) values ('for a contact to come', 'pending', ${contact + 1})`;
+      const mine = (rows: { k: string }[]) => rows.map((r) => r.k);
+      const waiting = async () =>
+        mine(await tx<{ k: string }[]>`
+          select old_schema || '.' || old_table || ' ' || regexp_replace(reason, '[0-9]+', 'N', 'g') as k from cortex_migration.quarantine
+           where first_seen > ${t0}::timestamptz order by 1`);
+      before = await waiting();
+      // The parents arrive: the task alone (the row path), the two contacts in one statement (the set path).
+      await tx`insert into crm.tasks (task_id, title, status) values (${task}, 'parent', 'pending')`;
+      await tx`insert into crm.contacts (contact_id, full_name) values (${contact}, 'Ada Late'), (${contact + 1}, 'Bob Later')`;
+      after = await waiting();
+      live = await targetState(tx);
+      reference = await rebuilt(tx);
+    });
+    expect(before).toEqual([
+      'crm.contact_phones contact_id N has no crm.contacts row',
+      'crm.contact_phones contact_id N has no crm.contacts row',
+      'crm.notes contact_id N has no crm.contacts row',
+      'crm.tasks assigned_contact_id N has no crm.contacts row',
+      'crm.tasks cannot be written to the target: insert or update on table "tasks" violates foreign key constraint "tasks_parent_task_id_fkey"',
+      'crm.tasks parent_task_id N has no crm.tasks row',
+    ]);
+    expect(after).toEqual([]);
+    expect(live).toEqual(reference);
+  });
 });

@@ -299,6 +299,15 @@ $s$, m.new_schema, m.new_table, sh.cols, sh.sets, sh.olds, sh.news,
        from (select distinct child_schema, child_table from cortex_migration.target_edges
               where parent_schema = m.old_schema and parent_table = m.old_table) e)) end;
 
+  -- Rows quarantined while waiting for one of these keys to exist are retried (see 006). The
+  -- fill pass has none to retry: phase 2 mapped every row it copies.
+  if not fill then
+    after := after || format($a$;
+  if exists (select 1 from cortex_migration.quarantine q where cortex_migration.awaited_table(q.reason) = %L) then
+    perform cortex_migration.retry_waiting(%L, %L, old_ids);
+  end if$a$, m.old_schema || '.' || m.old_table, m.old_schema, m.old_table);
+  end if;
+
   -- Callers choose the plan mode: backfill batches plan for their keys (force_custom_plan),
   -- dual-write reuses one cached generic plan and saves ~1 ms of planning per one-row write.
   execute format($f$create or replace function cortex_migration.%I(old_ids text[]) returns integer

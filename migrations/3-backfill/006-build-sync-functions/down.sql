@@ -7,6 +7,10 @@ begin
   end loop;
 end $$;
 drop function cortex_migration.retry_dependents(text, text, text[]);
+drop function cortex_migration.retry_waiting(text, text, text[]);
+drop index cortex_migration.quarantine_awaited_idx;
+drop function cortex_migration.awaited_key(text);
+drop function cortex_migration.awaited_table(text);
 drop function cortex_migration.delete_target_rows(text, text, text[]);
 do $$
 declare m cortex_migration.mapped_tables;

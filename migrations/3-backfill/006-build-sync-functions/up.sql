@@ -112,6 +112,36 @@ begin
   end loop;
 end $$;
 
+-- Rows waiting for a row that does not exist yet. The legacy schema has no foreign keys, so the
+-- application can write a row before the row it references (a subtask before its parent task, a
+-- phone before its contact); the transform then quarantines it with "<column> <key> has no
+-- <schema>.<table> row". When that row is inserted, the sync of its table retries them, as a
+-- rebuild would write them. The reason is the transforms' own text, so it names the awaited row;
+-- the index lets every sync ask "is anything waiting for this table, or for this key?" cheaply.
+create function cortex_migration.awaited_table(reason text) returns text
+language sql immutable parallel safe as $$ select substring(reason from '^\S+ \S+ has no (\S+) row$') $$;
+
+create function cortex_migration.awaited_key(reason text) returns text
+language sql immutable parallel safe as $$ select substring(reason from '^\S+ (\S+) has no \S+ row$') $$;
+
+create index quarantine_awaited_idx on cortex_migration.quarantine
+  (cortex_migration.awaited_table(reason), cortex_migration.awaited_key(reason));
+
+-- Retry the quarantined rows waiting for these legacy keys of one table (rows just synced).
+create function cortex_migration.retry_waiting(p_schema text, p_table text, p_ids text[]) returns void
+language plpgsql as $$
+declare
+  w record;
+begin
+  for w in select q.old_schema, q.old_table, array_agg(q.old_id order by q.old_id) as ids
+             from cortex_migration.quarantine q
+            where cortex_migration.awaited_table(q.reason) = p_schema || '.' || p_table
+              and cortex_migration.awaited_key(q.reason) = any(p_ids)
+            group by 1, 2 order by 1, 2 loop
+    perform cortex_migration.sync_safely(w.old_schema, w.old_table, w.ids);
+  end loop;
+end $$;
+
 -- The dependents' functions, then one sync function per mapped table, generated from its
 -- transform view (see 001).
 select cortex_migration.build_below(m) from cortex_migration.mapped_tables m

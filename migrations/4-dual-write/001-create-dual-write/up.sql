@@ -9,8 +9,9 @@
 -- sync_<schema>_<table>(array[old_id]) does for a legacy row that exists and transforms cleanly,
 -- as a few statements on one record, so a one-row write runs cached index lookups and updates
 -- instead of a 15-part CTE. It returns -1, having written nothing, for a row it does not handle
--- (missing, unmapped, quarantinable or quarantined): the caller then takes the set path, which
--- owns mapping, deletion and quarantine, and retries the rows that depend on one that recovers.
+-- (missing, unmapped, quarantinable or quarantined, or a new row that quarantined rows wait for):
+-- the caller then takes the set path, which owns mapping, deletion and quarantine, and retries
+-- the rows that depend on one that recovers or arrives.
 -- Every statement costs executor start-up, so the read also answers "was it quarantined?".
 -- Registry and target rows are updated in place and inserted only when missing (insert first
 -- when the caller says the legacy row is new): ON CONFLICT DO UPDATE locks the row first, one more
@@ -40,14 +41,17 @@ begin
 
   body := format($s$
   select v.*, exists (select 1 from cortex_migration.quarantine q
-                       where q.old_schema = %1$L and q.old_table = %2$L and q.old_id = v._old_id) as _quarantined
+                       where q.old_schema = %1$L and q.old_table = %2$L and q.old_id = v._old_id) as _quarantined,
+         p_insert and exists (select 1 from cortex_migration.quarantine q
+                               where cortex_migration.awaited_table(q.reason) = %5$L
+                                 and cortex_migration.awaited_key(q.reason) = p_old_id) as _awaited
     into r
     from %3$s v
    where v._legacy_key = split_part(p_old_id, ':', 1)::%4$s and v._old_id = p_old_id;
-  if not found or r._problem is not null or r._quarantined then
+  if not found or r._problem is not null or r._quarantined or r._awaited then
     return -1;
   end if;
-$s$, m.old_schema, m.old_table, vid, sh.key_type);
+$s$, m.old_schema, m.old_table, vid, sh.key_type, m.old_schema || '.' || m.old_table);
 
   if is_entity then
     body := body || format($s$
