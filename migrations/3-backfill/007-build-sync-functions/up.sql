@@ -143,7 +143,7 @@ begin
 end $$;
 
 -- The dependents' functions, then one sync function per mapped table, generated from its
--- transform view (see 001).
+-- transform view (see 006).
 select cortex_migration.build_below(m) from cortex_migration.mapped_tables m
  where exists (select 1 from cortex_migration.target_edges e where e.parent_schema = m.old_schema and e.parent_table = m.old_table);
 select cortex_migration.build_sync(m) from cortex_migration.mapped_tables m order by position;
