@@ -95,6 +95,9 @@ describe('dual-write row path', () => {
         for i in 1..10 loop
           insert into crm.contacts (full_name, tags) values ('New ' || i, '["fresh"]');
           insert into crm.tasks (title, status, tags) values ('New task ' || i, 'pending', '["fresh"]');
+          -- New rows with derived relationships (links), and without tags.
+          insert into crm.tasks (title, status, triggering_message_id) values ('New linked task ' || i, 'pending', (select min(message_id) from whatsapp.messages));
+          insert into crm.notes (title, contact_id) values ('New note ' || i, (select min(contact_id) from crm.contacts));
         end loop;
       end $$`;
     let live: State | undefined;

@@ -17,8 +17,10 @@
 -- when the caller says the legacy row is new): ON CONFLICT DO UPDATE locks the row first, one more
 -- WAL record per row (a one-row contact rename: +6 % throughput). Tag links are compared only when
 -- check_tags is true (the caller passes false when the legacy tags did not change), or for a new
--- target row: that comparison was a fifth of a contact rename's cost. Statement order stands in
--- for the CTE's end-of-statement FK checks: registry first.
+-- target row: that comparison was a fifth of a contact rename's cost. A target row inserted just
+-- now has no tag links or derived relationships yet (every path that removes a target row removes
+-- them too), so it skips reading them. Statement order stands in for the CTE's end-of-statement
+-- FK checks: registry first.
 create function cortex_migration.build_sync_one(m cortex_migration.mapped_tables) returns void
 language plpgsql as $build$
 declare
@@ -79,6 +81,7 @@ $s$, cortex_migration.entity_type(m.prefix), created_by);
   if p_insert then
     insert into %1$I.%2$I (%3$s) values (%7$s) on conflict (id) do nothing;
     get diagnostics n = row_count;
+    fresh := n > 0;
   end if;
   if n = 0 then
     update %1$I.%2$I t set %4$s where t.id = r.id and (%5$s) is distinct from (%6$s);
@@ -86,7 +89,8 @@ $s$, cortex_migration.entity_type(m.prefix), created_by);
     if n = 0 and not p_insert then
       insert into %1$I.%2$I (%3$s) values (%7$s) on conflict (id) do nothing;
       get diagnostics n = row_count;
-      p_check_tags := p_check_tags or n > 0;
+      fresh := n > 0;
+      p_check_tags := p_check_tags or fresh;
     end if;
   end if;
 $s$, m.new_schema, m.new_table, sh.cols, target_cols.sets, target_cols.olds, target_cols.news, sh.vals);
@@ -98,8 +102,13 @@ $s$, m.new_schema, m.new_table, sh.cols, target_cols.sets, target_cols.olds, tar
     body := body || format($s$
   if p_check_tags then
     wanted := array(select distinct md5('tag|global|' || e)::uuid from jsonb_array_elements_text(coalesce(r._tags, '[]')) e order by 1);
-    -- Equal links imply the tags exist (foreign key).
-    if wanted is distinct from array(select x.tag_id from %1$s order by 1) then
+    -- Equal links imply the tags exist (foreign key). A target row inserted just now has none.
+    if fresh then
+      relink := cardinality(wanted) > 0;
+    else
+      relink := wanted is distinct from array(select x.tag_id from %1$s order by 1);
+    end if;
+    if relink then
       insert into cortex_foundation.tags (id, name, tag_type, scope)
       select distinct md5('tag|global|' || e)::uuid, e, 'category', 'global' from jsonb_array_elements_text(coalesce(r._tags, '[]')) e
       on conflict do nothing;
@@ -128,9 +137,11 @@ $s$, content_type);
 
   if sh.has_links then
     body := body || format($s$
-  delete from cortex_foundation.entity_relationships x
-   where x.content_type = %1$L and x.content_id = r.id::text and x.metadata->>'derived_from' = %2$L
-     and x.id <> all (array(select md5('link|' || r.id::text || '|' || (l->>'type'))::uuid from jsonb_array_elements(coalesce(r._links, '[]')) l));
+  if not fresh then
+    delete from cortex_foundation.entity_relationships x
+     where x.content_type = %1$L and x.content_id = r.id::text and x.metadata->>'derived_from' = %2$L
+       and x.id <> all (array(select md5('link|' || r.id::text || '|' || (l->>'type'))::uuid from jsonb_array_elements(coalesce(r._links, '[]')) l));
+  end if;
   if jsonb_array_length(coalesce(r._links, '[]')) > 0 then
     insert into cortex_foundation.entity_relationships as x (id, from_entity_id, to_entity_id, content_type, content_id, relationship_type, metadata, created_at)
     select md5('link|' || r.id::text || '|' || (l->>'type'))::uuid, l->>'from', l->>'to', %1$L, r.id::text, l->>'type',
@@ -151,7 +162,7 @@ $s$, content_type, derived);
     returns integer language plpgsql
     set plan_cache_mode = force_generic_plan as %L$f$,
     cortex_migration.sync_function_name(m) || '_one',
-    format(E'declare\n  r record;\n  n integer;\n  wanted uuid[];\nbegin%s  return n;\nend', body));
+    format(E'declare\n  r record;\n  n integer;\n  fresh boolean := false;\n  relink boolean;\n  wanted uuid[];\nbegin%s  return n;\nend', body));
 end $build$;
 
 select cortex_migration.build_sync_one(m) from cortex_migration.mapped_tables m order by position;
