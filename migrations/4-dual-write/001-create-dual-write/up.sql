@@ -186,7 +186,8 @@ declare
   ids text[];
   plan_mode text;
   n_rows integer;
-  n_same_key integer;
+  nrow record;
+  orow record;
   n_plain integer;
   n_copied integer;
   first_id text;
