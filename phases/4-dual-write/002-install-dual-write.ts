@@ -1,7 +1,9 @@
 // Install the dual-write triggers table by table, then replay what the change log captured since
-// the backfill started (or since dual-write was last removed): no write is lost in between.
+// the backfill started (or since dual-write was last removed): no write is lost in between. Last,
+// quarantined rows waiting for a row that exists by now are retried.
 import type { Sql } from '../../src/db/client.js';
 import { drainChangeLog } from '../../src/db/change-log.js';
+import { withLockRetry } from '../../src/db/retry.js';
 import { installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { CHANGE_LOG_TRIGGERS, changeLogFunction, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
@@ -32,7 +34,13 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
       progress && ((p) => progress({ ...p, position })));
   }
   log(`dual-write live; ${replayed} logged keys replayed`);
-  return { rows: replayed };
+  // Rows still waiting for a row that exists now (written concurrently with it): retried here.
+  const retried = await withLockRetry(async () => {
+    const [r] = await sql<{ n: number }[]>`select cortex_migration.retry_arrived() as n`;
+    return r!.n;
+  }, { retries: Math.max(settings.lockRetries, 10) });
+  if (retried > 0) log(`${retried} quarantined rows retried: the rows they waited for exist now`);
+  return { rows: replayed + retried };
 }
 
 /** Capture goes back to 'log', and the change-log triggers replace the dual-write ones in one transaction. */

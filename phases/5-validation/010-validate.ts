@@ -47,6 +47,23 @@ async function fingerprint(sql: Sql): Promise<Check[]> {
   return fp.map((r) => ({ id: r.id, status: r.ok ? ('passed' as const) : ('failed' as const), expected: r.expected, actual: r.actual }));
 }
 
+// A quarantined row waiting for a row that exists now could be in the target: dual-write missed
+// its retry (the two were written concurrently). Phase 4's catch-up retries such rows.
+async function arrivedCheck(sql: Sql): Promise<Check> {
+  const [a] = await sql<{ n: number; example: string | null }[]>`
+    select count(*)::int as n, min(old_schema || '.' || old_table || ' ' || old_id || ' waits for ' || awaited_table || ' ' || awaited_key) as example
+      from cortex_migration.arrived_rows`;
+  return {
+    id: 'quarantine-not-waiting',
+    status: a!.n === 0 ? 'passed' : 'failed',
+    expected: 0,
+    actual: a!.n,
+    ...(a!.n > 0 ? {
+      details: `quarantined rows wait for rows that exist now (e.g. ${a!.example}); retry them: select cortex_migration.retry_arrived(), or roll back and reapply phase 4`,
+    } : {}),
+  };
+}
+
 /** Every phase-5 check of DESIGN §3. */
 export async function verify({ sql, log, target }: StepContext): Promise<Check[]> {
   const tables = await mapped(sql);
@@ -86,6 +103,7 @@ export async function verify({ sql, log, target }: StepContext): Promise<Check[]
   checks.push(await bijectionCheck(sql));
   const [q] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.quarantine where coalesce(btrim(reason), '') = ''`;
   checks.push({ id: 'quarantine-has-reasons', status: q!.n === 0 ? 'passed' : 'failed', expected: 0, actual: q!.n });
+  checks.push(await arrivedCheck(sql));
   checks.push(...whatsapp);
   checks.push(await triggersOnMappedTables(sql, 'dual-write-triggers', Object.values(DUAL_WRITE_TRIGGERS)));
   return checks;

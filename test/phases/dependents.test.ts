@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/client.js';
+import { runCli } from '../helpers/cli.js';
 import { useFreshDatabase } from '../helpers/db.js';
 import { BY_SET, dualWriteDatabase, EMPTY, rolledBack, type State, targetState } from '../helpers/rebuild.js';
 
@@ -191,5 +192,43 @@ describe('dual-write: rows below a removed parent', () => {
     ]);
     expect(after).toEqual([]);
     expect(live).toEqual(reference);
+  });
+
+  it('a row written while the row it waits for was not yet committed fails phase 5 until phase 4 retries it', async () => {
+    const { sql, url } = db();
+    type Checks = { id: string; status: string; details?: string }[];
+    const check = async () => {
+      const r = await runCli(['--database-url', url, '--json', 'migrate', 'phase', '5']);
+      if (!JSON.parse(r.stdout).data) throw new Error(r.stdout.slice(0, 2000) + r.stderr.slice(-500));
+      const checks: Checks = JSON.parse(r.stdout).data.report.steps.flatMap((s: { checks: Checks }) => s.checks);
+      return checks.find((c) => c.id === 'quarantine-not-waiting');
+    };
+    const [k] = await sql<{ p: number }[]>`select max(task_id)::int + 500 as p from crm.tasks`;
+    const p = k!.p;
+    // Another connection writes the child while the parent's transaction is still open: neither sees the other.
+    await sql.begin(async (tx) => {
+      await tx`insert into crm.tasks (task_id, title, status) values (${p}, 'parent', 'pending')`;
+      await sql`insert into crm.tasks (task_id, title, status, parent_task_id) values (${p + 1}, 'child', 'pending', ${p})`;
+    });
+    const waiting = await sql<{ reason: string }[]>`
+      select reason from cortex_migration.quarantine where old_schema = 'crm' and old_table = 'tasks' and old_id = ${String(p + 1)}`;
+    const before = await check();
+    // Phase 5 is applied with failed checks (exit 1): roll it back, then phase 4, and apply 4 again.
+    const down5 = await runCli(['--database-url', url, '--yes', 'rollback', 'phase', '5']);
+    const down = await runCli(['--database-url', url, '--yes', 'rollback', 'phase', '4']);
+    const up = await runCli(['--database-url', url, 'migrate', 'phase', '4']);
+    const [child] = await sql<{ quarantined: number; parent_ok: boolean | null }[]>`
+      select (select count(*) from cortex_migration.quarantine where old_schema = 'crm' and old_table = 'tasks' and old_id = ${String(p + 1)})::int as quarantined,
+             (select c.parent_task_id = mp.new_id::uuid from cortex_projects.tasks c
+                join cortex_migration.migration_mappings mc on mc.new_id = c.id::text and mc.old_schema = 'crm' and mc.old_table = 'tasks' and mc.old_id = ${String(p + 1)}
+                join cortex_migration.migration_mappings mp on mp.old_schema = 'crm' and mp.old_table = 'tasks' and mp.old_id = ${String(p)}) as parent_ok`;
+    const after = await check();
+    expect(waiting.map((w) => w.reason)).toEqual([`parent_task_id ${p} has no crm.tasks row`]);
+    expect(before).toMatchObject({ status: 'failed', actual: 1 });
+    expect(before!.details).toContain(`crm.tasks ${p + 1} waits for crm.tasks ${p}`);
+    expect([down5.code, down.code, up.code], down5.stderr + down.stderr + up.stderr).toEqual([0, 0, 0]);
+    expect(up.stdout + up.stderr).toContain('1 quarantined rows retried');
+    expect(child).toEqual({ quarantined: 0, parent_ok: true });
+    expect(after).toMatchObject({ status: 'passed', actual: 0 });
   });
 });

@@ -142,6 +142,36 @@ begin
   end loop;
 end $$;
 
+-- Quarantined rows waiting for a row that exists now. Dual-write retries a waiting row when the
+-- row it waits for is inserted later or in the same transaction; a row written by another
+-- transaction while that insert was not yet committed misses the retry (neither sees the
+-- other). Phase 4's catch-up retries them, and phase 5 fails while any is left.
+create view cortex_migration.arrived_rows as
+select q.old_schema, q.old_table, q.old_id, cortex_migration.awaited_table(q.reason) as awaited_table,
+       cortex_migration.awaited_key(q.reason) as awaited_key
+  from cortex_migration.quarantine q
+  join cortex_migration.migration_mappings mm
+    on mm.old_schema = split_part(cortex_migration.awaited_table(q.reason), '.', 1)
+   and mm.old_table = split_part(cortex_migration.awaited_table(q.reason), '.', 2)
+   and mm.old_id = cortex_migration.awaited_key(q.reason);
+
+-- Retry them; returns how many were retried. The catch-up's lock timeout: a writer holding one
+-- of those legacy rows fails the call, and the caller retries it.
+create function cortex_migration.retry_arrived() returns integer
+language plpgsql set lock_timeout = '500ms' as $$
+declare
+  w record;
+  n integer := 0;
+begin
+  perform set_config('cortex.sync_source', 'catch-up', true);
+  for w in select a.old_schema, a.old_table, array_agg(a.old_id order by a.old_id) as ids
+             from cortex_migration.arrived_rows a group by 1, 2 order by 1, 2 loop
+    perform cortex_migration.sync_safely(w.old_schema, w.old_table, w.ids);
+    n := n + cardinality(w.ids);
+  end loop;
+  return n;
+end $$;
+
 -- The dependents' functions, then one sync function per mapped table, generated from its
 -- transform view (see 006).
 select cortex_migration.build_below(m) from cortex_migration.mapped_tables m
