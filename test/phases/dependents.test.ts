@@ -194,6 +194,31 @@ describe('dual-write: rows below a removed parent', () => {
     expect(live).toEqual(reference);
   });
 
+  it('a retried row is read after a concurrent writer of it commits, not before', async () => {
+    const { sql } = db();
+    const [k] = await sql<{ p: number }[]>`select max(task_id)::int + 700 as p from crm.tasks`;
+    const p = k!.p;
+    await sql`insert into crm.tasks (task_id, title, status, parent_task_id) values (${p + 1}, 'first title', 'pending', ${p})`;
+    let parentInserted: Promise<unknown> | undefined;
+    let insertedWhileOpen = true;
+    await sql.begin(async (b) => {
+      // The application renames the waiting row and has not committed when its parent arrives.
+      await b`update crm.tasks set title = 'second title' where task_id = ${p + 1}`;
+      let done = false;
+      parentInserted = sql`insert into crm.tasks (task_id, title, status) values (${p}, 'parent', 'pending')`.then(() => (done = true));
+      await new Promise((r) => setTimeout(r, 500));
+      insertedWhileOpen = done;
+    });
+    await parentInserted;
+    const [child] = await sql<{ title: string | null; quarantined: number }[]>`
+      select (select t.title from cortex_projects.tasks t join cortex_migration.migration_mappings mm on mm.new_id = t.id::text
+               where mm.old_schema = 'crm' and mm.old_table = 'tasks' and mm.old_id = ${String(p + 1)}) as title,
+             (select count(*) from cortex_migration.quarantine where old_schema = 'crm' and old_table = 'tasks' and old_id = ${String(p + 1)})::int as quarantined`;
+    // The parent's insert waited for the rename to commit, then wrote the renamed row.
+    expect(insertedWhileOpen).toBe(false);
+    expect(child).toEqual({ title: 'second title', quarantined: 0 });
+  });
+
   it('a row written while the row it waits for was not yet committed fails phase 5 until phase 4 retries it', async () => {
     const { sql, url } = db();
     type Checks = { id: string; status: string; details?: string }[];

@@ -7,6 +7,7 @@ begin
   end loop;
 end $$;
 drop function cortex_migration.retry_dependents(text, text, text[]);
+drop function cortex_migration.retry_rows(text, text, text[]);
 drop function cortex_migration.retry_arrived();
 drop view cortex_migration.arrived_rows;
 drop function cortex_migration.retry_waiting(text, text, text[]);

@@ -88,6 +88,31 @@ begin
   end if;
 end $$;
 
+-- Re-sync quarantined rows of one table that another row's sync found may now be good. Under
+-- dual-write these are not the rows the application's statement wrote, so their legacy rows are
+-- share-locked first, as the full sync does for every other caller: a concurrent writer of the
+-- same row commits before they are read, or waits for this transaction, and the target never
+-- gets an older version than the legacy row. A lock that cannot be had (the application's own
+-- lock_timeout, a deadlock) leaves them quarantined; phase 4's catch-up retries them.
+create function cortex_migration.retry_rows(p_schema text, p_table text, p_ids text[]) returns void
+language plpgsql as $$
+declare
+  k text;
+  typ text;
+begin
+  if current_setting('cortex.sync_source', true) = 'dual-write' then
+    select m.key_columns[1], format_type(a.atttypid, a.atttypmod) into strict k, typ
+      from cortex_migration.mapped_tables m
+      join pg_attribute a on a.attrelid = format('%I.%I', m.old_schema, m.old_table)::regclass and a.attname = m.key_columns[1]
+     where m.old_schema = p_schema and m.old_table = p_table;
+    execute format('select 1 from %I.%I where %I = any($1::%s[]) for share', p_schema, p_table, k, typ)
+      using array(select split_part(x, ':', 1) from unnest(p_ids) x);
+  end if;
+  perform cortex_migration.sync_safely(p_schema, p_table, p_ids);
+exception when lock_not_available or deadlock_detected then
+  null;
+end $$;
+
 -- Retry the quarantined legacy rows whose transform references these target ids of one mapped
 -- table (rows that just became good again). Each retried row that comes back retries its own.
 create function cortex_migration.retry_dependents(p_schema text, p_table text, p_ids text[]) returns void
@@ -107,7 +132,7 @@ begin
       cortex_migration.transform_view_name(c), (cortex_migration.transform_shape(c)).key_type, e.child_column, e.column_type)
       into ids using e.child_schema, e.child_table, p_ids;
     if ids is not null then
-      perform cortex_migration.sync_safely(e.child_schema, e.child_table, ids);
+      perform cortex_migration.retry_rows(e.child_schema, e.child_table, ids);
     end if;
   end loop;
 end $$;
@@ -138,7 +163,7 @@ begin
             where cortex_migration.awaited_table(q.reason) = p_schema || '.' || p_table
               and cortex_migration.awaited_key(q.reason) = any(p_ids)
             group by 1, 2 order by 1, 2 loop
-    perform cortex_migration.sync_safely(w.old_schema, w.old_table, w.ids);
+    perform cortex_migration.retry_rows(w.old_schema, w.old_table, w.ids);
   end loop;
 end $$;
 
