@@ -10,6 +10,20 @@ export interface OpenOptions {
   max?: number;
   applicationName?: string;
   connectTimeoutSeconds?: number;
+  /** Fetch the server's array types when a connection starts (postgres.js default: true). */
+  fetchTypes?: boolean;
+}
+
+// Every cortex client is made here, so all share one set of driver settings.
+function createClient(target: ConnectionTarget, opts: OpenOptions): Sql {
+  return postgres(target.url, {
+    max: opts.max ?? 4,
+    onnotice: () => {},
+    connect_timeout: opts.connectTimeoutSeconds ?? 10,
+    idle_timeout: 30,
+    fetch_types: opts.fetchTypes ?? true,
+    connection: { application_name: opts.applicationName ?? applicationName() },
+  }) as unknown as Sql;
 }
 
 // SQLSTATEs and driver codes that mean "this target cannot be used", i.e. exit 3.
@@ -62,13 +76,7 @@ export async function cancelOwnStatements(target: ConnectionTarget): Promise<num
   // No array-type fetch at connect (the query reads one integer), and a bound on the whole
   // attempt: postgres.js 3.4.9 reconnects without end when a starting connection is closed on it
   // (porsager/postgres#1193, #1223), which a Ctrl-C racing a dropped scratch database triggered.
-  const sql = postgres(target.url, {
-    max: 1,
-    fetch_types: false,
-    onnotice: () => {},
-    connect_timeout: 5,
-    connection: { application_name: applicationName('cancel') },
-  }) as unknown as Sql;
+  const sql = createClient(target, { max: 1, fetchTypes: false, connectTimeoutSeconds: 5, applicationName: applicationName('cancel') });
   let timer: NodeJS.Timeout | undefined;
   try {
     const cancel = sql<{ n: number }[]>`
@@ -96,13 +104,7 @@ export async function cancelOwnStatements(target: ConnectionTarget): Promise<num
  * with exit 3 instead of deep inside a command.
  */
 export async function openDatabase(target: ConnectionTarget, opts: OpenOptions = {}): Promise<Sql> {
-  const sql = postgres(target.url, {
-    max: opts.max ?? 4,
-    onnotice: () => {},
-    connect_timeout: opts.connectTimeoutSeconds ?? 10,
-    idle_timeout: 30,
-    connection: { application_name: opts.applicationName ?? applicationName() },
-  }) as unknown as Sql;
+  const sql = createClient(target, opts);
   try {
     await sql`select 1`;
   } catch (err) {
