@@ -30,6 +30,22 @@ describe('Cortex phases 1 and 2 on a scale-1 fixture', () => {
     expect(n!.n).toBe(7);
   });
 
+  it('the entity registry takes each type under its own prefix and refuses any other pairing', async () => {
+    const types = { user: 'cu_', space: 'cs_', person: 'cp_', company: 'cc_', group: 'cg_', object: 'co_', project: 'cj_', account: 'ca_' };
+    const insert = (id: string, type: string) =>
+      db().sql.begin(async (tx) => {
+        await tx`insert into cortex_foundation.entities (id, entity_type) values (${id}, ${type})`;
+        throw new Error('accepted');
+      }).catch((e: { constraint_name?: string; message: string }) => e.constraint_name ?? e.message);
+    for (const [type, prefix] of Object.entries(types)) {
+      expect(await insert(`${prefix}t1`, type), type).toBe('accepted');
+      const other = prefix === 'cu_' ? 'cs_' : 'cu_';
+      expect(await insert(`${other}t1`, type), type).toBe('entities_prefix_matches_type');
+    }
+    expect(await insert('cu_t1', 'users')).toBe('entities_entity_type_check');
+    expect(await insert('cx_t1', 'thing')).toBe('entities_entity_type_check');
+  });
+
   it('verify names a dropped index and a dropped column', async () => {
     await db().sql`drop index cortex_projects.tasks_open_due_idx`;
     await db().sql`alter table cortex_knowledge.bookmarks drop column favicon_url`;
