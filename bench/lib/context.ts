@@ -26,5 +26,8 @@ export interface BenchContext {
 /** Round for the results file: ratios to 3 decimals. */
 export const ratio = (a: number, b: number): number => Math.round((a / b) * 1000) / 1000;
 
+/** The middle value of a sample (the upper middle for an even count). */
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 /** Seconds with one decimal, for details. */
 export const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

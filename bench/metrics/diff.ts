@@ -1,10 +1,8 @@
 import { runCortex } from '../lib/cli.js';
-import { type BenchContext, type Metric, ratio } from '../lib/context.js';
+import { type BenchContext, type Metric, median, ratio } from '../lib/context.js';
 import { migra } from '../lib/migra.js';
 
 const REPEATS = 3;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Two databases that both hold the full Cortex target schema: `cortex diff --from A --to B` as a

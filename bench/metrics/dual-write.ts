@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { packagePath } from '../../src/paths.js';
 import { cortex } from '../lib/cli.js';
-import { type BenchContext, type Metric, ratio, secs } from '../lib/context.js';
+import { type BenchContext, type Metric, median, ratio, secs } from '../lib/context.js';
 import { type PgbenchOptions, type PgbenchRun, pgbench } from '../lib/pgbench.js';
 
 const BULK_ROWS = 100_000;
@@ -54,9 +54,6 @@ async function bulkUpdate(url: string, shiftSeconds: number, byHand = false): Pr
 }
 
 const ROUNDS = 3;
-
-/** The middle value (lower middle for an even count). */
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 // Switch every cortex trigger on the two written tables off (the application alone, or the floor's
 // own writes standing in for them) or back on. Phase 4 leaves no user trigger there disabled.
