@@ -145,26 +145,27 @@ export async function dualWrite(ctx: BenchContext, template: string): Promise<Re
   const rounds = await singleRowRounds(ctx, url, w);
   // Each bulk run on its own copy of the database as phases 1–4 and the rounds left it: one run's
   // dead rows and index page splits leave room that would make every later run cheaper.
-  const onCopy = async (what: string, prepare: (sql: postgres.Sql) => Promise<unknown>, shift: number, mode?: BulkMode) => {
+  const onCopy = async (what: string, prepare: (copy: string) => Promise<unknown>, shift: number, mode?: BulkMode) => {
     ctx.log(`dual-write: bulk UPDATE, ${what}`);
     const copy = await ctx.server.create('bench_dual_write_bulk', 'bench_dual_write');
     try {
-      await onConnection(copy, prepare);
+      await prepare(copy);
       return await bulkUpdate(copy, shift, mode);
     } finally {
       await ctx.server.drop('bench_dual_write_bulk');
     }
   };
-  const triggersOff = (sql: postgres.Sql) => sql`alter table crm.tasks disable trigger user`;
+  const triggersOff = (copy: string) => cortexTriggers(copy, false);
   const bulkAfter = await onCopy('with dual-write', async () => {}, 2);
   const bulkFloorRun = await onCopy('floor (the application updates the target itself, by hand)', triggersOff, 3, 'floor');
   const bulkIdeal = await onCopy('ideal (the target rows updated by ids known in advance)', triggersOff, 4, 'ideal');
   // The lever the docs give the DBA: room on the target's pages, so its updated rows stay on their
   // page (HOT) and need no new index entries.
-  const bulkRoomy = await onCopy('with dual-write and fillfactor 50 on the target tasks', async (sql) => {
-    await sql`alter table cortex_projects.tasks set (fillfactor = 50)`;
-    await sql`vacuum full cortex_projects.tasks`;
-  }, 5);
+  const bulkRoomy = await onCopy('with dual-write and fillfactor 50 on the target tasks', (copy) =>
+    onConnection(copy, async (sql) => {
+      await sql`alter table cortex_projects.tasks set (fillfactor = 50)`;
+      await sql`vacuum full cortex_projects.tasks`;
+    }), 5);
   const tps = (runs: PgbenchRun[]) => runs.map((x) => x.tps.toFixed(0)).join(' / ');
   const ratios = (pick: (r: Round) => PgbenchRun) => rounds.map((r) => ratio(pick(r).tps, r.base.tps));
   const failed = (pick: (r: Round) => PgbenchRun) => rounds.reduce((n, r) => n + pick(r).failed, 0);
