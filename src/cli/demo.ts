@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { maskUrl } from '../config/connection.js';
+import { maskUrl } from '../config/secrets.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from '../db/embedded.js';
 import { type DemoResult, runDemo } from '../demo/run.js';
 import { CortexError, ExitCode } from '../errors.js';

@@ -19,7 +19,8 @@ interface DiffOpts {
 }
 
 async function load(source: string): Promise<Catalog> {
-  if (/^postgres(ql)?:\/\//.test(source)) {
+  // Anything shaped like a URL is one (parseDatabaseUrl names a wrong scheme); only the rest is a file.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
     const sql = await openDatabase(parseDatabaseUrl(source, 'option'), { max: 2 });
     try {
       return await inspect(sql, await userSchemas(sql));

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { rememberSecret, scrub } from '../config/secrets.js';
 import { isConnectionFailure } from '../db/client.js';
 import { ExitCode } from '../errors.js';
 import { version } from '../version.js';
@@ -32,7 +33,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({
       // Commander's own errors become one line; exit code 2 is set by main().
-      outputError: (str, write) => write(str.split('\n').filter(Boolean)[0] + '\n'),
+      outputError: (str, write) => write(scrub(str.split('\n').filter(Boolean)[0] ?? '') + '\n'),
     });
   program.addOption(new Option('--debug').hideHelp());
   registerStatus(program);
@@ -84,8 +85,17 @@ function survivePoolStartupErrors(): void {
   });
 }
 
+// `ps` shows a process's arguments to every user of the machine: replace them, as early as the
+// process can, with the same command line with its URL passwords masked. (Before this line runs
+// they are visible for a few milliseconds, which is why the README passes URLs in DATABASE_URL.)
+function hideSecretsFromPs(argv: string[]): void {
+  process.title = scrub(['cortex', ...argv.slice(2)].join(' '));
+}
+
 /** CLI entry point: parse argv, run, and translate commander's usage errors to exit code 2. */
 export async function main(argv: string[]): Promise<void> {
+  hideSecretsFromPs(argv);
+  rememberSecret(process.env.PGPASSWORD);
   survivePoolStartupErrors();
   const program = buildProgram();
   applyExitOverride(program);

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { scrub, scrubDeep } from '../config/secrets.js';
 
 /** The one JSON document printed on stdout under `--json`. */
 export interface Envelope<T = unknown> {
@@ -47,12 +48,12 @@ export function createOutput(opts: { json: boolean; color: boolean | undefined }
     json: opts.json,
     color,
     isTty,
-    info: (m) => process.stderr.write(`${m}\n`),
-    warn: (m) => process.stderr.write(`${color.yellow('warning:')} ${m}\n`),
+    info: (m) => process.stderr.write(`${scrub(m)}\n`),
+    warn: (m) => process.stderr.write(`${color.yellow('warning:')} ${scrub(m)}\n`),
   };
 }
 
-/** Print the envelope (JSON mode) as a single line on stdout. */
+/** Print the envelope (JSON mode) as a single line on stdout, secrets scrubbed. */
 export function printEnvelope(env: Envelope): void {
-  process.stdout.write(`${JSON.stringify(env)}\n`);
+  process.stdout.write(`${JSON.stringify(scrubDeep(env))}\n`);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { type ConnectionTarget, maskUrl, resolveConnection } from '../config/connection.js';
+import { type ConnectionTarget, resolveConnection } from '../config/connection.js';
+import { scrub } from '../config/secrets.js';
 import { CortexError, ExitCode, isCortexError } from '../errors.js';
 import { type CommandResult, createOutput, type Output, printEnvelope } from './output.js';
 
@@ -45,7 +46,7 @@ function globalsOf(cmd: Command): GlobalOptions {
 /** Last-resort message for an unexpected error: one line, secrets masked. */
 export function describeUnexpected(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return maskUrl(msg.split('\n')[0] ?? 'unknown error');
+  return scrub(msg.split('\n')[0] ?? 'unknown error');
 }
 
 /**
@@ -76,13 +77,14 @@ export function action<O>(name: string, handler: Handler<O>) {
           error: code === 0 ? null : (result.error ?? { code: 'CHECKS_FAILED', message: 'checks failed' }),
         });
       } else if (result.text !== undefined) {
-        process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+        const text = scrub(result.text);
+        process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       }
       process.exitCode = code;
     } catch (err) {
       const known = isCortexError(err);
       const code = known ? err.code : 'INTERNAL';
-      const message = known ? err.message : describeUnexpected(err);
+      const message = known ? scrub(err.message) : describeUnexpected(err);
       if (globals.json) {
         printEnvelope({ ok: false, command: name, data: null, error: { code, message } });
       } else {

@@ -1,4 +1,5 @@
 import { CortexError } from '../errors.js';
+import { maskUrl, rememberSecret } from './secrets.js';
 
 /** Where the connection settings came from, in precedence order. */
 export type ConnectionSource = 'option' | 'DATABASE_URL' | 'PG*';
@@ -15,22 +16,6 @@ export interface ConnectionTarget {
 }
 
 const PG_VARS = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE'] as const;
-
-/** Replace the password of a connection string (URL or key=value) with `****`. */
-export function maskUrl(text: string): string {
-  return text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)(@)/gi, '$1****$3')
-    .replace(/(\bpassword=)([^&\s]*)/gi, '$1****');
-}
-
-/** Remove every occurrence of a known secret from a message (drivers sometimes echo it). */
-export function redact(text: string, secrets: Array<string | undefined>): string {
-  let out = maskUrl(text);
-  for (const s of secrets) {
-    if (s && s.length >= 3) out = out.split(s).join('****');
-  }
-  return out;
-}
 
 function fromPgEnv(env: NodeJS.ProcessEnv): string | undefined {
   if (!PG_VARS.some((k) => env[k] !== undefined && env[k] !== '')) return undefined;
@@ -60,6 +45,12 @@ export function parseDatabaseUrl(url: string, source: ConnectionSource): Connect
     parsed = new URL(url);
   } catch {
     return bad('not a URL; expected postgres://user:password@host:port/database');
+  }
+  rememberSecret(parsed.password);
+  try {
+    rememberSecret(decodeURIComponent(parsed.password));
+  } catch {
+    // A password that is not valid percent-encoding is remembered as written (above).
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     bad(`unsupported scheme "${parsed.protocol.replace(/:$/, '')}"; expected postgres:// or postgresql://`);

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
-import { type ConnectionTarget, passwordOf, redact } from '../config/connection.js';
+import { type ConnectionTarget, passwordOf } from '../config/connection.js';
+import { redact } from '../config/secrets.js';
 import { CortexError } from '../errors.js';
 
 /** The postgres.js client type used throughout cortex. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MigrationError, Umzug } from 'umzug';
 import type { ConnectionTarget } from '../config/connection.js';
+import { scrub } from '../config/secrets.js';
 import type { Sql } from '../db/client.js';
 import { withLockRetry } from '../db/retry.js';
 import { connectionLost, inTransaction } from '../db/transaction.js';
@@ -225,7 +226,7 @@ async function execute(env: RunEnv, phase: Phase, direction: 'up' | 'down', appl
     const step = phase.steps.find((s) => s.id === name);
     if (!step) throw err;
     ex.failedStep = step.id;
-    ex.error = errorMessage(err);
+    ex.error = scrub(errorMessage(err));
     if (!(isCortexError(cause) && cause.details === NOT_STARTED)) await recordFailure(env.sql, ex.runId, step, direction, ex.error);
   }
   return ex;

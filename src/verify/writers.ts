@@ -1,6 +1,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
+import { scrubDeep } from '../config/secrets.js';
 import type { Sql } from '../db/client.js';
 import type { Report } from './report.js';
 
@@ -62,7 +63,8 @@ export interface ReportFiles {
  * Write the JSON and Markdown files into `dir`, and append the Markdown to
  * `$GITHUB_STEP_SUMMARY` when set.
  */
-export async function writeReportFiles(r: Report, dir: string): Promise<ReportFiles> {
+export async function writeReportFiles(report: Report, dir: string): Promise<ReportFiles> {
+  const r = scrubDeep(report);
   await mkdir(dir, { recursive: true });
   const stamp = r.startedAt.replace(/[:.]/g, '-');
   const base = `${stamp}-phase${r.phase.number}-${r.phase.name}-${r.direction}`;
@@ -76,7 +78,8 @@ export async function writeReportFiles(r: Report, dir: string): Promise<ReportFi
 }
 
 /** Store a report in `cortex_migration.reports`. */
-export async function storeReport(sql: Sql, runId: string, r: Report): Promise<void> {
+export async function storeReport(sql: Sql, runId: string, report: Report): Promise<void> {
+  const r = scrubDeep(report);
   await sql`
     insert into cortex_migration.reports (run_id, phase, direction, status, report)
     values (${runId}, ${r.phase.number}, ${r.direction}, ${r.status}, ${sql.json(r as never)})`;

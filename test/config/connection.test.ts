@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maskUrl, parseDatabaseUrl, redact, resolveConnection } from '../../src/config/connection.js';
+import { parseDatabaseUrl, resolveConnection } from '../../src/config/connection.js';
+import { maskUrl, redact } from '../../src/config/secrets.js';
 import { CortexError } from '../../src/errors.js';
 
 describe('resolveConnection', () => {
