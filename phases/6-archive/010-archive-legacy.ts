@@ -1,86 +1,131 @@
-// Back up the legacy schemas, drop dual-write, rename crm app calendar finance actions to
-// <name>_deprecated with a retention date. whatsapp is never touched.
-import { compatible, dumpSchemas, pgDumpMajor } from '../../src/db/backup.js';
+// Archive the legacy schemas: on every attempt, first a passing validation, every mapped table
+// dual-writing (a table left logging is put back and its log replayed), a backup; then ONE short
+// transaction that locks every mapped table, stops legacy → target sync (the change-log triggers
+// take over from dual-write) and renames crm app calendar finance actions to <name>_deprecated.
+// An attempt stopped anywhere before that commit leaves dual-write everywhere, so a legacy write
+// made before a rerun is in the target; one stopped after it is found done. whatsapp is never touched.
 import type { Sql } from '../../src/db/client.js';
-import { drainChangeLog } from '../../src/db/change-log.js';
 import { shortDdl } from '../../src/db/ddl.js';
-import { installStatementTriggers } from '../../src/db/triggers.js';
+import { lockExclusive, TableLockTimeout } from '../../src/db/lock-holders.js';
+import { swapStatementTriggers } from '../../src/db/triggers.js';
 import { CortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
-import { stopped, throwIfStopped } from '../../src/runner/interrupt.js';
-import { CHANGE_LOG_TRIGGERS, changeLogFunction, deprecatedSchema, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
+import { throwIfStopped } from '../../src/runner/interrupt.js';
+import { CHANGE_LOG_TRIGGERS, changeLogFunction, deprecatedSchema, DUAL_WRITE_TRIGGERS } from '../../src/names.js';
+import { backupPossible, takeBackup } from './archive-backup.js';
+import { assertValidated, type MappedTable, mappedTables, notDualWritten, putDualWriteBack, validationCheck } from './archive-gate.js';
 
-/** Renames and trigger changes each take their own short transaction. */
+/** The backup and the replays run outside a transaction; the switch and renames take one of their own. */
 export const transactional = false;
 
 /** The legacy schemas archived, in this order (whatsapp stays as it is). */
 export const ARCHIVED = ['crm', 'app', 'calendar', 'finance', 'actions'] as const;
 
-async function tables(sql: Sql) {
-  return sql<{ old_schema: string; old_table: string }[]>`select old_schema, old_table from cortex_migration.mapped_tables order by position`;
+async function archivedCount(sql: Sql): Promise<number> {
+  const [r] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.archive`;
+  return r!.n;
 }
 
-/** Backup (or explicit --skip-backup), drop dual-write, rename, record retention. */
-export async function up({ sql, settings, log, target }: StepContext): Promise<StepOutcome> {
+/**
+ * The switch and the renames, all or nothing, with lock_timeout per table and retries: each retry
+ * prints the table it waited for and the sessions holding it, and so does the final error.
+ */
+async function archiveAtOnce(ctx: StepContext, tables: MappedTable[], backup: string | null, retainDays: number): Promise<void> {
+  const { sql, settings, log } = ctx;
+  try {
+    await shortDdl(sql, settings, async (tx) => {
+      throwIfStopped();
+      // Every lock first, in dependency order: from here until COMMIT no legacy write can slip in.
+      for (const t of tables) await lockExclusive(tx, t.old_schema, t.old_table);
+      const off = await notDualWritten(tx);
+      if (off.length > 0) {
+        throw new CortexError('REFUSED', `${off.map((t) => `${t.old_schema}.${t.old_table}`).join(', ')} stopped dual-writing while the archive was prepared; run \`cortex migrate phase 6\` again`);
+      }
+      for (const t of tables) {
+        await tx`update cortex_migration.capture set mode = 'log', changed_at = clock_timestamp()
+                 where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
+        await swapStatementTriggers(tx, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS, changeLogFunction(t.old_schema, t.old_table), DUAL_WRITE_TRIGGERS);
+      }
+      for (const s of ARCHIVED) {
+        await tx`alter schema ${tx(s)} rename to ${tx(deprecatedSchema(s))}`;
+        await tx`insert into cortex_migration.archive (schema_name, archived_as, retain_until, backup_path, backup_skipped)
+                 values (${s}, ${deprecatedSchema(s)}, clock_timestamp() + make_interval(days => ${retainDays}), ${backup}, ${backup === null})`;
+      }
+    }, (attempt, delayMs, err) => log(`${err instanceof Error ? err.message : String(err)}; retry ${attempt}/${settings.lockRetries} in ${delayMs} ms`));
+  } catch (err) {
+    if (!(err instanceof TableLockTimeout)) throw err;
+    const kept = backup ? `; the backup of this attempt is complete: ${backup}` : '';
+    throw new CortexError('STEP_FAILED', `${err.message}; gave up after ${settings.lockRetries + 1} attempts of ${settings.lockTimeoutMs} ms, nothing is archived and dual-write is still on${kept}`);
+  }
+}
+
+/** Validation, dual-write everywhere, backup (or explicit --skip-backup), then switch and rename at once. */
+export async function up(ctx: StepContext): Promise<StepOutcome> {
+  const { sql, settings, log } = ctx;
   const retainDays = Number(settings.options.retainDays ?? 30);
-  const [v] = await sql<{ major: number }[]>`select (current_setting('server_version_num')::int / 10000) as major`;
-  const dumpMajor = await pgDumpMajor();
-  let backup: string | null = null;
-  if (compatible(dumpMajor, v!.major) && target) {
-    backup = await dumpSchemas(target, [...ARCHIVED], String(settings.options.backupDir ?? './backups'), stopped);
-    log(`backup written to ${backup}`);
-  } else if (!settings.options.skipBackup) {
-    throw new CortexError('REFUSED', `no pg_dump compatible with PostgreSQL ${v!.major} is installed (found ${dumpMajor ?? 'none'}); install one or pass --skip-backup`);
-  } else {
-    log('backup skipped (--skip-backup)');
+  // The commit of an earlier attempt that died before the ledger recorded it.
+  if ((await archivedCount(sql)) > 0) {
+    log(`already archived: ${ARCHIVED.map(deprecatedSchema).join(', ')} (an earlier attempt committed it)`);
+    return { rows: ARCHIVED.length };
   }
-  for (const t of await tables(sql)) {
+  await assertValidated(sql);
+  const dump = await backupPossible(ctx);
+  const tables = await mappedTables(sql);
+  for (const t of await notDualWritten(sql)) {
     throwIfStopped();
-    await sql`update cortex_migration.capture set mode = 'log', changed_at = clock_timestamp()
-              where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    await installStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS,
-      changeLogFunction(t.old_schema, t.old_table), undefined, DUAL_WRITE_TRIGGERS);
+    const n = await putDualWriteBack(ctx, t);
+    log(`${t.old_schema}.${t.old_table}: dual-write put back, ${n} logged key${n === 1 ? '' : 's'} replayed`);
   }
-  await shortDdl(sql, settings, async (tx) => {
-    for (const s of ARCHIVED) {
-      await tx`alter schema ${tx(s)} rename to ${tx(deprecatedSchema(s))}`;
-      await tx`insert into cortex_migration.archive (schema_name, archived_as, retain_until, backup_path, backup_skipped)
-               values (${s}, ${deprecatedSchema(s)}, clock_timestamp() + make_interval(days => ${retainDays}), ${backup}, ${backup === null})`;
-    }
-  });
+  throwIfStopped();
+  const backup = dump ? await takeBackup(ctx, [...ARCHIVED]) : null;
+  if (!dump) log('backup skipped (--skip-backup)');
+  log(`archiving: stopping legacy → target sync on ${tables.length} tables and renaming ${ARCHIVED.join(', ')} in one transaction`);
+  try {
+    await archiveAtOnce(ctx, tables, backup, retainDays);
+  } catch (err) {
+    if (backup && !(err instanceof CortexError && err.code === 'STEP_FAILED')) log(`the backup of this attempt is complete: ${backup} (the next attempt replaces it)`);
+    throw err;
+  }
   log(`archived ${ARCHIVED.join(', ')} for ${retainDays} days`);
   return { rows: ARCHIVED.length };
 }
 
 /** Rename back, reinstall dual-write, replay anything logged meanwhile. */
-export async function down({ sql, settings, progress }: StepContext): Promise<void> {
+export async function down(ctx: StepContext): Promise<void> {
+  const { sql, settings } = ctx;
   await shortDdl(sql, settings, async (tx) => {
     const rows = await tx<{ schema_name: string; archived_as: string }[]>`select schema_name, archived_as from cortex_migration.archive`;
     for (const r of rows) await tx`alter schema ${tx(r.archived_as)} rename to ${tx(r.schema_name)}`;
     await tx`delete from cortex_migration.archive`;
   });
-  for (const t of await tables(sql)) {
-    await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS,
-      dualWriteFunction(t.old_schema, t.old_table), undefined, CHANGE_LOG_TRIGGERS);
-    await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
-              where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    await drainChangeLog(sql, t.old_schema, t.old_table, 10, progress);
-  }
+  for (const t of await mappedTables(sql)) await putDualWriteBack(ctx, t);
 }
 
-/** Schemas renamed, backup present or its skip recorded. */
+/** Validated before, schemas renamed, no legacy write left unsynced before the archive, backup present or its skip recorded. */
 export async function verify({ sql }: StepContext): Promise<Check[]> {
   const rows = await sql<{ schema_name: string; archived_as: string; old_exists: boolean; new_exists: boolean; backup_path: string | null; backup_skipped: boolean; retain_until: Date }[]>`
     select a.*, to_regnamespace(a.schema_name) is not null as old_exists, to_regnamespace(a.archived_as) is not null as new_exists
     from cortex_migration.archive a order by 1`;
   const bad = rows.filter((r) => r.old_exists || !r.new_exists).map((r) => r.schema_name);
+  // Writes logged after the archive went to the deprecated tables; one logged before never reached the target.
+  const [unsynced] = await sql<{ n: number }[]>`
+    select coalesce(sum(cardinality(old_ids)), 0)::int as n from cortex_migration.change_log
+    where logged_at < (select min(archived_at) from cortex_migration.archive)`;
   return [
+    await validationCheck(sql),
     {
       id: 'schemas-archived',
       status: rows.length === ARCHIVED.length && bad.length === 0 ? 'passed' : 'failed',
       expected: ARCHIVED.map(deprecatedSchema).join(', '),
       actual: rows.filter((r) => r.new_exists).map((r) => r.archived_as).join(', '),
       ...(rows[0] ? { details: `retained until ${new Date(rows[0].retain_until).toISOString()}` } : {}),
+    },
+    {
+      id: 'legacy-writes-synced',
+      status: unsynced!.n === 0 ? 'passed' : 'failed',
+      expected: 0,
+      actual: unsynced!.n,
+      details: 'legacy keys logged before the archive, never written to the target',
     },
     {
       id: 'backup',

@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type ConnectionTarget, passwordOf } from '../config/connection.js';
+import { applicationName } from './client.js';
 
 const run = promisify(execFile);
 
@@ -32,7 +33,8 @@ export async function dumpSchemas(target: ConnectionTarget, schemas: string[], d
   const file = resolve(join(dir, `${target.database}-legacy-${new Date().toISOString().replace(/[:.]/g, '-')}.dump`));
   const args = ['--format=custom', `--file=${file}`, `--host=${target.host}`, `--port=${target.port}`, `--username=${target.user}`, `--dbname=${target.database}`];
   for (const s of schemas) args.push(`--schema=${s}`);
-  const env = { ...process.env, PGPASSWORD: passwordOf(target) ?? process.env.PGPASSWORD ?? '' };
+  // Named like this process's own backends: pg_stat_activity shows whose it is, and a stop cancels it too.
+  const env = { ...process.env, PGPASSWORD: passwordOf(target) ?? process.env.PGPASSWORD ?? '', PGAPPNAME: applicationName('backup') };
   try {
     await run('pg_dump', args, { env, maxBuffer: 1 << 20, ...(signal ? { signal } : {}) });
   } catch (err) {

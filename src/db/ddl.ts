@@ -12,7 +12,7 @@ export async function shortDdl(
   sql: Sql,
   settings: Pick<RunSettings, 'lockTimeoutMs' | 'lockRetries'>,
   fn: (tx: Sql) => Promise<unknown>,
-  onRetry?: (attempt: number, delayMs: number) => void,
+  onRetry?: (attempt: number, delayMs: number, err: unknown) => void,
 ): Promise<void> {
   await withLockRetry(
     async () => {

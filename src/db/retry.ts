@@ -15,7 +15,7 @@ export function isLockTimeout(err: unknown): boolean {
  */
 export async function withLockRetry<T>(
   fn: (attempt: number) => Promise<T>,
-  opts: { retries: number; baseDelayMs?: number; onRetry?: (attempt: number, delayMs: number) => void },
+  opts: { retries: number; baseDelayMs?: number; onRetry?: (attempt: number, delayMs: number, err: unknown) => void },
 ): Promise<T> {
   const base = opts.baseDelayMs ?? 200;
   for (let attempt = 1; ; attempt++) {
@@ -24,7 +24,7 @@ export async function withLockRetry<T>(
     } catch (err) {
       if (!isLockTimeout(err) || attempt > opts.retries) throw err;
       const delay = Math.min(10_000, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-      opts.onRetry?.(attempt, Math.round(delay));
+      opts.onRetry?.(attempt, Math.round(delay), err);
       await new Promise((r) => setTimeout(r, delay));
     }
   }

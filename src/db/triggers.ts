@@ -27,18 +27,31 @@ export async function installStatementTriggers(
   onRetry?: (attempt: number, delayMs: number) => void,
   replacing?: Record<Event, string>,
 ): Promise<void> {
-  await shortDdl(sql, settings, async (tx) => {
-    for (const ev of ['INSERT', 'UPDATE', 'DELETE'] as const) {
-      if (replacing) await tx`drop trigger if exists ${tx(replacing[ev])} on ${tx(schema)}.${tx(table)}`;
-      await tx`drop trigger if exists ${tx(names[ev])} on ${tx(schema)}.${tx(table)}`;
-      // Identifiers are quoted by ident(); the event keyword and REFERENCING clause come from the
-      // constant table above, never from input.
-      await tx.unsafe(
-        `create trigger ${ident(names[ev])} after ${ev.toLowerCase()} on ${ident(schema)}.${ident(table)} ` +
-          `${REFERENCING[ev]} for each statement execute function ${ident(fn[0])}.${ident(fn[1])}()`,
-      );
-    }
-  }, onRetry);
+  await shortDdl(sql, settings, (tx) => swapStatementTriggers(tx, schema, table, names, fn, replacing), onRetry);
+}
+
+/**
+ * The statements of `installStatementTriggers`, inside a transaction the caller holds (one that
+ * switches several tables at once): drop `replacing` and any earlier `names`, create `names`.
+ */
+export async function swapStatementTriggers(
+  tx: Sql,
+  schema: string,
+  table: string,
+  names: Record<Event, string>,
+  fn: [string, string],
+  replacing?: Record<Event, string>,
+): Promise<void> {
+  for (const ev of ['INSERT', 'UPDATE', 'DELETE'] as const) {
+    if (replacing) await tx`drop trigger if exists ${tx(replacing[ev])} on ${tx(schema)}.${tx(table)}`;
+    await tx`drop trigger if exists ${tx(names[ev])} on ${tx(schema)}.${tx(table)}`;
+    // Identifiers are quoted by ident(); the event keyword and REFERENCING clause come from the
+    // constant table above, never from input.
+    await tx.unsafe(
+      `create trigger ${ident(names[ev])} after ${ev.toLowerCase()} on ${ident(schema)}.${ident(table)} ` +
+        `${REFERENCING[ev]} for each statement execute function ${ident(fn[0])}.${ident(fn[1])}()`,
+    );
+  }
 }
 
 /** Drop the per-event triggers of a table, in one short transaction. */

@@ -1,1 +1,2 @@
+drop table cortex_migration.archive_backup;
 drop table cortex_migration.archive;

@@ -8,3 +8,10 @@ create table cortex_migration.archive (
   backup_skipped  boolean not null default false,
   check (backup_path is not null or backup_skipped)
 );
+
+-- The complete pg_dump file of the latest archive attempt: the next attempt's complete dump
+-- replaces it (and deletes its file), so failed attempts do not pile up backups.
+create table cortex_migration.archive_backup (
+  path      text primary key,
+  taken_at  timestamptz not null default clock_timestamp()
+);
