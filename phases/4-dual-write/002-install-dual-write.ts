@@ -1,6 +1,6 @@
 // Install the dual-write triggers table by table, then replay what the change log captured since
 // the backfill started (or since dual-write was last removed): no write is lost in between. Last,
-// quarantined rows waiting for a row that exists by now are retried.
+// quarantined rows whose transform is good by now (the row they waited for exists) are retried.
 import type { Sql } from '../../src/db/client.js';
 import { drainChangeLog } from '../../src/db/change-log.js';
 import { withLockRetry } from '../../src/db/retry.js';
@@ -34,12 +34,12 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
       progress && ((p) => progress({ ...p, position })));
   }
   log(`dual-write live; ${replayed} logged keys replayed`);
-  // Rows still waiting for a row that exists now (written concurrently with it): retried here.
+  // Rows whose retry dual-write missed (written concurrently with the row they waited for): here.
   const retried = await withLockRetry(async () => {
-    const [r] = await sql<{ n: number }[]>`select cortex_migration.retry_arrived() as n`;
+    const [r] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.retry_good_now()`;
     return r!.n;
   }, { retries: Math.max(settings.lockRetries, 10) });
-  if (retried > 0) log(`${retried} quarantined rows retried: the rows they waited for exist now`);
+  if (retried > 0) log(`${retried} quarantined rows retried and written: their transform is good now`);
   return { rows: replayed + retried };
 }
 

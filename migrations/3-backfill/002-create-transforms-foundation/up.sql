@@ -1,5 +1,9 @@
 -- Transforms (legacy row → target row) for app.*, defined once; see 001 for the view contract.
 -- References go through the phase-2 mapping; a reference that resolves to nothing is a problem.
+-- A reference the target enforces with a foreign key (target_edges, in 007) also needs the legacy
+-- row itself: a mapping outlives its legacy row (so a re-inserted row gets its id back), and a row
+-- left pointing at a deleted one must wait for it in quarantine ("... has no <table> row", which
+-- its return retries), not fail on the target's key. Other references keep stale mappings.
 
 create view cortex_migration.tx_app_users as
 select u.user_id as _legacy_key, u.user_id::text as _old_id,
@@ -19,20 +23,21 @@ left join cortex_migration.migration_mappings m on m.old_schema = 'app' and m.ol
 create view cortex_migration.tx_app_workspaces as
 select w.workspace_id as _legacy_key, w.workspace_id::text as _old_id,
        case when m.new_id is null then 'no id mapping'
-            when w.owner_user_id is not null and o.new_id is null then 'owner_user_id ' || w.owner_user_id || ' has no app.users row'
+            when w.owner_user_id is not null and (o.new_id is null or ou.user_id is null) then 'owner_user_id ' || w.owner_user_id || ' has no app.users row'
             when length(w.name) > 255 then 'name longer than 255 characters'
             when length(w.slug) > 100 then 'slug longer than 100 characters'
        end as _problem,
        m.new_id::uuid as id, w.name, w.slug, o.new_id as owner_user_id, w.settings, w.created_at, w.created_at as updated_at
 from app.workspaces w
 left join cortex_migration.migration_mappings m on m.old_schema = 'app' and m.old_table = 'workspaces' and m.old_id = w.workspace_id::text
-left join cortex_migration.migration_mappings o on o.old_schema = 'app' and o.old_table = 'users' and o.old_id = w.owner_user_id::text;
+left join cortex_migration.migration_mappings o on o.old_schema = 'app' and o.old_table = 'users' and o.old_id = w.owner_user_id::text
+left join app.users ou on ou.user_id = w.owner_user_id;
 
 create view cortex_migration.tx_app_workspace_members as
 select wm.workspace_id as _legacy_key, wm.workspace_id::text || ':' || wm.user_id::text as _old_id,
        case when m.new_id is null then 'no id mapping'
-            when w.new_id is null then 'workspace_id ' || wm.workspace_id || ' has no app.workspaces row'
-            when u.new_id is null then 'user_id ' || wm.user_id || ' has no app.users row'
+            when w.new_id is null or lw.workspace_id is null then 'workspace_id ' || wm.workspace_id || ' has no app.workspaces row'
+            when u.new_id is null or lu.user_id is null then 'user_id ' || wm.user_id || ' has no app.users row'
             when lower(btrim(coalesce(wm.role, 'member'))) not in ('owner', 'admin', 'member', 'viewer') then 'unknown role ' || quote_literal(wm.role)
        end as _problem,
        m.new_id::uuid as id, w.new_id::uuid as workspace_id, u.new_id as user_id,
@@ -40,7 +45,9 @@ select wm.workspace_id as _legacy_key, wm.workspace_id::text || ':' || wm.user_i
 from app.workspace_members wm
 left join cortex_migration.migration_mappings m on m.old_schema = 'app' and m.old_table = 'workspace_members' and m.old_id = wm.workspace_id::text || ':' || wm.user_id::text
 left join cortex_migration.migration_mappings w on w.old_schema = 'app' and w.old_table = 'workspaces' and w.old_id = wm.workspace_id::text
-left join cortex_migration.migration_mappings u on u.old_schema = 'app' and u.old_table = 'users' and u.old_id = wm.user_id::text;
+left join cortex_migration.migration_mappings u on u.old_schema = 'app' and u.old_table = 'users' and u.old_id = wm.user_id::text
+left join app.workspaces lw on lw.workspace_id = wm.workspace_id
+left join app.users lu on lu.user_id = wm.user_id;
 
 -- Legacy space types become the target vocabulary (folder, project, shared, archive).
 create function cortex_migration.space_type(legacy text) returns text
@@ -53,8 +60,8 @@ $$;
 create view cortex_migration.tx_app_spaces as
 select s.space_id as _legacy_key, s.space_id::text as _old_id,
        case when m.new_id is null then 'no id mapping'
-            when s.parent_space_id is not null and p.new_id is null then 'parent_space_id ' || s.parent_space_id || ' has no app.spaces row'
-            when s.owner_user_id is not null and o.new_id is null then 'owner_user_id ' || s.owner_user_id || ' has no app.users row'
+            when s.parent_space_id is not null and (p.new_id is null or lp.space_id is null) then 'parent_space_id ' || s.parent_space_id || ' has no app.spaces row'
+            when s.owner_user_id is not null and (o.new_id is null or lo.user_id is null) then 'owner_user_id ' || s.owner_user_id || ' has no app.users row'
             when s.workspace_id is not null and w.new_id is null then 'workspace_id ' || s.workspace_id || ' has no app.workspaces row'
             when s.space_type is not null and cortex_migration.space_type(s.space_type) is null then 'unknown space_type ' || quote_literal(s.space_type)
             when length(s.name) > 255 then 'name longer than 255 characters'
@@ -69,7 +76,9 @@ from app.spaces s
 left join cortex_migration.migration_mappings m on m.old_schema = 'app' and m.old_table = 'spaces' and m.old_id = s.space_id::text
 left join cortex_migration.migration_mappings p on p.old_schema = 'app' and p.old_table = 'spaces' and p.old_id = s.parent_space_id::text
 left join cortex_migration.migration_mappings o on o.old_schema = 'app' and o.old_table = 'users' and o.old_id = s.owner_user_id::text
-left join cortex_migration.migration_mappings w on w.old_schema = 'app' and w.old_table = 'workspaces' and w.old_id = s.workspace_id::text;
+left join cortex_migration.migration_mappings w on w.old_schema = 'app' and w.old_table = 'workspaces' and w.old_id = s.workspace_id::text
+left join app.spaces lp on lp.space_id = s.parent_space_id
+left join app.users lo on lo.user_id = s.owner_user_id;
 
 -- Which legacy table a space item's item_type points at, and its name in the target.
 create function cortex_migration.space_item_source(item_type text, out old_schema text, out old_table text, out new_type text)
@@ -85,7 +94,7 @@ $$;
 create view cortex_migration.tx_app_space_items as
 select i.id as _legacy_key, i.id::text as _old_id,
        case when m.new_id is null then 'no id mapping'
-            when sp.new_id is null then 'space_id ' || coalesce(i.space_id::text, 'null') || ' has no app.spaces row'
+            when sp.new_id is null or ls.space_id is null then 'space_id ' || coalesce(i.space_id::text, 'null') || ' has no app.spaces row'
             when src.old_table is null then 'item_type ' || quote_literal(i.item_type) || ' has no legacy table to follow'
             when it.new_id is null then 'item ' || i.item_type || ' ' || quote_literal(i.item_id) || ' does not exist in ' || src.old_schema || '.' || src.old_table
             when length(i.display_name) > 255 then 'display_name longer than 255 characters'
@@ -96,4 +105,5 @@ from app.space_items i
 cross join lateral cortex_migration.space_item_source(i.item_type) src
 left join cortex_migration.migration_mappings m on m.old_schema = 'app' and m.old_table = 'space_items' and m.old_id = i.id::text
 left join cortex_migration.migration_mappings sp on sp.old_schema = 'app' and sp.old_table = 'spaces' and sp.old_id = i.space_id::text
+left join app.spaces ls on ls.space_id = i.space_id
 left join cortex_migration.migration_mappings it on it.old_schema = src.old_schema and it.old_table = src.old_table and it.old_id = i.item_id;

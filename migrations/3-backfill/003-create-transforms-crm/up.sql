@@ -1,4 +1,5 @@
--- Transforms for crm.* people, companies, groups and their relationships.
+-- Transforms for crm.* people, companies, groups and their relationships. A reference the target
+-- enforces with a foreign key also needs the legacy row, not only its mapping (see 002).
 
 create view cortex_migration.tx_crm_contacts as
 select c.contact_id as _legacy_key, c.contact_id::text as _old_id,
@@ -24,7 +25,7 @@ left join cortex_migration.migration_mappings u on u.old_schema = 'app' and u.ol
 create view cortex_migration.tx_crm_contact_phones as
 select p.id as _legacy_key, p.id::text as _old_id,
        case when m.new_id is null then 'no id mapping'
-            when c.new_id is null then 'contact_id ' || coalesce(p.contact_id::text, 'null') || ' has no crm.contacts row'
+            when c.new_id is null or lc.contact_id is null then 'contact_id ' || coalesce(p.contact_id::text, 'null') || ' has no crm.contacts row'
             when cortex_foundation.normalize_phone(p.phone_number) is null then 'phone number has no digits: ' || coalesce(quote_literal(p.phone_number), 'null')
             when length(p.phone_number) > 50 then 'phone_number longer than 50 characters'
             when p.label is not null and lower(btrim(p.label)) not in ('mobile', 'work', 'home', 'other') then 'unknown phone label ' || quote_literal(p.label)
@@ -33,12 +34,13 @@ select p.id as _legacy_key, p.id::text as _old_id,
        lower(btrim(p.label))::varchar(50) as label, p.is_primary, p.is_whatsapp as is_whatsapp_enabled
 from crm.contact_phones p
 left join cortex_migration.migration_mappings m on m.old_schema = 'crm' and m.old_table = 'contact_phones' and m.old_id = p.id::text
-left join cortex_migration.migration_mappings c on c.old_schema = 'crm' and c.old_table = 'contacts' and c.old_id = p.contact_id::text;
+left join cortex_migration.migration_mappings c on c.old_schema = 'crm' and c.old_table = 'contacts' and c.old_id = p.contact_id::text
+left join crm.contacts lc on lc.contact_id = p.contact_id;
 
 create view cortex_migration.tx_crm_contact_emails as
 select e.id as _legacy_key, e.id::text as _old_id,
        case when m.new_id is null then 'no id mapping'
-            when c.new_id is null then 'contact_id ' || coalesce(e.contact_id::text, 'null') || ' has no crm.contacts row'
+            when c.new_id is null or lc.contact_id is null then 'contact_id ' || coalesce(e.contact_id::text, 'null') || ' has no crm.contacts row'
             when e.email is null or btrim(e.email) = '' then 'email is empty'
             when btrim(e.email) !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then 'not an e-mail address: ' || quote_literal(e.email)
             when length(e.email) > 255 then 'email longer than 255 characters'
@@ -48,7 +50,8 @@ select e.id as _legacy_key, e.id::text as _old_id,
        lower(btrim(e.label))::varchar(50) as label, e.is_primary
 from crm.contact_emails e
 left join cortex_migration.migration_mappings m on m.old_schema = 'crm' and m.old_table = 'contact_emails' and m.old_id = e.id::text
-left join cortex_migration.migration_mappings c on c.old_schema = 'crm' and c.old_table = 'contacts' and c.old_id = e.contact_id::text;
+left join cortex_migration.migration_mappings c on c.old_schema = 'crm' and c.old_table = 'contacts' and c.old_id = e.contact_id::text
+left join crm.contacts lc on lc.contact_id = e.contact_id;
 
 create view cortex_migration.tx_crm_companies as
 select co.company_id as _legacy_key, co.company_id::text as _old_id,
@@ -99,7 +102,7 @@ left join cortex_migration.migration_mappings b on b.old_schema = 'crm' and b.ol
 create view cortex_migration.tx_crm_groups as
 select g.group_id as _legacy_key, g.group_id::text as _old_id,
        case when m.new_id is null then 'no id mapping'
-            when g.parent_group_id is not null and p.new_id is null then 'parent_group_id ' || g.parent_group_id || ' has no crm.groups row'
+            when g.parent_group_id is not null and (p.new_id is null or lp.group_id is null) then 'parent_group_id ' || g.parent_group_id || ' has no crm.groups row'
             when length(g.name) > 255 then 'name longer than 255 characters'
             when length(g.group_type) > 100 then 'group_type longer than 100 characters'
        end as _problem,
@@ -108,7 +111,8 @@ select g.group_id as _legacy_key, g.group_id::text as _old_id,
        g.created_at, g.created_at as updated_at
 from crm.groups g
 left join cortex_migration.migration_mappings m on m.old_schema = 'crm' and m.old_table = 'groups' and m.old_id = g.group_id::text
-left join cortex_migration.migration_mappings p on p.old_schema = 'crm' and p.old_table = 'groups' and p.old_id = g.parent_group_id::text;
+left join cortex_migration.migration_mappings p on p.old_schema = 'crm' and p.old_table = 'groups' and p.old_id = g.parent_group_id::text
+left join crm.groups lp on lp.group_id = g.parent_group_id;
 
 create view cortex_migration.tx_crm_group_members as
 select gm.group_id as _legacy_key, gm.group_id::text || ':' || gm.contact_id::text as _old_id,

@@ -1,4 +1,5 @@
--- Transforms for projects, tasks, notes, events and attendees.
+-- Transforms for projects, tasks, notes, events and attendees. A reference the target enforces with
+-- a foreign key (a subtask's parent, an attendee's event) also needs the legacy row (see 002).
 
 -- A legacy row's triggering_message_id is looked up in whatsapp.messages by a lateral join in each
 -- view ('instance:message_id', or null when the message does not exist): planned with the view.
@@ -42,7 +43,7 @@ select t.task_id as _legacy_key, t.task_id::text as _old_id,
             when cortex_migration.norm(t.priority) not in ('low', 'medium', 'high', 'urgent') then 'unknown priority ' || quote_literal(t.priority)
             when t.project_id is not null and pj.new_id is null then 'project_id ' || t.project_id || ' has no crm.projects row'
             when t.assigned_contact_id is not null and a.new_id is null then 'assigned_contact_id ' || t.assigned_contact_id || ' has no crm.contacts row'
-            when t.parent_task_id is not null and pt.new_id is null then 'parent_task_id ' || t.parent_task_id || ' has no crm.tasks row'
+            when t.parent_task_id is not null and (pt.new_id is null or lpt.task_id is null) then 'parent_task_id ' || t.parent_task_id || ' has no crm.tasks row'
             when t.space_id is not null and s.new_id is null then 'space_id ' || t.space_id || ' has no app.spaces row'
             when t.created_by is not null and u.new_id is null then 'created_by ' || t.created_by || ' has no app.users row'
             when t.triggering_message_id is not null and msg.ref is null then 'triggering_message_id ' || quote_literal(t.triggering_message_id) || ' is not in whatsapp.messages'
@@ -64,6 +65,7 @@ left join cortex_migration.migration_mappings a on a.old_schema = 'crm' and a.ol
 left join cortex_migration.migration_mappings pt on pt.old_schema = 'crm' and pt.old_table = 'tasks' and pt.old_id = t.parent_task_id::text
 left join cortex_migration.migration_mappings s on s.old_schema = 'app' and s.old_table = 'spaces' and s.old_id = t.space_id::text
 left join cortex_migration.migration_mappings u on u.old_schema = 'app' and u.old_table = 'users' and u.old_id = t.created_by::text
+left join crm.tasks lpt on lpt.task_id = t.parent_task_id
 left join lateral (select wm.instance_name || ':' || wm.message_id as ref from whatsapp.messages wm
                    where wm.message_id = t.triggering_message_id order by wm.instance_name limit 1) msg on true;
 
@@ -128,7 +130,7 @@ left join lateral (select wm.instance_name || ':' || wm.message_id as ref from w
 create view cortex_migration.tx_calendar_event_attendees as
 select a.event_id as _legacy_key, a.event_id::text || ':' || a.contact_id::text as _old_id,
        case when m.new_id is null then 'no id mapping'
-            when ev.new_id is null then 'event_id ' || a.event_id || ' has no calendar.events row'
+            when ev.new_id is null or le.event_id is null then 'event_id ' || a.event_id || ' has no calendar.events row'
             when p.new_id is null then 'contact_id ' || a.contact_id || ' has no crm.contacts row'
             when coalesce(cortex_migration.norm(a.response_status), 'needs_action') not in ('needs_action', 'pending', 'accepted', 'declined', 'tentative') then 'unknown response_status ' || quote_literal(a.response_status)
             when coalesce(cortex_migration.norm(a.role), 'required') not in ('required', 'attendee', 'optional', 'organizer') then 'unknown role ' || quote_literal(a.role)
@@ -141,4 +143,5 @@ select a.event_id as _legacy_key, a.event_id::text || ':' || a.contact_id::text 
 from calendar.event_attendees a
 left join cortex_migration.migration_mappings m on m.old_schema = 'calendar' and m.old_table = 'event_attendees' and m.old_id = a.event_id::text || ':' || a.contact_id::text
 left join cortex_migration.migration_mappings ev on ev.old_schema = 'calendar' and ev.old_table = 'events' and ev.old_id = a.event_id::text
-left join cortex_migration.migration_mappings p on p.old_schema = 'crm' and p.old_table = 'contacts' and p.old_id = a.contact_id::text;
+left join cortex_migration.migration_mappings p on p.old_schema = 'crm' and p.old_table = 'contacts' and p.old_id = a.contact_id::text
+left join calendar.events le on le.event_id = a.event_id;

@@ -167,34 +167,86 @@ begin
   end loop;
 end $$;
 
--- Quarantined rows waiting for a row that exists now. Dual-write retries a waiting row when the
--- row it waits for is inserted later or in the same transaction; a row written by another
--- transaction while that insert was not yet committed misses the retry (neither sees the
--- other). Phase 4's catch-up retries them, and phase 5 fails while any is left.
-create view cortex_migration.arrived_rows as
-select q.old_schema, q.old_table, q.old_id, cortex_migration.awaited_table(q.reason) as awaited_table,
-       cortex_migration.awaited_key(q.reason) as awaited_key
-  from cortex_migration.quarantine q
-  join cortex_migration.migration_mappings mm
-    on mm.old_schema = split_part(cortex_migration.awaited_table(q.reason), '.', 1)
-   and mm.old_table = split_part(cortex_migration.awaited_table(q.reason), '.', 2)
-   and mm.old_id = cortex_migration.awaited_key(q.reason);
+-- Quarantined rows that a retry would write now. Dual-write retries a waiting row when the row it
+-- waits for arrives (later, or in the same transaction), and the rows below a row that leaves the
+-- quarantine; a row written by another transaction while the row it waits for was not yet
+-- committed misses that retry (neither sees the other), and so may a row the target refused for
+-- a reason its transform does not foresee. Phase 4's catch-up retries every quarantined row whose
+-- transform is good now, and phase 5 fails while such a retry would still write one.
 
--- Retry them; returns how many were retried. The catch-up's lock timeout: a writer holding one
--- of those legacy rows fails the call, and the caller retries it.
-create function cortex_migration.retry_arrived() returns integer
+-- The quarantined keys of one mapped table whose transform finds nothing wrong now (null: none).
+create function cortex_migration.good_now(p_schema text, p_table text) returns text[]
+language plpgsql stable as $$
+declare
+  m cortex_migration.mapped_tables;
+  ids text[];
+begin
+  select * into strict m from cortex_migration.mapped_tables where old_schema = p_schema and old_table = p_table;
+  execute format(
+    'select array_agg(q.old_id order by q.old_id) from cortex_migration.quarantine q
+       join cortex_migration.%I v on v._legacy_key = split_part(q.old_id, '':'', 1)::%s and v._old_id = q.old_id
+      where q.old_schema = $1 and q.old_table = $2 and v._problem is null',
+    cortex_migration.transform_view_name(m), (cortex_migration.transform_shape(m)).key_type)
+    into ids using p_schema, p_table;
+  return ids;
+end $$;
+
+-- Retry them, table by table in dependency order (a parent written retries the rows below it);
+-- returns the rows that left the quarantine, with the reason they had. A row the target still
+-- refuses is quarantined again. The catch-up's lock timeout: a writer holding one of those
+-- legacy rows fails the call, and the caller retries it.
+create function cortex_migration.retry_good_now() returns table (old_schema text, old_table text, old_id text, reason text)
 language plpgsql set lock_timeout = '500ms' as $$
 declare
-  w record;
-  n integer := 0;
+  m cortex_migration.mapped_tables;
+  tried cortex_migration.quarantine[] := '{}';
 begin
   perform set_config('cortex.sync_source', 'catch-up', true);
-  for w in select a.old_schema, a.old_table, array_agg(a.old_id order by a.old_id) as ids
-             from cortex_migration.arrived_rows a group by 1, 2 order by 1, 2 loop
-    perform cortex_migration.sync_safely(w.old_schema, w.old_table, w.ids);
-    n := n + cardinality(w.ids);
+  for m in select * from cortex_migration.mapped_tables x
+            where exists (select 1 from cortex_migration.quarantine q where q.old_schema = x.old_schema and q.old_table = x.old_table)
+            order by x.position loop
+    tried := tried || array(select q from cortex_migration.quarantine q
+                             where q.old_schema = m.old_schema and q.old_table = m.old_table
+                               and q.old_id = any(cortex_migration.good_now(m.old_schema, m.old_table)));
   end loop;
-  return n;
+  for m in select * from cortex_migration.mapped_tables x order by x.position loop
+    -- Rows a parent's retry already wrote are not synced twice.
+    perform cortex_migration.sync_safely(m.old_schema, m.old_table, ids)
+       from (select array_agg(t.old_id order by t.old_id) as ids from unnest(tried) t
+              where t.old_schema = m.old_schema and t.old_table = m.old_table
+                and exists (select 1 from cortex_migration.quarantine q
+                             where q.old_schema = t.old_schema and q.old_table = t.old_table and q.old_id = t.old_id)) x
+      where x.ids is not null;
+  end loop;
+  return query select t.old_schema, t.old_table, t.old_id, t.reason from unnest(tried) t
+    where not exists (select 1 from cortex_migration.quarantine q
+                       where q.old_schema = t.old_schema and q.old_table = t.old_table and q.old_id = t.old_id)
+    order by 1, 2, 3;
+end $$;
+
+-- What retry_good_now() would write, tried in a subtransaction that is always undone: phase 5's
+-- check, which changes nothing. Under the caller's repeatable-read snapshot a row changed since
+-- it began cannot be written and counts as still refused (the change's own dual-write retried
+-- it). A lock it cannot get within the timeout (an application holding one of those legacy rows)
+-- makes the answer unknown: one row with no key and the error as its reason.
+create function cortex_migration.writable_quarantine() returns table (old_schema text, old_table text, old_id text, reason text)
+language plpgsql as $$
+declare
+  found jsonb;
+begin
+  begin
+    found := (select jsonb_agg(to_jsonb(r)) from cortex_migration.retry_good_now() r);
+    raise sqlstate 'CX000';
+  exception
+    when sqlstate 'CX000' then
+      null;
+    when lock_not_available or deadlock_detected or serialization_failure then
+      return query select null::text, null::text, null::text, 'could not try the quarantined rows: ' || sqlerrm;
+      return;
+  end;
+  return query select x.old_schema, x.old_table, x.old_id, x.reason
+                 from jsonb_to_recordset(coalesce(found, '[]')) as x(old_schema text, old_table text, old_id text, reason text)
+                order by 1, 2, 3;
 end $$;
 
 -- The dependents' functions, then one sync function per mapped table, generated from its
