@@ -52,12 +52,23 @@ function subdirs(dir: string): string[] {
   return readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory()).sort();
 }
 
+// A missing or empty plan directory must not pass for a plan with nothing left to do.
+function assertPlanDir(root: string): void {
+  if (!existsSync(root)) throw new CortexError('USAGE', `plan directory ${root} does not exist`);
+  if (!statSync(root).isDirectory()) throw new CortexError('USAGE', `plan directory ${root} is not a directory`);
+  const phases = join(root, 'phases');
+  if (!existsSync(phases) || !subdirs(phases).some((d) => DIR_RE.test(d))) {
+    throw new CortexError('USAGE', `plan directory ${root} has no phases (expected phases/<N>-<name>/phase.json)`);
+  }
+}
+
 /**
  * Load a plan rooted at `root`: `phases/<N>-<slug>/phase.json` declares each phase; its steps are
  * the folders `migrations/<N>-<slug>/<NNN-verb-noun>/` and the modules `phases/<N>-<slug>/<NNN-verb-noun>.ts`,
  * ordered by NNN.
  */
 export async function loadPlan(root: string, name = 'cortex'): Promise<Plan> {
+  assertPlanDir(root);
   const phases: Phase[] = [];
   for (const dir of subdirs(join(root, 'phases'))) {
     const m = DIR_RE.exec(dir);

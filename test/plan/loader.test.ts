@@ -26,6 +26,14 @@ describe('plan loader', () => {
     ]);
   });
 
+  it('refuses a plan directory that is missing or has no phases, naming it', async () => {
+    await expect(loadPlan('/nonexistent/plan')).rejects.toThrow('plan directory /nonexistent/plan does not exist');
+    const empty = mkdtempSync(join(tmpdir(), 'cortex-emptyplan-'));
+    await expect(loadPlan(empty)).rejects.toThrow(`plan directory ${empty} has no phases`);
+    mkdirSync(join(empty, 'phases', 'notes'), { recursive: true });
+    await expect(loadPlan(empty)).rejects.toThrow(`plan directory ${empty} has no phases`);
+  });
+
   it('loads a TypeScript step next to SQL steps, ordered by number', async () => {
     const root = mkdtempSync(join(tmpdir(), 'cortex-tsplan-'));
     mkdirSync(join(root, 'phases', '1-one'), { recursive: true });
