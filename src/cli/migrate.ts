@@ -47,7 +47,7 @@ export function registerMigrate(program: Command): void {
         if (opts.retainDays !== undefined) extra.retainDays = positiveInt('--retain-days', opts.retainDays, 30);
         if (opts.backupDir !== undefined) extra.backupDir = opts.backupDir;
         if (extra.batchSize === 0) throw new CortexError('USAGE', '--batch-size must be at least 1');
-        return withRun(ctx, { ...opts, extra }, async (env, sql) => {
+        return withRun(ctx, { ...opts, extra, reports: true }, async (env, sql) => {
           const coverage = loadCoverage(env.plan.root);
           if (coverage) await assertCoverage(sql, coverage);
           const runs: Array<{ run: PhaseRun; files: ReportFiles }> = [];

@@ -38,7 +38,7 @@ export function registerRollback(program: Command): void {
           throw new CortexError('USAGE', 'usage: cortex rollback phase <N>');
         }
         await confirm(ctx, `Roll back phase ${num} on ${ctx.target().display}?`);
-        return withRun(ctx, { ...opts, extra: { force: opts.force } }, async (env, sql) => {
+        return withRun(ctx, { ...opts, extra: { force: opts.force }, reports: true }, async (env, sql) => {
           const run = await rollbackPhase(env, num);
           const files = await publishReport(ctx, sql, run.runId, run.report);
           return phaseResult([{ run, files }]);

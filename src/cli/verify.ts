@@ -24,7 +24,7 @@ export function registerVerify(program: Command): void {
           only = Number(n);
           if (target !== 'phase' || !Number.isInteger(only) || only < 1) throw new CortexError('USAGE', 'usage: cortex verify [phase <N>]');
         }
-        return withRun(ctx, opts, async (env, sql) => {
+        return withRun(ctx, { ...opts, reports: true }, async (env, sql) => {
           const status = planStatus(env.plan, await readLedger(sql));
           let phases = only !== undefined ? [only] : status.filter((p) => p.state === 'applied').map((p) => p.number);
           // Once the legacy schemas are archived (renamed), the checks of the phases that read them
