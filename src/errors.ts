@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'DRIFT'
   | 'REFUSED'
   | 'STEP_FAILED'
+  | 'NEEDS_CONFIRMATION'
   | 'INTERRUPTED'
   | 'NOT_IMPLEMENTED';
 
@@ -37,6 +38,8 @@ const exitFor: Record<ErrorCode, ExitCodeValue> = {
   DRIFT: ExitCode.drift,
   REFUSED: ExitCode.refused,
   STEP_FAILED: ExitCode.stepFailed,
+  // What was missing is the caller's --yes, as with any other missing option.
+  NEEDS_CONFIRMATION: ExitCode.usage,
   INTERRUPTED: ExitCode.interrupted,
   NOT_IMPLEMENTED: ExitCode.usage,
 };

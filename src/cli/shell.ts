@@ -86,7 +86,7 @@ export function action<O>(name: string, handler: Handler<O>) {
       if (globals.json) {
         printEnvelope({ ok: false, command: name, data: null, error: { code, message } });
       } else {
-        process.stderr.write(`${out.color.red('error:')} ${message}\n`);
+        out.error(message);
       }
       if (!known && process.env.CORTEX_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
       process.exitCode = known ? err.exitCode : ExitCode.stepFailed;

@@ -10,6 +10,9 @@ import type { Phase, Plan, Step, StepModule } from './model.js';
 const PhaseManifest = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
+  down: z.string().min(1).optional(),
+  confirm: z.string().min(1).optional(),
+  preconditions: z.array(z.string().min(1)).default([]),
 });
 
 const DIR_RE = /^(\d+)-([a-z0-9-]+)$/;
@@ -62,6 +65,17 @@ function assertPlanDir(root: string): void {
   }
 }
 
+// The steps a phase names as its preconditions: checks that change nothing, run before anything
+// is asked or changed, so each must exist and run in a transaction that can be rolled back.
+function preconditionSteps(dir: string, names: string[], steps: Step[]): string[] {
+  return names.map((name) => {
+    const step = steps.find((s) => s.name === name);
+    if (!step) throw new CortexError('USAGE', `phase ${dir}: precondition ${name} is not a step of the phase`);
+    if (!step.transactional) throw new CortexError('USAGE', `phase ${dir}: precondition ${name} must be transactional (it is rolled back)`);
+    return step.id;
+  });
+}
+
 /**
  * Load a plan rooted at `root`: `phases/<N>-<slug>/phase.json` declares each phase; its steps are
  * the folders `migrations/<N>-<slug>/<NNN-verb-noun>/` and the modules `phases/<N>-<slug>/<NNN-verb-noun>.ts`,
@@ -97,7 +111,17 @@ export async function loadPlan(root: string, name = 'cortex'): Promise<Plan> {
         throw new CortexError('USAGE', `phase ${dir}: steps ${steps[i - 1]!.name} and ${steps[i]!.name} share a number`);
       }
     }
-    phases.push({ number, slug: dir, name: parsed.data.name, description: parsed.data.description, steps });
+    const manifest = parsed.data;
+    phases.push({
+      number,
+      slug: dir,
+      name: manifest.name,
+      description: manifest.description,
+      ...(manifest.down ? { down: manifest.down } : {}),
+      ...(manifest.confirm ? { confirm: manifest.confirm } : {}),
+      preconditions: preconditionSteps(dir, manifest.preconditions, steps),
+      steps,
+    });
   }
   phases.sort((a, b) => a.number - b.number);
   phases.forEach((p, i) => {

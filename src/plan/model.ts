@@ -83,6 +83,12 @@ export interface Phase {
   slug: string;
   name: string;
   description: string;
+  /** What reverting it does, in words (phase.json `down`): shown when a rollback asks. */
+  down?: string;
+  /** Why applying it must be confirmed (phase.json `confirm`), e.g. what it breaks; absent: no confirmation. */
+  confirm?: string;
+  /** Ids of its steps whose `up` only checks that the phase may run: run, rolled back, before anything is asked or changed. */
+  preconditions: string[];
   steps: Step[];
 }
 

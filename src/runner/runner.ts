@@ -6,11 +6,12 @@ import { withLockRetry } from '../db/retry.js';
 import { connectionLost, inTransaction } from '../db/transaction.js';
 import { CortexError, isCortexError } from '../errors.js';
 import type { Progress } from '../backfill/progress.js';
-import type { Check, Phase, Plan, RunSettings, Step, StepContext } from '../plan/model.js';
+import type { Check, Phase, Plan, RunSettings, Step } from '../plan/model.js';
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
-import { clearStart, type LedgerRow, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
+import { clearStart, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
 import { interruptedMessage, stopSignal } from './interrupt.js';
+import { type MigratePreflight, prepareMigrate, prepareRollback, requirePhase, stepContext } from './preflight.js';
 import { assertNoDrift, planStatus } from './state.js';
 
 /** Events a runner emits, for spinners and progress lines. */
@@ -46,22 +47,6 @@ function errorMessage(err: unknown): string {
 async function serverVersion(sql: Sql): Promise<string> {
   const [r] = await sql<{ v: string }[]>`select current_setting('server_version') as v`;
   return r?.v ?? 'unknown';
-}
-
-function requirePhase(plan: Plan, n: number): Phase {
-  const p = plan.phases.find((x) => x.number === n);
-  if (!p) throw new CortexError('USAGE', `no phase ${n} in plan ${plan.name} (phases 1..${plan.phases.length})`);
-  return p;
-}
-
-function stepContext(env: RunEnv, sql: Sql): StepContext {
-  return {
-    sql,
-    settings: env.settings,
-    log: (m) => env.events?.log?.(m),
-    progress: (p) => env.events?.progress?.(p),
-    target: env.target,
-  };
 }
 
 // Marks the interruption of a step that never began: it stays pending in the ledger.
@@ -245,35 +230,33 @@ function stepReports(steps: Step[], ex: Execution, checks?: Map<string, Check[]>
   });
 }
 
-function appliedOf(ledger: Map<string, LedgerRow>): Set<string> {
-  return new Set([...ledger.values()].filter((r) => r.status === 'applied').map((r) => r.step_id));
+/** How a caller of `migratePhase` has settled what `prepareMigrate` checks and what must be confirmed. */
+export interface MigrateOptions {
+  /** The checks already made (under the same run lock); made here when absent. */
+  preflight?: MigratePreflight;
+  /** Whoever called has confirmed a phase that needs it (phase.json `confirm`). */
+  confirmed?: boolean;
 }
 
-// What a rollback must undo: applied steps, and non-transactional steps that failed or were
-// interrupted, which may have committed part of their work (a transactional one left nothing).
-function undoableOf(plan: Plan, ledger: Map<string, LedgerRow>): Set<string> {
-  const out = appliedOf(ledger);
-  for (const s of plan.phases.flatMap((p) => p.steps)) {
-    if (!s.transactional && ledger.get(s.id)?.status === 'failed') out.add(s.id);
-  }
-  return out;
+/** The one-line reason a phase must be confirmed, or undefined when it need not be (or nothing is left to apply). */
+export function confirmationNeeded(pre: MigratePreflight): string | undefined {
+  const { phase } = pre;
+  if (!phase.confirm || pre.pending.length === 0) return undefined;
+  return `phase ${phase.number} (${phase.name}) needs confirmation: it ${phase.confirm}`;
 }
 
 /**
- * Apply phase `n` (refused unless 1..n-1 are applied), resuming after the last applied step, then
- * verify it. A failing step is rolled back, recorded as `fail`, and stops the phase.
+ * Apply phase `n` (refused unless 1..n-1 are applied and its preconditions pass, and unless
+ * confirmed when the phase needs it), resuming after the last applied step, then verify it. A
+ * failing step is rolled back, recorded as `fail`, and stops the phase.
  */
-export async function migratePhase(env: RunEnv, n: number): Promise<PhaseRun> {
-  const phase = requirePhase(env.plan, n);
-  const ledger = await readLedger(env.sql);
-  assertNoDrift(env.plan, ledger);
-  const missing = planStatus(env.plan, ledger).filter((p) => p.number < n && p.state !== 'applied').map((p) => p.number);
-  if (missing.length > 0) {
-    throw new CortexError('REFUSED', `phase ${n} needs phase${missing.length > 1 ? 's' : ''} ${missing.join(', ')} applied first`);
-  }
-  const ex = await execute(env, phase, 'up', appliedOf(ledger));
-  const checks = ex.failedStep === undefined ? await verifyEach(env, phase.steps) : undefined;
-  const report = await buildReport(env, phase, 'up', ex.startedAt, stepReports(phase.steps, ex, checks));
+export async function migratePhase(env: RunEnv, n: number, opts: MigrateOptions = {}): Promise<PhaseRun> {
+  const pre = opts.preflight ?? (await prepareMigrate(env, n));
+  const unconfirmed = confirmationNeeded(pre);
+  if (unconfirmed && !opts.confirmed) throw new CortexError('NEEDS_CONFIRMATION', unconfirmed);
+  const ex = await execute(env, pre.phase, 'up', pre.applied);
+  const checks = ex.failedStep === undefined ? await verifyEach(env, pre.phase.steps) : undefined;
+  const report = await buildReport(env, pre.phase, 'up', ex.startedAt, stepReports(pre.phase.steps, ex, checks));
   return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };
 }
 
@@ -282,13 +265,7 @@ export async function migratePhase(env: RunEnv, n: number): Promise<PhaseRun> {
  * including a non-transactional step that failed or was interrupted part-way.
  */
 export async function rollbackPhase(env: RunEnv, n: number): Promise<PhaseRun> {
-  const phase = requirePhase(env.plan, n);
-  const ledger = await readLedger(env.sql);
-  assertNoDrift(env.plan, ledger);
-  const undoable = undoableOf(env.plan, ledger);
-  const last = Math.max(0, ...env.plan.phases.filter((p) => p.steps.some((s) => undoable.has(s.id))).map((p) => p.number));
-  if (last === 0) throw new CortexError('REFUSED', `nothing is applied; phase ${n} cannot be rolled back`);
-  if (last !== n) throw new CortexError('REFUSED', `phase ${n} is not the last applied phase (phase ${last} is); roll back ${last} first`);
+  const { phase, undoable } = await prepareRollback(env, n);
   const ex = await execute(env, phase, 'down', undoable);
   const report = await buildReport(env, phase, 'down', ex.startedAt, stepReports([...phase.steps].reverse(), ex));
   return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };

@@ -26,12 +26,30 @@ describe('plan loader', () => {
     ]);
   });
 
+  it('the archive phase must be confirmed, and its validation check runs before the question', async () => {
+    const plan = await loadCortexPlan();
+    const asking = plan.phases.filter((p) => p.confirm);
+    expect(asking.map((p) => p.number)).toEqual([6]);
+    expect(asking[0]!.confirm).toContain('renames the legacy schemas');
+    expect(asking[0]!.preconditions).toEqual(['6-archive/000-check-validation']);
+    expect(plan.phases.every((p) => p.down)).toBe(true);
+  });
+
   it('refuses a plan directory that is missing or has no phases, naming it', async () => {
     await expect(loadPlan('/nonexistent/plan')).rejects.toThrow('plan directory /nonexistent/plan does not exist');
     const empty = mkdtempSync(join(tmpdir(), 'cortex-emptyplan-'));
     await expect(loadPlan(empty)).rejects.toThrow(`plan directory ${empty} has no phases`);
     mkdirSync(join(empty, 'phases', 'notes'), { recursive: true });
     await expect(loadPlan(empty)).rejects.toThrow(`plan directory ${empty} has no phases`);
+  });
+
+  it('rejects a precondition that is not a step of its phase', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cortex-precond-'));
+    mkdirSync(join(root, 'phases', '1-one'), { recursive: true });
+    mkdirSync(join(root, 'migrations', '1-one', '001-make'), { recursive: true });
+    writeFileSync(join(root, 'phases', '1-one', 'phase.json'), '{"name":"one","preconditions":["000-check"]}');
+    for (const f of ['up.sql', 'down.sql', 'verify.sql']) writeFileSync(join(root, 'migrations', '1-one', '001-make', f), 'select 1 as id');
+    await expect(loadPlan(root)).rejects.toThrow('phase 1-one: precondition 000-check is not a step of the phase');
   });
 
   it('loads a TypeScript step next to SQL steps, ordered by number', async () => {
