@@ -67,6 +67,7 @@ export function registerMigrate(program: Command): void {
           const coverage = loadCoverage(env.plan.root);
           if (coverage) await assertCoverage(sql, coverage);
           const runs: Runs = [];
+          const notes: string[] = [];
           let todo: number[];
           if (all) {
             const status = planStatus(env.plan, await readLedger(sql));
@@ -79,6 +80,11 @@ export function registerMigrate(program: Command): void {
             if (phase) assertImplemented(phase);
             // Every refusal comes before the question, which is asked with the run lock held.
             const pre = await prepareMigrate(env, p);
+            if (pre.pending.length === 0 && pre.uncheckable) {
+              // Applied, and nothing could be checked without writing a failed report.
+              notes.push(`phase ${p} (${pre.phase.name}) is already applied; its checks are not re-run: ${pre.uncheckable}`);
+              continue;
+            }
             if (confirmationNeeded(pre)) {
               try {
                 await confirm(ctx, applyRequest(ctx, pre.phase, pre.pending));
@@ -92,7 +98,9 @@ export function registerMigrate(program: Command): void {
             runs.push({ run, files });
             if (run.failedStep || run.report.status === 'failed') break;
           }
-          if (runs.length === 0) return { data: { report: null, reports: [] }, text: 'nothing to do: every phase is applied' };
+          if (runs.length === 0) {
+            return { data: { report: null, reports: [], notes }, text: notes.length > 0 ? notes.join('\n') : 'nothing to do: every phase is applied' };
+          }
           return phaseResult(runs);
         });
       }),

@@ -6,7 +6,7 @@ import { CortexError, isCortexError } from '../errors.js';
 import type { Phase, Plan, Step, StepContext } from '../plan/model.js';
 import { type LedgerRow, readLedger } from './ledger.js';
 import type { RunEnv } from './runner.js';
-import { assertNoDrift, planStatus } from './state.js';
+import { assertNoDrift, planStatus, uncheckableReason } from './state.js';
 
 /** The context a step runs with, on `sql` (a transaction or a reserved connection). */
 export function stepContext(env: RunEnv, sql: Sql): StepContext {
@@ -47,6 +47,8 @@ export interface MigratePreflight {
   applied: Set<string>;
   /** Steps not applied yet, in order; none: the phase is applied and a run only re-verifies it. */
   pending: Step[];
+  /** Why the phase's checks cannot run now (see `uncheckableReason`). */
+  uncheckable?: string;
 }
 
 /**
@@ -75,7 +77,7 @@ export async function prepareMigrate(env: RunEnv, n: number): Promise<MigratePre
       throw new CortexError('REFUSED', `phase ${n} (${phase.name}) is refused by its precondition ${step.id}: ${why}`);
     }
   }
-  return { phase, applied, pending };
+  return { phase, applied, pending, uncheckable: uncheckableReason(env.plan, status, n) };
 }
 
 /** What `rollback phase N` will undo, once every check that can refuse it has passed. */

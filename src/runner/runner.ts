@@ -12,7 +12,7 @@ import { toolName, version } from '../version.js';
 import { clearStart, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
 import { interruptedMessage, stopSignal } from './interrupt.js';
 import { type MigratePreflight, prepareMigrate, prepareRollback, requirePhase, stepContext } from './preflight.js';
-import { assertNoDrift, planStatus } from './state.js';
+import { assertNoDrift, planStatus, uncheckableReason } from './state.js';
 
 /** Events a runner emits, for spinners and progress lines. */
 export interface RunnerEvents {
@@ -254,6 +254,9 @@ export async function migratePhase(env: RunEnv, n: number, opts: MigrateOptions 
   const pre = opts.preflight ?? (await prepareMigrate(env, n));
   const unconfirmed = confirmationNeeded(pre);
   if (unconfirmed && !opts.confirmed) throw new CortexError('NEEDS_CONFIRMATION', unconfirmed);
+  if (pre.pending.length === 0 && pre.uncheckable) {
+    throw new CortexError('REFUSED', `phase ${n} (${pre.phase.name}) is already applied, and its checks cannot run: ${pre.uncheckable}`);
+  }
   const ex = await execute(env, pre.phase, 'up', pre.applied);
   const checks = ex.failedStep === undefined ? await verifyEach(env, pre.phase.steps) : undefined;
   const report = await buildReport(env, pre.phase, 'up', ex.startedAt, stepReports(pre.phase.steps, ex, checks));
@@ -271,13 +274,16 @@ export async function rollbackPhase(env: RunEnv, n: number): Promise<PhaseRun> {
   return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };
 }
 
-/** Re-run the checks of phase `n` (must be applied); changes nothing. */
+/** Re-run the checks of phase `n` (must be applied, and its checks able to run); changes nothing. */
 export async function verifyPhase(env: RunEnv, n: number): Promise<PhaseRun> {
   const phase = requirePhase(env.plan, n);
   const ledger = await readLedger(env.sql);
   assertNoDrift(env.plan, ledger);
-  const st = planStatus(env.plan, ledger).find((p) => p.number === n);
+  const status = planStatus(env.plan, ledger);
+  const st = status.find((p) => p.number === n);
   if (st?.state !== 'applied') throw new CortexError('REFUSED', `phase ${n} is not applied (state: ${st?.state ?? 'unknown'})`);
+  const uncheckable = uncheckableReason(env.plan, status, n);
+  if (uncheckable) throw new CortexError('REFUSED', `the checks of phase ${n} (${phase.name}) cannot run: ${uncheckable}`);
   const startedAt = new Date();
   const t0 = Date.now();
   const checks = await verifyEach(env, phase.steps);
