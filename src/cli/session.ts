@@ -4,6 +4,7 @@ import { type Config, loadConfig } from '../config/config.js';
 import type { ConnectionTarget } from '../config/connection.js';
 import { cancelOwnStatements, openDatabase, type Sql } from '../db/client.js';
 import { acquireRunLock } from '../db/lock.js';
+import { serverGone } from '../db/transaction.js';
 import { formatProgress } from '../backfill/progress.js';
 import { CortexError } from '../errors.js';
 import { loadCortexPlan, loadPlan } from '../plan/loader.js';
@@ -137,10 +138,16 @@ export async function withRun<T>(ctx: CommandContext, opts: WithRunOptions, fn: 
   }
 }
 
-/** Write a report's files, store it in the ledger, and return the paths. */
+/** Write a report's files, store it in the ledger (unless the server is gone), and return the paths. */
 export async function publishReport(ctx: CommandContext, sql: Sql, runId: string, report: Report): Promise<ReportFiles> {
-  await storeReport(sql, runId, report);
   const files = await writeReportFiles(report, reportsDirOf(ctx, configOf(ctx)));
+  try {
+    await storeReport(sql, runId, report);
+  } catch (err) {
+    // The files are written; a server that went away mid-run (a restart) can be told later.
+    if (!serverGone(err)) throw err;
+    ctx.out.warn(`the report could not be stored in the database (connection lost: ${describeUnexpected(err)}); it is in ${files.markdown}`);
+  }
   if (!ctx.globals.json) ctx.out.info(toTerminal(report, ctx.out.color));
   return files;
 }

@@ -1,7 +1,7 @@
 // Everything that can refuse a phase run, checked before anything is asked or changed: a prompt
 // must never be answered for a run that is then refused.
 import type { Sql } from '../db/client.js';
-import { connectionLost, inTransaction } from '../db/transaction.js';
+import { inTransaction, serverGone } from '../db/transaction.js';
 import { CortexError, isCortexError } from '../errors.js';
 import type { Phase, Plan, Step, StepContext } from '../plan/model.js';
 import { type LedgerRow, readLedger } from './ledger.js';
@@ -72,7 +72,7 @@ export async function prepareMigrate(env: RunEnv, n: number): Promise<MigratePre
     } catch (err) {
       // A check that fails refuses the phase, whatever the step raised it with (a SQL step can
       // only raise an exception); a lost connection stays what it is.
-      if (isCortexError(err) || connectionLost(err)) throw err;
+      if (isCortexError(err) || serverGone(err)) throw err;
       const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
       throw new CortexError('REFUSED', `phase ${n} (${phase.name}) is refused by its precondition ${step.id}: ${why}`);
     }

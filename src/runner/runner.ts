@@ -3,7 +3,7 @@ import { MigrationError, Umzug } from 'umzug';
 import type { ConnectionTarget } from '../config/connection.js';
 import type { Sql } from '../db/client.js';
 import { withLockRetry } from '../db/retry.js';
-import { connectionLost, inTransaction } from '../db/transaction.js';
+import { connectionLost, inTransaction, serverGone } from '../db/transaction.js';
 import { CortexError, isCortexError } from '../errors.js';
 import type { Progress } from '../backfill/progress.js';
 import type { Check, Phase, Plan, RunSettings, Step } from '../plan/model.js';
@@ -11,6 +11,7 @@ import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
 import { clearStart, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
 import { interruptedMessage, stopSignal } from './interrupt.js';
+import { writeWhenServerAnswers } from './lost-connection.js';
 import { type MigratePreflight, prepareMigrate, prepareRollback, requirePhase, stepContext } from './preflight.js';
 import { assertNoDrift, planStatus, uncheckableReason } from './state.js';
 
@@ -40,7 +41,7 @@ function errorMessage(err: unknown): string {
   // check); ABORT_ERR: a child process (pg_dump) it stopped.
   const code = (e as { code?: string })?.code;
   if (signal && (code === '57014' || code === 'ABORT_ERR')) return interruptedMessage(signal);
-  if (connectionLost(e)) return `connection to the server lost (${m}); the server rolled back the step's open transaction`;
+  if (serverGone(e)) return `interrupted: connection to the server lost (${m}); the server rolled back the step's open transaction; rerun the same command to resume`;
   return m;
 }
 
@@ -119,25 +120,29 @@ export async function verifyEach(env: RunEnv, steps: Step[]): Promise<Map<string
         { mode: 'isolation level repeatable read', rollback: true });
       out.set(step.id, checks);
     } catch (err) {
+      // A lost connection says nothing about the phase: the run stops, and a rerun checks again.
+      if (serverGone(err)) throw err;
       out.set(step.id, [{ id: 'verify-ran', status: 'failed', details: errorMessage(err) }]);
     }
   }
   return out;
 }
 
-async function buildReport(
+// `server`: the server's version, read before the run (the server may be gone by its end).
+function buildReport(
   env: RunEnv,
+  server: string,
   phase: Phase,
   direction: Report['direction'],
   startedAt: Date,
   steps: StepReport[],
-): Promise<Report> {
+): Report {
   const finishedAt = new Date();
   const { status, summary } = summarize(steps);
   return {
     tool: toolName,
     version,
-    database: { host: env.target.host, name: env.target.database, serverVersion: await serverVersion(env.sql) },
+    database: { host: env.target.host, name: env.target.database, serverVersion: server },
     phase: { number: phase.number, name: phase.name },
     direction,
     status,
@@ -180,6 +185,10 @@ export interface PhaseRun {
   runId: string;
   failedStep?: string;
   error?: string;
+  /** The failed step lost its connection to the server (a restart, a terminated backend). */
+  connectionLost?: boolean;
+  /** The failure is in the ledger (false: the server did not answer again in time). */
+  recorded?: boolean;
 }
 
 interface Execution {
@@ -188,6 +197,8 @@ interface Execution {
   timings: Map<string, StepReport>;
   failedStep?: string;
   error?: string;
+  connectionLost?: boolean;
+  recorded?: boolean;
 }
 
 // Drive umzug over one phase; a failure is rolled back by the step's transaction and recorded here.
@@ -211,9 +222,19 @@ async function execute(env: RunEnv, phase: Phase, direction: 'up' | 'down', appl
     if (!step) throw err;
     ex.failedStep = step.id;
     ex.error = errorMessage(err);
-    if (!(isCortexError(cause) && cause.details === NOT_STARTED)) await recordFailure(env.sql, ex.runId, step, direction, ex.error);
+    ex.connectionLost = serverGone(cause);
+    if (!(isCortexError(cause) && cause.details === NOT_STARTED)) {
+      const error = ex.error;
+      ex.recorded = await writeWhenServerAnswers(env, `what happened to step ${step.id}`, ex.connectionLost,
+        (sql) => recordFailure(sql, ex.runId, step, direction, error));
+    }
   }
   return ex;
+}
+
+function phaseRun(ex: Execution, report: Report): PhaseRun {
+  const { runId, failedStep, error, connectionLost, recorded } = ex;
+  return { report, runId, failedStep, error, ...(failedStep ? { connectionLost, recorded } : {}) };
 }
 
 function stepReports(steps: Step[], ex: Execution, checks?: Map<string, Check[]>): StepReport[] {
@@ -257,10 +278,10 @@ export async function migratePhase(env: RunEnv, n: number, opts: MigrateOptions 
   if (pre.pending.length === 0 && pre.uncheckable) {
     throw new CortexError('REFUSED', `phase ${n} (${pre.phase.name}) is already applied, and its checks cannot run: ${pre.uncheckable}`);
   }
+  const server = await serverVersion(env.sql);
   const ex = await execute(env, pre.phase, 'up', pre.applied);
   const checks = ex.failedStep === undefined ? await verifyEach(env, pre.phase.steps) : undefined;
-  const report = await buildReport(env, pre.phase, 'up', ex.startedAt, stepReports(pre.phase.steps, ex, checks));
-  return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };
+  return phaseRun(ex, buildReport(env, server, pre.phase, 'up', ex.startedAt, stepReports(pre.phase.steps, ex, checks)));
 }
 
 /**
@@ -269,9 +290,9 @@ export async function migratePhase(env: RunEnv, n: number, opts: MigrateOptions 
  */
 export async function rollbackPhase(env: RunEnv, n: number): Promise<PhaseRun> {
   const { phase, undoable } = await prepareRollback(env, n);
+  const server = await serverVersion(env.sql);
   const ex = await execute(env, phase, 'down', undoable);
-  const report = await buildReport(env, phase, 'down', ex.startedAt, stepReports([...phase.steps].reverse(), ex));
-  return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };
+  return phaseRun(ex, buildReport(env, server, phase, 'down', ex.startedAt, stepReports([...phase.steps].reverse(), ex)));
 }
 
 /** Re-run the checks of phase `n` (must be applied, and its checks able to run); changes nothing. */
@@ -284,9 +305,10 @@ export async function verifyPhase(env: RunEnv, n: number): Promise<PhaseRun> {
   if (st?.state !== 'applied') throw new CortexError('REFUSED', `phase ${n} is not applied (state: ${st?.state ?? 'unknown'})`);
   const uncheckable = uncheckableReason(env.plan, status, n);
   if (uncheckable) throw new CortexError('REFUSED', `the checks of phase ${n} (${phase.name}) cannot run: ${uncheckable}`);
+  const server = await serverVersion(env.sql);
   const startedAt = new Date();
   const t0 = Date.now();
   const checks = await verifyEach(env, phase.steps);
   const steps: StepReport[] = phase.steps.map((s) => ({ id: s.id, status: 'passed', durationMs: Date.now() - t0, checks: checks.get(s.id) ?? [] }));
-  return { report: await buildReport(env, phase, 'verify', startedAt, steps), runId: randomUUID() };
+  return { report: buildReport(env, server, phase, 'verify', startedAt, steps), runId: randomUUID() };
 }
