@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'DRIFT'
   | 'REFUSED'
   | 'STEP_FAILED'
+  | 'CONNECTION_LOST'
+  | 'NEEDS_CONFIRMATION'
   | 'INTERRUPTED'
   | 'NOT_IMPLEMENTED';
 
@@ -37,6 +39,10 @@ const exitFor: Record<ErrorCode, ExitCodeValue> = {
   DRIFT: ExitCode.drift,
   REFUSED: ExitCode.refused,
   STEP_FAILED: ExitCode.stepFailed,
+  // The run stopped part-way like a failed step, and a rerun resumes like after one.
+  CONNECTION_LOST: ExitCode.stepFailed,
+  // What was missing is the caller's --yes, as with any other missing option.
+  NEEDS_CONFIRMATION: ExitCode.usage,
   INTERRUPTED: ExitCode.interrupted,
   NOT_IMPLEMENTED: ExitCode.usage,
 };

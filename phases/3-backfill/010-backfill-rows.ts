@@ -44,14 +44,19 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
   return { rows };
 }
 
-/** Empty what the backfill filled; refuse when the target holds rows it did not write, unless --force. */
-export async function down({ sql, settings }: StepContext): Promise<void> {
-  if (!settings.options.force) {
-    const foreign = await foreignRows(sql);
-    if (foreign.length > 0) {
-      throw new CortexError('REFUSED', `target holds rows the backfill did not write: ${foreign.join(', ')}; pass --force to delete them too`);
-    }
+/** Rollback is refused while the target holds rows the backfill did not write, unless --force. */
+export async function check({ sql, settings }: StepContext, direction: 'up' | 'down'): Promise<void> {
+  if (direction !== 'down' || settings.options.force) return;
+  const foreign = await foreignRows(sql);
+  if (foreign.length > 0) {
+    throw new CortexError('REFUSED', `target holds rows the backfill did not write: ${foreign.join(', ')}; pass --force to delete them too`);
   }
+}
+
+/** Empty what the backfill filled; refuse when the target holds rows it did not write, unless --force. */
+export async function down(ctx: StepContext): Promise<void> {
+  const { sql } = ctx;
+  await check(ctx, 'down');
   // Checked above: without --force, whatever the cascade reaches holds only backfilled rows.
   await sql.unsafe(`truncate ${FILLED_TABLES.join(', ')} cascade`);
   await sql`delete from cortex_migration.backfill_checkpoints`;

@@ -21,7 +21,10 @@ export const transactional = false;
 /** The legacy schemas archived, in this order (whatsapp stays as it is). */
 export const ARCHIVED = ['crm', 'app', 'calendar', 'finance', 'actions'] as const;
 
+// Rows in the archive log; 0 before the phase's first step has created it (a check runs first).
 async function archivedCount(sql: Sql): Promise<number> {
+  const [log] = await sql<{ exists: boolean }[]>`select to_regclass('cortex_migration.archive') is not null as exists`;
+  if (!log!.exists) return 0;
   const [r] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.archive`;
   return r!.n;
 }
@@ -57,6 +60,16 @@ async function archiveAtOnce(ctx: StepContext, tables: MappedTable[], backup: st
     const kept = backup ? `; the backup of this attempt is complete: ${backup}` : '';
     throw new CortexError('STEP_FAILED', `${err.message}; gave up after ${settings.lockRetries + 1} attempts of ${settings.lockTimeoutMs} ms, nothing is archived and dual-write is still on${kept}`);
   }
+}
+
+/**
+ * Refused (exit 6) unless the latest validation passed and nothing changed since, and a backup
+ * can be taken (or --skip-backup was given); an archive an earlier attempt committed needs nothing.
+ */
+export async function check(ctx: StepContext, direction: 'up' | 'down'): Promise<void> {
+  if (direction !== 'up' || (await archivedCount(ctx.sql)) > 0) return;
+  await assertValidated(ctx.sql);
+  await backupPossible(ctx);
 }
 
 /** Validation, dual-write everywhere, backup (or explicit --skip-backup), then switch and rename at once. */

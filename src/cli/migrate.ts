@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
-import { CortexError } from '../errors.js';
+import { CortexError, isCortexError } from '../errors.js';
 import { assertCoverage, loadCoverage } from '../plan/coverage.js';
 import { readLedger } from '../runner/ledger.js';
-import { migratePhase, type PhaseRun } from '../runner/runner.js';
+import { prepareMigrate } from '../runner/preflight.js';
+import { confirmationNeeded, migratePhase, type PhaseRun } from '../runner/runner.js';
 import { planStatus } from '../runner/state.js';
 import type { ReportFiles } from '../verify/writers.js';
+import { applyRequest, confirm } from './confirm.js';
+import type { CommandResult } from './output.js';
 import { phaseResult } from './phase-result.js';
 import { publishReport, type RunOptions, withRun } from './session.js';
-import { action, positiveInt } from './shell.js';
+import { action, type CommandContext, positiveInt } from './shell.js';
 
 /** Refuse a phase that declares no steps yet: it is not implemented, and must not count as applied. */
 export function assertImplemented(phase: { number: number; name: string; steps: unknown[] }): void {
@@ -16,11 +19,24 @@ export function assertImplemented(phase: { number: number; name: string; steps: 
   }
 }
 
+type Runs = Array<{ run: PhaseRun; files: ReportFiles }>;
+
+// A phase left unapplied because it was not confirmed: the phases applied before it keep their
+// reports in the result, and the exit code is the confirmation's (2 without a terminal, 6 when
+// declined), so a script never takes the run for a complete one.
+function unconfirmed(ctx: CommandContext, runs: Runs, err: { code: string; exitCode: number; message: string }): CommandResult {
+  const base: CommandResult = runs.length > 0 ? phaseResult(runs) : { data: { report: null, reports: [] } };
+  const applied = runs.map((r) => r.run.report.phase.number);
+  const message = `${applied.length > 0 ? `applied phase${applied.length > 1 ? 's' : ''} ${applied.join(', ')}; ` : ''}${err.message}`;
+  if (!ctx.globals.json) ctx.out.error(message);
+  return { ...base, exitCode: err.exitCode, error: { code: err.code, message } };
+}
+
 /** `cortex migrate phase <N>` and `cortex migrate all`. */
 export function registerMigrate(program: Command): void {
   program
     .command('migrate')
-    .description('apply phase N (refused unless 1..N-1 are applied) and verify it; or every pending phase with "all"')
+    .description('apply phase N (refused unless 1..N-1 are applied) and verify it; or every pending phase with "all"; a phase that must be confirmed (the archive) asks first, or needs --yes')
     .argument('<target>', '"phase" or "all"')
     .argument('[n]', 'phase number (with "phase")')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
@@ -47,10 +63,11 @@ export function registerMigrate(program: Command): void {
         if (opts.retainDays !== undefined) extra.retainDays = positiveInt('--retain-days', opts.retainDays, 30);
         if (opts.backupDir !== undefined) extra.backupDir = opts.backupDir;
         if (extra.batchSize === 0) throw new CortexError('USAGE', '--batch-size must be at least 1');
-        return withRun(ctx, { ...opts, extra }, async (env, sql) => {
+        return withRun(ctx, { ...opts, extra, reports: true }, async (env, sql) => {
           const coverage = loadCoverage(env.plan.root);
           if (coverage) await assertCoverage(sql, coverage);
-          const runs: Array<{ run: PhaseRun; files: ReportFiles }> = [];
+          const runs: Runs = [];
+          const notes: string[] = [];
           let todo: number[];
           if (all) {
             const status = planStatus(env.plan, await readLedger(sql));
@@ -61,12 +78,29 @@ export function registerMigrate(program: Command): void {
           for (const p of todo) {
             const phase = env.plan.phases.find((x) => x.number === p);
             if (phase) assertImplemented(phase);
-            const run = await migratePhase(env, p);
+            // Every refusal comes before the question, which is asked with the run lock held.
+            const pre = await prepareMigrate(env, p);
+            if (pre.pending.length === 0 && pre.uncheckable) {
+              // Applied, and nothing could be checked without writing a failed report.
+              notes.push(`phase ${p} (${pre.phase.name}) is already applied; its checks are not re-run: ${pre.uncheckable}`);
+              continue;
+            }
+            if (confirmationNeeded(pre)) {
+              try {
+                await confirm(ctx, applyRequest(ctx, pre.phase, pre.pending));
+              } catch (err) {
+                if (!isCortexError(err)) throw err;
+                return unconfirmed(ctx, runs, err);
+              }
+            }
+            const run = await migratePhase(env, p, { preflight: pre, confirmed: true });
             const files = await publishReport(ctx, sql, run.runId, run.report);
             runs.push({ run, files });
             if (run.failedStep || run.report.status === 'failed') break;
           }
-          if (runs.length === 0) return { data: { report: null, reports: [] }, text: 'nothing to do: every phase is applied' };
+          if (runs.length === 0) {
+            return { data: { report: null, reports: [], notes }, text: notes.length > 0 ? notes.join('\n') : 'nothing to do: every phase is applied' };
+          }
           return phaseResult(runs);
         });
       }),

@@ -29,6 +29,8 @@ export interface Output {
   info(message: string): void;
   /** Warnings, always on stderr. */
   warn(message: string): void;
+  /** The one line of an error, on stderr. */
+  error(message: string): void;
 }
 
 /** Whether colour is allowed: `--no-color` and a non-empty `NO_COLOR` turn it off (chalk ignores NO_COLOR). */
@@ -50,6 +52,7 @@ export function createOutput(opts: { json: boolean; color: boolean | undefined }
     isTty,
     info: (m) => process.stderr.write(`${scrub(m)}\n`),
     warn: (m) => process.stderr.write(`${color.yellow('warning:')} ${scrub(m)}\n`),
+    error: (m) => process.stderr.write(`${color.red('error:')} ${scrub(m)}\n`),
   };
 }
 

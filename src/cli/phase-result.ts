@@ -1,10 +1,14 @@
 import { ExitCode } from '../errors.js';
 import { stopSignal } from '../runner/interrupt.js';
+import { RECORD_WAIT_SECONDS } from '../runner/lost-connection.js';
 import type { PhaseRun } from '../runner/runner.js';
 import type { ReportFiles } from '../verify/writers.js';
 import type { CommandResult } from './output.js';
 
-/** Turn finished phase runs into the CLI result: exit 130 when a signal stopped them, 7 for a failed step, 1 for failed checks. */
+/**
+ * Turn finished phase runs into the CLI result: exit 130 when a signal stopped them, 7 for a
+ * failed step (or one whose connection was lost), 1 for failed checks.
+ */
 export function phaseResult(runs: Array<{ run: PhaseRun; files: ReportFiles }>): CommandResult {
   const last = runs[runs.length - 1];
   const failedStep = runs.find((r) => r.run.failedStep);
@@ -19,6 +23,13 @@ export function phaseResult(runs: Array<{ run: PhaseRun; files: ReportFiles }>):
     const where = failedStep ? `step ${failedStep.run.failedStep} stopped and is marked failed` : `phase ${failedChecks!.run.report.phase.number} verification stopped`;
     const message = `interrupted by ${signal}: ${where}; run the same command again to go on`;
     return { data, text: `${text}\n${message}`, exitCode: ExitCode.interrupted, error: { code: 'INTERRUPTED', message } };
+  }
+  if (failedStep?.run.connectionLost) {
+    // Not a fault of the step: say so, and that a rerun resumes (the error says both).
+    const { run } = failedStep;
+    const unrecorded = run.recorded === false ? ` (not recorded in the ledger: the server did not answer again within ${RECORD_WAIT_SECONDS} s)` : '';
+    const message = `step ${run.failedStep} ${run.error}${unrecorded}`;
+    return { data, text: `${text}\n${message}`, exitCode: ExitCode.stepFailed, error: { code: 'CONNECTION_LOST', message } };
   }
   if (failedStep) {
     return {

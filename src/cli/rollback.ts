@@ -1,24 +1,11 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { CortexError } from '../errors.js';
+import { prepareRollback } from '../runner/preflight.js';
 import { rollbackPhase } from '../runner/runner.js';
+import { confirm, rollbackRequest } from './confirm.js';
 import { phaseResult } from './phase-result.js';
 import { publishReport, type RunOptions, withRun } from './session.js';
-import { action, type CommandContext } from './shell.js';
-
-async function confirm(ctx: CommandContext, question: string): Promise<void> {
-  if (ctx.globals.yes) return;
-  if (!process.stdin.isTTY || !process.stderr.isTTY) {
-    throw new CortexError('USAGE', 'rollback needs confirmation: pass --yes (there is no terminal to ask on)');
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') throw new CortexError('REFUSED', 'rollback cancelled');
-  } finally {
-    rl.close();
-  }
-}
+import { action } from './shell.js';
 
 /** `cortex rollback phase <N>`. */
 export function registerRollback(program: Command): void {
@@ -37,8 +24,10 @@ export function registerRollback(program: Command): void {
         if (target !== 'phase' || !Number.isInteger(num) || num < 1) {
           throw new CortexError('USAGE', 'usage: cortex rollback phase <N>');
         }
-        await confirm(ctx, `Roll back phase ${num} on ${ctx.target().display}?`);
-        return withRun(ctx, { ...opts, extra: { force: opts.force } }, async (env, sql) => {
+        return withRun(ctx, { ...opts, extra: { force: opts.force }, reports: true }, async (env, sql) => {
+          // Refusals first, then the question, with the run lock held: what was confirmed is what runs.
+          const pre = await prepareRollback(env, num);
+          await confirm(ctx, rollbackRequest(ctx, pre.phase, pre.steps));
           const run = await rollbackPhase(env, num);
           const files = await publishReport(ctx, sql, run.runId, run.report);
           return phaseResult([{ run, files }]);

@@ -4,6 +4,7 @@ import { type Config, loadConfig } from '../config/config.js';
 import type { ConnectionTarget } from '../config/connection.js';
 import { cancelOwnStatements, openDatabase, type Sql } from '../db/client.js';
 import { acquireRunLock } from '../db/lock.js';
+import { serverGone } from '../db/transaction.js';
 import { formatProgress } from '../backfill/progress.js';
 import { CortexError } from '../errors.js';
 import { loadCortexPlan, loadPlan } from '../plan/loader.js';
@@ -12,13 +13,20 @@ import { catchStopSignals } from '../runner/interrupt.js';
 import { ensureLedger } from '../runner/ledger.js';
 import type { RunEnv, RunnerEvents } from '../runner/runner.js';
 import type { Report } from '../verify/report.js';
-import { type ReportFiles, storeReport, toTerminal, writeReportFiles } from '../verify/writers.js';
+import { prepareReportsDir, type ReportFiles, storeReport, toTerminal, writeReportFiles } from '../verify/writers.js';
 import { type CommandContext, describeUnexpected } from './shell.js';
 
 /** Options shared by commands that run steps. */
 export interface RunOptions {
   lockTimeout?: string;
   statementTimeout?: string;
+}
+
+/** Options of `withRun`: the command's own, the step options it adds, and whether it writes reports. */
+export interface WithRunOptions extends RunOptions {
+  extra?: Record<string, unknown>;
+  /** The command publishes reports: their directory is checked before anything else happens. */
+  reports?: boolean;
 }
 
 /** Load config (`--config` or ./cortex.config.json) once per invocation. */
@@ -94,17 +102,20 @@ export function cancelOnSignal(ctx: CommandContext, events: { stop(): void }, ta
   });
 }
 
+/** Where reports go: `--reports-dir` when given, else the config's `reportsDir`, else ./reports. */
+export function reportsDirOf(ctx: CommandContext, config: Config): string {
+  return ctx.globals.reportsDirSet ? ctx.globals.reportsDir : (config.reportsDir ?? ctx.globals.reportsDir);
+}
+
 /**
- * Open the database, take the run lock, make sure the ledger exists, run `fn`, and always
- * release the lock and close the connections.
+ * Check the reports directory (with `reports`), open the database, take the run lock, make sure
+ * the ledger exists, run `fn`, and always release the lock and close the connections.
  */
-export async function withRun<T>(
-  ctx: CommandContext,
-  opts: RunOptions & { extra?: Record<string, unknown> },
-  fn: (env: RunEnv, sql: Sql) => Promise<T>,
-): Promise<T> {
+export async function withRun<T>(ctx: CommandContext, opts: WithRunOptions, fn: (env: RunEnv, sql: Sql) => Promise<T>): Promise<T> {
   const config = configOf(ctx);
   const plan = await planOf(ctx, config);
+  // A run must not change the database and then fail to write its report.
+  if (opts.reports) await prepareReportsDir(reportsDirOf(ctx, config));
   const target = ctx.target();
   const lockSeconds = opts.lockTimeout !== undefined ? Number(opts.lockTimeout) : (config.lockTimeoutSeconds ?? 10);
   if (!Number.isFinite(lockSeconds) || lockSeconds < 0) throw new CortexError('USAGE', `--lock-timeout must be seconds, got "${opts.lockTimeout}"`);
@@ -127,12 +138,16 @@ export async function withRun<T>(
   }
 }
 
-/** Write a report's files, store it in the ledger, and return the paths. */
+/** Write a report's files, store it in the ledger (unless the server is gone), and return the paths. */
 export async function publishReport(ctx: CommandContext, sql: Sql, runId: string, report: Report): Promise<ReportFiles> {
-  const config = configOf(ctx);
-  const dir = ctx.globals.reportsDirSet ? ctx.globals.reportsDir : (config.reportsDir ?? ctx.globals.reportsDir);
-  await storeReport(sql, runId, report);
-  const files = await writeReportFiles(report, dir);
+  const files = await writeReportFiles(report, reportsDirOf(ctx, configOf(ctx)));
+  try {
+    await storeReport(sql, runId, report);
+  } catch (err) {
+    // The files are written; a server that went away mid-run (a restart) can be told later.
+    if (!serverGone(err)) throw err;
+    ctx.out.warn(`the report could not be stored in the database (connection lost: ${describeUnexpected(err)}); it is in ${files.markdown}`);
+  }
   if (!ctx.globals.json) ctx.out.info(toTerminal(report, ctx.out.color));
   return files;
 }

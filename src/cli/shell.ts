@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type ConnectionTarget, resolveConnection } from '../config/connection.js';
 import { scrub } from '../config/secrets.js';
+import { serverGone } from '../db/transaction.js';
 import { CortexError, ExitCode, isCortexError } from '../errors.js';
 import { type CommandResult, createOutput, type Output, printEnvelope } from './output.js';
 
@@ -43,6 +44,11 @@ function globalsOf(cmd: Command): GlobalOptions {
   };
 }
 
+/** The line for a run whose connection to the server was lost outside a step. */
+export function lostConnectionMessage(err: unknown): string {
+  return `connection to the server lost (${describeUnexpected(err)}); rerun the same command to resume`;
+}
+
 /** Last-resort message for an unexpected error: one line, secrets masked. */
 export function describeUnexpected(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
@@ -83,12 +89,14 @@ export function action<O>(name: string, handler: Handler<O>) {
       process.exitCode = code;
     } catch (err) {
       const known = isCortexError(err);
-      const code = known ? err.code : 'INTERNAL';
-      const message = known ? scrub(err.message) : describeUnexpected(err);
+      // A server that went away (restart, shutdown, network) mid-run is not a bug of ours.
+      const lost = !known && serverGone(err);
+      const code = known ? err.code : lost ? 'CONNECTION_LOST' : 'INTERNAL';
+      const message = scrub(known ? err.message : lost ? lostConnectionMessage(err) : describeUnexpected(err));
       if (globals.json) {
         printEnvelope({ ok: false, command: name, data: null, error: { code, message } });
       } else {
-        process.stderr.write(`${out.color.red('error:')} ${message}\n`);
+        out.error(message);
       }
       if (!known && process.env.CORTEX_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
       process.exitCode = known ? err.exitCode : ExitCode.stepFailed;

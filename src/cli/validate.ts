@@ -13,7 +13,7 @@ export function registerValidate(program: Command): void {
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
     .action(
       action<RunOptions>('validate', async (ctx, opts) => {
-        return withRun(ctx, opts, async (env, sql) => {
+        return withRun(ctx, { ...opts, reports: true }, async (env, sql) => {
           const phase = env.plan.phases.find((p) => p.name === 'validation');
           if (!phase) throw new CortexError('USAGE', `plan ${env.plan.name} has no validation phase`);
           const run = await verifyPhase(env, phase.number);

@@ -66,11 +66,13 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
   const record = (name: string, problems: string[]) =>
     cases.push({ name, ok: problems.length === 0, ...(problems.length ? { message: problems.slice(0, 20).join('; ') } : {}) });
   const start = await state(env.sql);
+  // The scratch database is this command's own: a phase that asks for confirmation breaks no one here.
+  const confirmed = { confirmed: true };
   for (const phase of env.plan.phases) {
     throwIfStopped();
     const p = phase.number;
     const before = await state(env.sql);
-    const up = await migratePhase(env, p);
+    const up = await migratePhase(env, p, confirmed);
     await storeReport(env.sql, up.runId, up.report);
     record(`phase ${p} ${phase.name}: up`, up.failedStep ? [`${up.failedStep}: ${up.error}`] : []);
     if (up.failedStep) return;
@@ -81,7 +83,7 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
     record(`phase ${p} ${phase.name}: down`, down.failedStep ? [`${down.failedStep}: ${down.error}`] : []);
     if (down.failedStep) return;
     record(`phase ${p} ${phase.name}: down restores schema and data`, compare(before, await state(env.sql)));
-    const again = await migratePhase(env, p);
+    const again = await migratePhase(env, p, confirmed);
     await storeReport(env.sql, again.runId, again.report);
     record(`phase ${p} ${phase.name}: up again`, again.failedStep ? [`${again.failedStep}: ${again.error}`] : again.report.status === 'failed' ? ['checks failed'] : []);
     if (again.failedStep) return;

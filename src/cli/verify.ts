@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CortexError } from '../errors.js';
 import { readLedger } from '../runner/ledger.js';
 import { type PhaseRun, verifyPhase } from '../runner/runner.js';
-import { planStatus } from '../runner/state.js';
+import { planStatus, uncheckableReason } from '../runner/state.js';
 import type { ReportFiles } from '../verify/writers.js';
 import { phaseResult } from './phase-result.js';
 import { publishReport, type RunOptions, withRun } from './session.js';
@@ -24,16 +24,16 @@ export function registerVerify(program: Command): void {
           only = Number(n);
           if (target !== 'phase' || !Number.isInteger(only) || only < 1) throw new CortexError('USAGE', 'usage: cortex verify [phase <N>]');
         }
-        return withRun(ctx, opts, async (env, sql) => {
+        return withRun(ctx, { ...opts, reports: true }, async (env, sql) => {
           const status = planStatus(env.plan, await readLedger(sql));
           let phases = only !== undefined ? [only] : status.filter((p) => p.state === 'applied').map((p) => p.number);
           // Once the legacy schemas are archived (renamed), the checks of the phases that read them
-          // cannot run; the target schema and the archive itself are still verified.
-          const archive = status.find((p) => env.plan.phases.find((x) => x.number === p.number)?.name === 'archive');
-          if (only === undefined && archive?.state === 'applied') {
-            const skipped = phases.filter((n) => n !== 1 && n !== archive.number);
-            if (skipped.length > 0) ctx.out.warn(`legacy schemas are archived: phases ${skipped.join(', ')} are not re-verified (roll back phase ${archive.number} to verify them)`);
-            phases = phases.filter((n) => n === 1 || n === archive.number);
+          // cannot run; the target schema and the archive itself are still verified. Phase N asked
+          // for by name is refused instead (verifyPhase).
+          if (only === undefined) {
+            const skipped = phases.filter((n) => uncheckableReason(env.plan, status, n));
+            if (skipped.length > 0) ctx.out.warn(`phases ${skipped.join(', ')} are not re-verified: ${uncheckableReason(env.plan, status, skipped[0]!)}`);
+            phases = phases.filter((n) => !skipped.includes(n));
           }
           const runs: Array<{ run: PhaseRun; files: ReportFiles }> = [];
           for (const p of phases) {

@@ -1,4 +1,4 @@
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,11 @@ export interface EmbeddedServer {
   port: number;
   dir: string;
   stop(): Promise<void>;
+  /**
+   * Fast shutdown, then start again on the same data and port: what a server restart does to its
+   * clients. `whileDown` runs (and is awaited) between the two.
+   */
+  restart(whileDown?: () => Promise<unknown>): Promise<void>;
 }
 
 /** A free TCP port on the loopback interface. */
@@ -47,6 +52,15 @@ async function importWithoutExitOverride() {
   for (const l of process.listeners('beforeExit')) if (!beforeExit.has(l)) process.off('beforeExit', l);
   for (const l of process.listeners('exit')) if (!exit.has(l)) process.off('exit', l);
   return mod;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -97,10 +111,20 @@ export async function startEmbeddedPostgres(
     const tail = logs.join('').split('\n').filter(Boolean).slice(-3).join(' | ');
     throw new Error(`embedded PostgreSQL failed to start: ${(err as Error)?.message ?? 'exited early'} ${tail}`);
   }
+  // The postmaster is signalled directly: the package's stop() would also delete the data.
+  // SIGINT is PostgreSQL's fast shutdown; start() then replaces the package's process handle.
+  const restart = async (whileDown?: () => Promise<unknown>) => {
+    const pid = Number((await readFile(join(dir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    process.kill(pid, 'SIGINT');
+    while (isRunning(pid)) await new Promise((r) => setTimeout(r, 50));
+    await whileDown?.();
+    await pg.start();
+  };
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     port,
     dir,
     stop: cleanup,
+    restart,
   };
 }

@@ -16,6 +16,15 @@ export function connectionLost(err: unknown): boolean {
   return LOST_SQLSTATE.test(code) || LOST_CLIENT_CODES.has(code);
 }
 
+/**
+ * True when the server is out of reach for now: a connection was lost (see `connectionLost`), or
+ * a new one is refused or times out, as while it shuts down or restarts.
+ */
+export function serverGone(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return connectionLost(err) || code === 'ECONNREFUSED' || code === 'CONNECT_TIMEOUT';
+}
+
 /** How `inTransaction` opens and ends its transaction. */
 export interface TransactionOptions {
   /** Appended to BEGIN; a constant of ours, never input (e.g. 'isolation level repeatable read'). */

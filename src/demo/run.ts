@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseDatabaseUrl } from '../config/connection.js';
 import { openDatabase, type Sql } from '../db/client.js';
@@ -7,7 +6,7 @@ import { loadLegacyFixture } from '../fixtures/legacy.js';
 import { loadCortexPlan } from '../plan/loader.js';
 import { ensureLedger } from '../runner/ledger.js';
 import { migratePhase, type RunEnv, type RunnerEvents } from '../runner/runner.js';
-import { storeReport, writeReportFiles } from '../verify/writers.js';
+import { prepareReportsDir, storeReport, writeReportFiles } from '../verify/writers.js';
 import { type AppWriter, startAppWriter, type WriterStats } from './app-writer.js';
 
 /** One phase of the demo as printed. */
@@ -55,11 +54,12 @@ export async function runDemo(server: EmbeddedServer, o: DemoOptions): Promise<D
   let appStats: WriterStats = { writes: 0, failed: 0 };
   const reportsDir = resolve(o.reportsDir, `demo-${new Date(started).toISOString().replace(/[:.]/g, '-')}`);
   try {
+    await prepareReportsDir(reportsDir);
     o.say(`loading the legacy fixture (scale ${o.scale})`);
     const fixture = await loadLegacyFixture(sql, { scale: o.scale, seed: 1, dirty: false, replace: false });
     o.say(`  ${fixture.totalRows} legacy rows in ${fixture.tables.length} tables`);
     await ensureLedger(sql);
-    await mkdir(reportsDir, { recursive: true });
+
     const plan = await loadCortexPlan();
     const env: RunEnv = {
       sql,
@@ -81,7 +81,9 @@ export async function runDemo(server: EmbeddedServer, o: DemoOptions): Promise<D
         o.say(`the application stops before the archive: ${appStats.writes} writes, ${appStats.failed} failed`);
       }
       const t0 = Date.now();
-      const run = await migratePhase(env, phase.number);
+      // The demo's application has stopped (above) and its server is a throwaway: the demo
+      // itself confirms the phases that ask for it (the archive).
+      const run = await migratePhase(env, phase.number, { confirmed: true });
       await storeReport(sql, run.runId, run.report);
       const files = await writeReportFiles(run.report, reportsDir);
       const failedChecks = run.report.steps.flatMap((s) => s.checks.filter((c) => c.status === 'failed').map((c) => `${s.id}: ${c.id}${c.details ? ` (${c.details})` : ''}`));

@@ -10,6 +10,8 @@ import type { Phase, Plan, Step, StepModule } from './model.js';
 const PhaseManifest = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
+  down: z.string().min(1).optional(),
+  confirm: z.string().min(1).optional(),
 });
 
 const DIR_RE = /^(\d+)-([a-z0-9-]+)$/;
@@ -43,6 +45,7 @@ async function loadTsStep(file: string, phase: number, slug: string, name: strin
     up: m.up,
     down: m.down,
     verify: m.verify,
+    ...(m.check ? { check: m.check } : {}),
     describe: m.describe ?? (() => ({ statements: [`-- ${name}: TypeScript step`], locks: [] })),
   };
 }
@@ -52,12 +55,23 @@ function subdirs(dir: string): string[] {
   return readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory()).sort();
 }
 
+// A missing or empty plan directory must not pass for a plan with nothing left to do.
+function assertPlanDir(root: string): void {
+  if (!existsSync(root)) throw new CortexError('USAGE', `plan directory ${root} does not exist`);
+  if (!statSync(root).isDirectory()) throw new CortexError('USAGE', `plan directory ${root} is not a directory`);
+  const phases = join(root, 'phases');
+  if (!existsSync(phases) || !subdirs(phases).some((d) => DIR_RE.test(d))) {
+    throw new CortexError('USAGE', `plan directory ${root} has no phases (expected phases/<N>-<name>/phase.json)`);
+  }
+}
+
 /**
  * Load a plan rooted at `root`: `phases/<N>-<slug>/phase.json` declares each phase; its steps are
  * the folders `migrations/<N>-<slug>/<NNN-verb-noun>/` and the modules `phases/<N>-<slug>/<NNN-verb-noun>.ts`,
  * ordered by NNN.
  */
 export async function loadPlan(root: string, name = 'cortex'): Promise<Plan> {
+  assertPlanDir(root);
   const phases: Phase[] = [];
   for (const dir of subdirs(join(root, 'phases'))) {
     const m = DIR_RE.exec(dir);
@@ -86,7 +100,16 @@ export async function loadPlan(root: string, name = 'cortex'): Promise<Plan> {
         throw new CortexError('USAGE', `phase ${dir}: steps ${steps[i - 1]!.name} and ${steps[i]!.name} share a number`);
       }
     }
-    phases.push({ number, slug: dir, name: parsed.data.name, description: parsed.data.description, steps });
+    const manifest = parsed.data;
+    phases.push({
+      number,
+      slug: dir,
+      name: manifest.name,
+      description: manifest.description,
+      ...(manifest.down ? { down: manifest.down } : {}),
+      ...(manifest.confirm ? { confirm: manifest.confirm } : {}),
+      steps,
+    });
   }
   phases.sort((a, b) => a.number - b.number);
   phases.forEach((p, i) => {

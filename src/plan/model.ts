@@ -74,6 +74,12 @@ export interface Step {
   up(ctx: StepContext): Promise<StepOutcome | void>;
   down(ctx: StepContext): Promise<StepOutcome | void>;
   verify(ctx: StepContext): Promise<Check[]>;
+  /**
+   * What would make this step refuse to run in `direction`, checked without changing anything:
+   * run (in a transaction that is rolled back) before anything is asked or changed, and again by
+   * the step itself when it runs. Throws a REFUSED CortexError (or any error) to refuse.
+   */
+  check?(ctx: StepContext, direction: 'up' | 'down'): Promise<void>;
   describe(direction: 'up' | 'down'): StepDescription;
 }
 
@@ -83,6 +89,10 @@ export interface Phase {
   slug: string;
   name: string;
   description: string;
+  /** What reverting it does, in words (phase.json `down`): shown when a rollback asks. */
+  down?: string;
+  /** Why applying it must be confirmed (phase.json `confirm`), e.g. what it breaks; absent: no confirmation. */
+  confirm?: string;
   steps: Step[];
 }
 
@@ -99,6 +109,7 @@ export interface StepModule {
   up(ctx: StepContext): Promise<StepOutcome | void>;
   down(ctx: StepContext): Promise<StepOutcome | void>;
   verify(ctx: StepContext): Promise<Check[]>;
+  check?(ctx: StepContext, direction: 'up' | 'down'): Promise<void>;
   describe?(direction: 'up' | 'down'): StepDescription;
 }
 

@@ -49,13 +49,14 @@ async function runScript(ctx: StepContext, script: string, transactional: boolea
 
 /**
  * A step defined by a folder `NNN-verb-noun/` holding `up.sql`, `down.sql`, `verify.sql` and an
- * optional `step.json` (`{"transactional": false}`) and a generated `catalog.json` (the objects
- * up.sql creates, checked by verify). `verify.sql` is a query returning one row per
+ * optional `step.json` (`{"transactional": false}`), `check.sql` (raises an exception when up must
+ * be refused; run before anything is asked or changed, and again before up.sql) and a generated
+ * `catalog.json` (the objects up.sql creates, checked by verify). `verify.sql` is a query returning one row per
  * check: `id`, and `status` ('passed'|'failed'|'warning') or `ok` boolean, with optional
  * `expected`, `actual`, `details`.
  */
 export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name: string, ordinal: number): Step {
-  const files = ['up.sql', 'down.sql', 'verify.sql', 'step.json', STEP_CATALOG_FILE];
+  const files = ['up.sql', 'down.sql', 'verify.sql', 'check.sql', 'step.json', STEP_CATALOG_FILE];
   for (const f of ['up.sql', 'down.sql']) {
     if (!existsSync(join(dir, f))) throw new CortexError('USAGE', `step ${phaseSlug}/${name} has no ${f}`);
   }
@@ -67,6 +68,10 @@ export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name:
   const meta: StepMeta = existsSync(join(dir, 'step.json')) ? (JSON.parse(read('step.json')) as StepMeta) : {};
   const id = `${phaseSlug}/${name}`;
   const transactional = meta.transactional !== false;
+  const hasCheckSql = existsSync(join(dir, 'check.sql'));
+  const check = async (ctx: StepContext, direction: 'up' | 'down') => {
+    if (direction === 'up' && hasCheckSql) await ctx.sql.unsafe(read('check.sql'));
+  };
   return {
     id,
     name,
@@ -75,8 +80,12 @@ export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name:
     dir,
     transactional,
     checksum: hashFiles(dir, files),
-    up: async (ctx) => runScript(ctx, read('up.sql'), transactional),
+    up: async (ctx) => {
+      await check(ctx, 'up');
+      await runScript(ctx, read('up.sql'), transactional);
+    },
     down: async (ctx) => runScript(ctx, read('down.sql'), transactional),
+    ...(hasCheckSql ? { check } : {}),
     verify: async (ctx) => {
       const rows = hasVerifySql ? ((await ctx.sql.unsafe(read('verify.sql'))) as unknown as VerifyRow[]) : [];
       const checks = rows.map((r) => toCheck(r, id));

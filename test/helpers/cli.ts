@@ -12,9 +12,10 @@ const CONNECTION_VARS = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWO
 
 /**
  * Run the built CLI (`bin/cortex`) as a user would. Connection variables of the test runner are
- * removed so each test states exactly what it passes.
+ * removed so each test states exactly what it passes. `timeoutMs`: kill it (SIGKILL) after that
+ * long, so a CLI that hangs fails its test (code null) instead of outliving it.
  */
-export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliRun> {
+export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
   for (const k of CONNECTION_VARS) delete env[k];
   Object.assign(env, opts.env ?? {});
@@ -22,6 +23,7 @@ export function runCli(args: string[], opts: { env?: Record<string, string | und
     const child = spawn(process.execPath, [packagePath('bin', 'cortex'), ...args], {
       env: env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
     });
     let stdout = '';
     let stderr = '';

@@ -22,7 +22,7 @@ describe('phase 6 archive', () => {
     expect((await cli(['migrate', 'phase', '5'])).code).toBe(0);
     await db().sql`update cortex_entities.persons set full_name = 'Tampered' where id = (select min(id) from cortex_entities.persons)`;
     expect((await cli(['validate'])).code).toBe(1);
-    const refused = await cli(['migrate', 'phase', '6', '--skip-backup']);
+    const refused = await cli(['migrate', 'phase', '6', '--yes', '--skip-backup']);
     expect(refused.code).toBe(6);
     expect(refused.stderr).toContain('latest validation');
     // Repair through the legacy side (dual-write rewrites the person), validate again.
@@ -36,7 +36,7 @@ describe('phase 6 archive', () => {
     const [v] = await db().sql<{ major: number }[]>`select (current_setting('server_version_num')::int / 10000) as major`;
     const canDump = compatible(await pgDumpMajor(), v!.major);
     const backupDir = mkdtempSync(join(tmpdir(), 'cortex-backup-'));
-    const plain = await cli(['--json', 'migrate', 'phase', '6', '--backup-dir', backupDir]);
+    const plain = await cli(['--json', 'migrate', 'phase', '6', '--yes', '--backup-dir', backupDir]);
     let report;
     if (canDump) {
       expect(plain.code, plain.stderr).toBe(0);
@@ -49,7 +49,7 @@ describe('phase 6 archive', () => {
       const st = JSON.parse((await cli(['--json', 'status'])).stdout);
       const step = st.data.phases[5].steps.find((s: { id: string }) => s.id === '6-archive/010-archive-legacy');
       expect(step).toMatchObject({ state: 'pending' });
-      const skipped = await cli(['--json', 'migrate', 'phase', '6', '--skip-backup', '--retain-days', '7']);
+      const skipped = await cli(['--json', 'migrate', 'phase', '6', '--yes', '--skip-backup', '--retain-days', '7']);
       expect(skipped.code, skipped.stderr).toBe(0);
       report = JSON.parse(skipped.stdout).data.report;
       expect(JSON.stringify(report)).toContain('skipped (--skip-backup)');

@@ -181,6 +181,10 @@ describe('phase 3 on a clean scale-1 fixture', () => {
     const refused = await runCli(['--database-url', db().url, 'rollback', 'phase', '3', '--yes']);
     expect(refused.code).toBe(6);
     expect(refused.stderr).toContain('cortex_entities.persons (1)');
+    // Refused before the confirmation is asked for: without --yes and a terminal, still exit 6.
+    const unasked = await runCli(['--database-url', db().url, 'rollback', 'phase', '3']);
+    expect(unasked.code, unasked.stderr).toBe(6);
+    expect(unasked.stderr).toContain('cortex_entities.persons (1)');
     const forced = await runCli(['--database-url', db().url, 'rollback', 'phase', '3', '--yes', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     const [n] = await db().sql<{ persons: number; quarantine: boolean }[]>`

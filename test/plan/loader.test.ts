@@ -26,6 +26,37 @@ describe('plan loader', () => {
     ]);
   });
 
+  it('the archive phase must be confirmed, and its validation check runs before the question', async () => {
+    const plan = await loadCortexPlan();
+    const asking = plan.phases.filter((p) => p.confirm);
+    expect(asking.map((p) => p.number)).toEqual([6]);
+    expect(asking[0]!.confirm).toContain('renames the legacy schemas');
+    expect(asking[0]!.steps.filter((s) => s.check).map((s) => s.id)).toEqual(['6-archive/010-archive-legacy']);
+    expect(plan.phases.every((p) => p.down)).toBe(true);
+  });
+
+  it('refuses a plan directory that is missing or has no phases, naming it', async () => {
+    await expect(loadPlan('/nonexistent/plan')).rejects.toThrow('plan directory /nonexistent/plan does not exist');
+    const empty = mkdtempSync(join(tmpdir(), 'cortex-emptyplan-'));
+    await expect(loadPlan(empty)).rejects.toThrow(`plan directory ${empty} has no phases`);
+    mkdirSync(join(empty, 'phases', 'notes'), { recursive: true });
+    await expect(loadPlan(empty)).rejects.toThrow(`plan directory ${empty} has no phases`);
+  });
+
+  it('a SQL step with check.sql has a check, and check.sql is part of its checksum', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cortex-check-'));
+    mkdirSync(join(root, 'phases', '1-one'), { recursive: true });
+    mkdirSync(join(root, 'migrations', '1-one', '001-make'), { recursive: true });
+    writeFileSync(join(root, 'phases', '1-one', 'phase.json'), '{"name":"one"}');
+    for (const f of ['up.sql', 'down.sql', 'verify.sql']) writeFileSync(join(root, 'migrations', '1-one', '001-make', f), 'select 1 as id');
+    const without = (await loadPlan(root)).phases[0]!.steps[0]!;
+    expect(without.check).toBeUndefined();
+    writeFileSync(join(root, 'migrations', '1-one', '001-make', 'check.sql'), 'select 1');
+    const withCheck = (await loadPlan(root)).phases[0]!.steps[0]!;
+    expect(typeof withCheck.check).toBe('function');
+    expect(withCheck.checksum).not.toBe(without.checksum);
+  });
+
   it('loads a TypeScript step next to SQL steps, ordered by number', async () => {
     const root = mkdtempSync(join(tmpdir(), 'cortex-tsplan-'));
     mkdirSync(join(root, 'phases', '1-one'), { recursive: true });

@@ -64,7 +64,7 @@ describe('pg_terminate_backend during a step', () => {
     const r = await terminateDuring(db(), 2, 'lock table crm.tasks in access exclusive mode');
     expect(r.terminated).toBe(1);
     expect(r.code, r.stderr).toBe(7);
-    expect(r.stderr).toMatch(/✗ 2-id-mapping\/003-map-rows: connection to the server lost \(.+\); the server rolled back/);
+    expect(r.stderr).toMatch(/✗ 2-id-mapping\/003-map-rows: interrupted: connection to the server lost \(.+\); the server rolled back/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const [m] = await db().sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.migration_mappings`;
     expect(m!.n).toBe(0);

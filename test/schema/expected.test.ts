@@ -14,7 +14,7 @@ describe('diff against the schema-as-code expected state', () => {
     const none = await runCli(['--database-url', db().url, 'diff']);
     expect(none.code, none.stdout + none.stderr).toBe(0);
     for (const n of [1, 2, 3, 4, 5, 6]) {
-      const up = await runCli(['--database-url', db().url, 'migrate', 'phase', String(n), '--skip-backup']);
+      const up = await runCli(['--database-url', db().url, 'migrate', 'phase', String(n), '--yes', '--skip-backup']);
       expect(up.code, up.stderr).toBe(0);
       const d = await runCli(['--database-url', db().url, 'diff']);
       expect(d.code, `after phase ${n}:\n${d.stdout}${d.stderr}`).toBe(0);
