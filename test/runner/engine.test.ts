@@ -97,7 +97,16 @@ describe('plan engine (sample plan, real PostgreSQL, CLI as a user runs it)', ()
     await reserved`begin`;
     await reserved`lock table sample.items in access share mode`;
     const run = cli(['migrate', 'phase', '2'], samplePlan, ['--config', cfg]);
-    await new Promise((r) => setTimeout(r, 1200));
+    // Released only once the step has waited on the lock (a loaded machine starts the CLI slowly),
+    // and long enough after that for its first 200 ms attempt to give up.
+    for (let i = 0; i < 300; i++) {
+      const [w] = await db().sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity where datname = current_database()
+          and application_name like 'cortex%' and wait_event_type = 'Lock'`;
+      if (w!.n > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 600));
     await reserved`commit`;
     reserved.release();
     const r = await run;
