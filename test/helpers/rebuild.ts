@@ -48,6 +48,16 @@ export async function targetState(tx: Sql): Promise<State> {
   };
 }
 
+/** The target's state after a rebuild from the legacy rows as they are now; the live state is kept. */
+export async function rebuilt(tx: Sql): Promise<State> {
+  await tx.unsafe('savepoint before_rebuild');
+  await tx.unsafe(EMPTY);
+  await tx.unsafe(BY_SET);
+  const state = await targetState(tx);
+  await tx.unsafe('rollback to savepoint before_rebuild');
+  return state;
+}
+
 /** Run `fn` in one transaction (so now() defaults agree throughout), then roll it back. */
 export async function rolledBack(sql: Sql, fn: (tx: Sql) => Promise<void>): Promise<void> {
   await sql

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/client.js';
 import { runCli } from '../helpers/cli.js';
 import { useFreshDatabase } from '../helpers/db.js';
-import { BY_SET, dualWriteDatabase, EMPTY, rolledBack, type State, targetState } from '../helpers/rebuild.js';
+import { BY_SET, dualWriteDatabase, EMPTY, rebuilt, rolledBack, type State, targetState } from '../helpers/rebuild.js';
 
 // Rows that hang off another mapped table's row through the target's foreign keys (a person's
 // e-mails and phones, a user's workspaces and spaces, a space's items, an event's participants,
@@ -71,16 +71,6 @@ async function contactRows(tx: Sql, contact: number): Promise<{ legacy: number; 
               join cortex_migration.migration_mappings m on m.old_schema = 'crm' and m.old_table = 'contact_phones' and m.old_id = p.id::text
              where p.contact_id = ${contact}) x`;
   return r!;
-}
-
-/** The target's state after a rebuild from the legacy rows as they are now; the live state is kept. */
-async function rebuilt(tx: Sql): Promise<State> {
-  await tx.unsafe('savepoint before_rebuild');
-  await tx.unsafe(EMPTY);
-  await tx.unsafe(BY_SET);
-  const state = await targetState(tx);
-  await tx.unsafe('rollback to savepoint before_rebuild');
-  return state;
 }
 
 describe('dual-write: rows below a removed parent', () => {

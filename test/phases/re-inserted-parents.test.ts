@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/client.js';
 import { runCli } from '../helpers/cli.js';
 import { useFreshDatabase } from '../helpers/db.js';
-import { BY_SET, dualWriteDatabase, EMPTY, rolledBack, type State, targetState } from '../helpers/rebuild.js';
+import { BY_SET, dualWriteDatabase, EMPTY, rebuilt, rolledBack, type State, targetState } from '../helpers/rebuild.js';
 
 // A parent deleted and inserted again under dual-write (the application copies it aside, deletes
 // and re-inserts it, or replaces it with its rows). Its mapping outlives the delete, so it comes
@@ -63,16 +63,6 @@ async function contactRows(sql: Sql, contact: number): Promise<{ legacy: number;
            + (select count(*) from cortex_entities.contact_emails e join cortex_migration.migration_mappings m
               on m.new_id = e.person_id and m.old_schema = 'crm' and m.old_table = 'contacts' and m.old_id = ${String(contact)})::int as target`;
   return r!;
-}
-
-/** The target's state after a rebuild from the legacy rows as they are now; the live state is kept. */
-async function rebuilt(tx: Sql): Promise<State> {
-  await tx.unsafe('savepoint before_rebuild');
-  await tx.unsafe(EMPTY);
-  await tx.unsafe(BY_SET);
-  const state = await targetState(tx);
-  await tx.unsafe('rollback to savepoint before_rebuild');
-  return state;
 }
 
 describe('dual-write: a parent deleted and inserted again', () => {
