@@ -28,7 +28,8 @@ const NEEDS_YES = 'phase 6 (archive) was not applied: it needs confirmation, as 
 describe('the archive of a database someone may still use', () => {
   it('migrate all without --yes and without a terminal applies phases 1–5, never renames the legacy schemas, and exits 2 saying why', async () => {
     await loadLegacyFixture(db().sql, { scale: 0.02, seed: 3, dirty: false, replace: false });
-    const r = await cli(['migrate', 'all']);
+    // --skip-backup: a server without a compatible pg_dump would refuse the archive first (exit 6).
+    const r = await cli(['migrate', 'all', '--skip-backup']);
     expect(r.code, r.stderr.slice(-600)).toBe(2);
     expect(r.stderr.endsWith(`error: applied phases 1, 2, 3, 4, 5; ${NEEDS_YES}\n`)).toBe(true);
     expect(r.stdout.match(/^report: /gm)).toHaveLength(5);
@@ -40,14 +41,18 @@ describe('the archive of a database someone may still use', () => {
   it('migrate phase 6 without --yes: its precondition refuses first (exit 6), then exit 2', async () => {
     await db().sql`update cortex_entities.persons set full_name = 'Tampered' where id = (select min(id) from cortex_entities.persons)`;
     expect((await cli(['validate'])).code).toBe(1);
-    const refused = await cli(['migrate', 'phase', '6']);
+    const refused = await cli(['migrate', 'phase', '6', '--skip-backup']);
     expect(refused.code, refused.stderr).toBe(6);
     expect(refused.stderr).toMatch(/^error: the latest validation \(report #\d+\) failed; fix it and run `cortex validate` again\n$/);
     await db().sql`update crm.contacts set updated_at = updated_at where contact_id in (
       select mm.old_id::int from cortex_migration.migration_mappings mm join cortex_entities.persons p on p.id = mm.new_id
       where mm.old_table = 'contacts' and p.full_name = 'Tampered')`;
     expect((await cli(['validate'])).code).toBe(0);
-    const r = await cli(['--json', 'migrate', 'phase', '6']);
+    // No pg_dump on the PATH and no --skip-backup: refused before the question too.
+    const noDump = await runCli(['--database-url', db().url, 'migrate', 'phase', '6'], { env: { PATH: '/nonexistent' } });
+    expect(noDump.code, noDump.stderr).toBe(6);
+    expect(noDump.stderr).toMatch(/^error: no pg_dump compatible with PostgreSQL \d+ is installed \(found none\); install one or pass --skip-backup\n$/);
+    const r = await cli(['--json', 'migrate', 'phase', '6', '--skip-backup']);
     expect(r.code, r.stderr).toBe(2);
     expect(JSON.parse(r.stdout).error).toEqual({ code: 'NEEDS_CONFIRMATION', message: NEEDS_YES });
     expect(await legacySchemas()).toEqual(LEGACY);
