@@ -5,14 +5,25 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { compatible, dumpSchemas, pgDumpMajor } from '../../src/db/backup.js';
 import { CortexError } from '../../src/errors.js';
+import { prepareWritableDir } from '../../src/fs/writable-dir.js';
 import type { StepContext } from '../../src/plan/model.js';
 import { stopped } from '../../src/runner/interrupt.js';
 
-/** True when pg_dump will run; false for an explicit --skip-backup; refuses (exit 6) otherwise. */
+function backupDir(settings: StepContext['settings']): string {
+  return String(settings.options.backupDir ?? './backups');
+}
+
+/**
+ * True when pg_dump will run (and --backup-dir is a writable directory, else exit 2); false for an
+ * explicit --skip-backup; refuses (exit 6) otherwise.
+ */
 export async function backupPossible({ sql, settings, target }: StepContext): Promise<boolean> {
   const [v] = await sql<{ major: number }[]>`select (current_setting('server_version_num')::int / 10000) as major`;
   const dumpMajor = await pgDumpMajor();
-  if (compatible(dumpMajor, v!.major) && target) return true;
+  if (compatible(dumpMajor, v!.major) && target) {
+    await prepareWritableDir(backupDir(settings), 'backup directory');
+    return true;
+  }
   if (settings.options.skipBackup) return false;
   throw new CortexError('REFUSED', `no pg_dump compatible with PostgreSQL ${v!.major} is installed (found ${dumpMajor ?? 'none'}); install one or pass --skip-backup`);
 }
@@ -22,7 +33,7 @@ export async function backupPossible({ sql, settings, target }: StepContext): Pr
  * of an earlier attempt it replaces. Returns the file's absolute path.
  */
 export async function takeBackup({ sql, settings, target, log }: StepContext, schemas: string[]): Promise<string> {
-  const dir = resolve(String(settings.options.backupDir ?? './backups'));
+  const dir = resolve(backupDir(settings));
   log(`backing up ${schemas.join(', ')} with pg_dump into ${dir}`);
   const file = await dumpSchemas(target!, schemas, dir, stopped);
   // Recorded before the old file goes: the ledger never points at a file that is not there.

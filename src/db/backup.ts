@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type ConnectionTarget, passwordOf } from '../config/connection.js';
+import { makeDirs } from '../fs/writable-dir.js';
 import { applicationName } from './client.js';
 
 const run = promisify(execFile);
@@ -29,8 +30,11 @@ export function compatible(dumpMajor: number | undefined, serverMajor: number): 
  * finish is deleted, so no truncated file passes for a backup.
  */
 export async function dumpSchemas(target: ConnectionTarget, schemas: string[], dir: string, signal?: AbortSignal): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  await makeDirs(resolve(dir));
   const file = resolve(join(dir, `${target.database}-legacy-${new Date().toISOString().replace(/[:.]/g, '-')}.dump`));
+  // The dump holds every legacy row: readable by this user only. pg_dump keeps the mode of a file
+  // that exists, so it is created first, empty, with mode 600.
+  await writeFile(file, '', { mode: 0o600, flag: 'wx' });
   const args = ['--format=custom', `--file=${file}`, `--host=${target.host}`, `--port=${target.port}`, `--username=${target.user}`, `--dbname=${target.database}`];
   for (const s of schemas) args.push(`--schema=${s}`);
   // Named like this process's own backends: pg_stat_activity shows whose it is, and a stop cancels it too.

@@ -1,9 +1,9 @@
-import { appendFile, mkdir, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { scrubDeep } from '../config/secrets.js';
 import type { Sql } from '../db/client.js';
-import { CortexError } from '../errors.js';
+import { makeDirs, prepareWritableDir } from '../fs/writable-dir.js';
 import type { Report } from './report.js';
 
 function cell(v: unknown): string {
@@ -60,72 +60,9 @@ export interface ReportFiles {
   markdown: string;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return false;
-    throw err;
-  }
-}
-
-// Node's recursive mkdir retries for ever where mkdir keeps failing with ENOENT (under /proc, for
-// one): here each missing level is made once, and its failure is final.
-async function makeDirs(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let d = dir; !(await exists(d)); d = dirname(d)) {
-    missing.unshift(d);
-    if (dirname(d) === d) break;
-  }
-  for (const d of missing) {
-    await mkdir(d).catch((err: { code?: string }) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
-  }
-}
-
-/** How long checking the reports directory may take (a hung network mount must not hold a run). */
-const DIR_CHECK_SECONDS = 10;
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-}
-
-/**
- * Make sure report files can be written into `dir` before a run changes anything: create it if
- * missing, check that it is a directory, write and remove a probe file, all within
- * DIR_CHECK_SECONDS. A one-line usage error (exit 2) names the directory and the reason.
- */
+/** Check (and create) the reports directory before a run changes anything; exit 2 when unusable. */
 export async function prepareReportsDir(dir: string): Promise<void> {
-  const abs = resolve(dir);
-  const check = async () => {
-    try {
-      await makeDirs(abs);
-    } catch (err) {
-      throw new CortexError('USAGE', `reports directory ${abs} cannot be created: ${firstLine(err)}`);
-    }
-    if (!(await stat(abs)).isDirectory()) throw new CortexError('USAGE', `reports directory ${abs} is not a directory`);
-    const probe = join(abs, `.cortex-probe-${process.pid}`);
-    try {
-      await writeFile(probe, '');
-      await unlink(probe);
-    } catch (err) {
-      throw new CortexError('USAGE', `reports directory ${abs} is not writable: ${firstLine(err)}`);
-    }
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CortexError('USAGE', `reports directory ${abs}: the file system did not answer within ${DIR_CHECK_SECONDS} s`)), DIR_CHECK_SECONDS * 1000);
-  });
-  const checked = check();
-  // When the deadline wins, the check's own later failure must not go unobserved.
-  checked.catch(() => {});
-  try {
-    await Promise.race([checked, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await prepareWritableDir(dir, 'reports directory');
 }
 
 /**

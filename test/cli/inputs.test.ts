@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,18 @@ describe('a reports directory that cannot take the reports', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toBe(`error: reports directory ${file} is not a directory\n`);
     }
+    await untouched();
+  });
+
+  it('an empty one, or a database URL given by mistake: exit 2, and no directory named after the URL', async () => {
+    const empty = await cli(['--plan', samplePlan, '--reports-dir', '', 'migrate', 'phase', '1']);
+    expect(empty.code, empty.stderr).toBe(2);
+    expect(empty.stderr).toBe('error: reports directory is empty\n');
+    const url = `postgres://u:Hidden99@127.0.0.1:5432/db`;
+    const r = await runCli(['--database-url', db().url, '--plan', samplePlan, '--reports-dir', url, 'migrate', 'phase', '1'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toBe('error: reports directory looks like a URL, not a directory: postgres://u:****@127.0.0.1:5432/db\n');
+    expect(existsSync('postgres:')).toBe(false);
     await untouched();
   });
 

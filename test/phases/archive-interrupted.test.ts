@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -196,6 +196,24 @@ describe('phase 6 stopped part-way, a legacy write, then a rerun', () => {
     expect((await cli(['validate'])).code).toBe(0);
   });
 
+  it('a backup directory that cannot take the dump: refused with one line before anything changes', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cortex-arci-file-')), 'a-file');
+    writeFileSync(file, 'not a directory');
+    for (const [dir, why] of [[file, `backup directory ${file} is not a directory`], ['/proc/cortex-backups', 'backup directory /proc/cortex-backups cannot be created: ']] as const) {
+      const r = await cli(['--yes', 'migrate', 'phase', '6', '--backup-dir', dir]);
+      if (canDump) {
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr.startsWith(`error: ${why}`)).toBe(true);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      } else {
+        // No pg_dump to write one: that refusal comes first.
+        expect(r.code, r.stderr).toBe(6);
+        expect(r.stderr).toContain('--skip-backup');
+      }
+      await expectDualWriteEverywhere();
+    }
+  });
+
   it('lock retries running out: one line per retry and a final exit 7 naming the table and the blocking pid', async () => {
     const holder = await holdLock(late, 'access share');
     let first: CliRun;
@@ -222,6 +240,8 @@ describe('phase 6 stopped part-way, a legacy write, then a rerun', () => {
       expect(backups()).toHaveLength(1);
       expect(backups()).not.toEqual(firstBackups!);
       expect(second!.stderr).toContain(join(backupDir, backups()[0]!));
+      // It holds every legacy row: readable by its owner only.
+      expect(statSync(join(backupDir, backups()[0]!)).mode & 0o777).toBe(0o600);
     }
     expect(await legacyWrite(db().sql, 'Written after lock retries')).toBe('Written after lock retries');
     await expectDualWriteEverywhere();
