@@ -85,9 +85,9 @@ function survivePoolStartupErrors(): void {
   });
 }
 
-// `ps` shows a process's arguments to every user of the machine: replace them, as early as the
-// process can, with the same command line with its URL passwords masked. (Before this line runs
-// they are visible for a few milliseconds, which is why the README passes URLs in DATABASE_URL.)
+// `ps` shows a process's arguments to every user of the machine: bin/cortex hides them as soon as
+// Node runs it, and here they come back with URL passwords masked. (While Node starts they are
+// visible, some tens of milliseconds, which is why the README passes the password in PGPASSWORD.)
 function hideSecretsFromPs(argv: string[]): void {
   process.title = scrub(['cortex', ...argv.slice(2)].join(' '));
 }

@@ -44,13 +44,14 @@ export function parseDatabaseUrl(url: string, source: ConnectionSource): Connect
   try {
     parsed = new URL(url);
   } catch {
-    return bad('not a URL; expected postgres://user:password@host:port/database');
+    return bad('not a URL; expected postgres://user:password@host:port/database (percent-encode / : @ # ? % in the password)');
   }
   rememberSecret(parsed.password);
   try {
     rememberSecret(decodeURIComponent(parsed.password));
   } catch {
-    // A password that is not valid percent-encoding is remembered as written (above).
+    // Remembered as written (above), then refused: the driver would fail on it with a bare URIError.
+    return bad('bad percent-encoding in the password');
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     bad(`unsupported scheme "${parsed.protocol.replace(/:$/, '')}"; expected postgres:// or postgresql://`);

@@ -8,7 +8,7 @@ const MASK = '****';
 // up to whitespace or a quote. The userinfo ends at the token's last `@`, because a password may
 // itself hold `@`, `:` or `/` (postgres.js accepts them unencoded): masking too much of a
 // malformed token is better than showing part of a password.
-const URL_TOKEN = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s'"<>`]+)/gi;
+const URL_TOKEN = /\b([a-z][a-z0-9+.-]*:\/+)([^\s'"<>`]+)/gi;
 // key=value connection strings and query parameters: password=… up to a separator, or quoted.
 const PASSWORD_PAIR = /(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&;]*)/gi;
 

@@ -110,8 +110,9 @@ export async function openDatabase(target: ConnectionTarget, opts: OpenOptions =
     await sql`select 1`;
   } catch (err) {
     await sql.end({ timeout: 1 }).catch(() => {});
-    if (isConnectionFailure(err)) throw connectionError(target, err);
-    throw err;
+    // `select 1` itself cannot fail: anything here is the connection's (a startup parameter the
+    // server rejects, a TLS setting, an auth method the driver lacks).
+    throw connectionError(target, err);
   }
   return sql;
 }

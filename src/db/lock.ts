@@ -42,8 +42,19 @@ export async function runLockSession(sql: Sql): Promise<RunLockSession | null> {
 }
 
 /**
+ * `cortex pid 4242 on 10.0.0.5, backend pid 977`: the process to stop (from its application_name,
+ * which names the CLI's own pid) and the server session a DBA would terminate.
+ */
+export function describeHolder(s: RunLockSession | null): string {
+  if (!s) return 'a run that has just ended';
+  const cli = /\(pid (\d+)\)/.exec(s.application)?.[1];
+  const who = cli ? `cortex pid ${cli}${s.client ? ` on ${s.client}` : ''}, ` : s.application ? `${s.application}, ` : '';
+  return `${who}backend pid ${s.pid}`;
+}
+
+/**
  * Take the run lock on a reserved connection, polling `pg_try_advisory_lock` until
- * `timeoutSeconds`. Fails with exit 4 naming the holder's backend pid.
+ * `timeoutSeconds`. Fails with exit 4 naming the holder's process and backend pid.
  */
 export async function acquireRunLock(sql: Sql, timeoutSeconds: number): Promise<RunLock> {
   const conn: ReservedSql = await sql.reserve();
@@ -56,10 +67,7 @@ export async function acquireRunLock(sql: Sql, timeoutSeconds: number): Promise<
         pid = r.pid;
         break;
       }
-      if (Date.now() >= deadline) {
-        const holder = await runLockHolder(sql);
-        throw new CortexError('LOCKED', `another cortex run holds the lock (pid ${holder ?? 'unknown'})`);
-      }
+      if (Date.now() >= deadline) throw new CortexError('LOCKED', `another cortex run holds the lock (${describeHolder(await runLockSession(sql))})`);
       await sleep(Math.min(250, Math.max(10, deadline - Date.now())));
     }
   } catch (err) {

@@ -62,7 +62,7 @@ export async function recordDown(sql: Sql, runId: string, step: Step, durationMs
 export async function recordStart(sql: Sql, step: Step): Promise<void> {
   // The run lock holder's pid tells `status` whether this mark belongs to the run in progress.
   const pid = await runLockHolder(sql);
-  const message = `interrupted: started ${new Date().toISOString()} (run pid ${pid ?? 'unknown'}) and did not finish; it may be partly applied (migrate again to finish it, or roll the phase back)`;
+  const message = `interrupted: started ${new Date().toISOString()} (run backend pid ${pid ?? 'unknown'}) and did not finish; it may be partly applied (migrate again to finish it, or roll the phase back)`;
   await sql`
     insert into cortex_migration.steps (step_id, phase, status, checksum, error, updated_at)
     values (${step.id}, ${step.phase}, 'failed', ${step.checksum}, ${message}, clock_timestamp())
@@ -72,7 +72,7 @@ export async function recordStart(sql: Sql, step: Step): Promise<void> {
 
 /** True when `row` is the mark `recordStart` left for the run whose lock holder is `runPid`. */
 export function startedByRun(row: LedgerRow, runPid: number): boolean {
-  return row.status === 'failed' && (row.error?.startsWith('interrupted:') ?? false) && row.error!.includes(`(run pid ${runPid})`);
+  return row.status === 'failed' && (row.error?.startsWith('interrupted:') ?? false) && row.error!.includes(`(run backend pid ${runPid})`);
 }
 
 /** Remove the mark of `recordStart` (the step refused before it changed anything). */

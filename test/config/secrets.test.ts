@@ -12,6 +12,7 @@ describe('maskUrl', () => {
     ['postgres://bob:s3cret@[::1]:5432/x', 'postgres://bob:****@[::1]:5432/x'],
     ['postgres://bob@db:5432/x', 'postgres://bob@db:5432/x'],
     ['postgres://[::1]:5432/x', 'postgres://[::1]:5432/x'],
+    ['plan directory /tmp/postgres:/bob:s3cret@h/db does not exist', 'plan directory /tmp/postgres:/bob:****@h/db does not exist'],
     ["cannot read 'postgres://bob:s3cret@db/x' (ENOENT)", "cannot read 'postgres://bob:****@db/x' (ENOENT)"],
     ['host=db password=s3cret user=bob', 'host=db password=**** user=bob'],
     ["host=db password='s3 cret' user=bob", 'host=db password=**** user=bob'],

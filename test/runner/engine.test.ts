@@ -206,14 +206,15 @@ describe('drift', () => {
 describe('run lock', () => {
   const db3 = useFreshDatabase('lock');
 
-  it('a second run exits 4 naming the pid that holds the lock', async () => {
-    const holder = postgres(db3().url, { max: 1, onnotice: () => {} });
+  it('a second run exits 4 naming the process and the backend that hold the lock', async () => {
+    // Named as a cortex CLI names its connections: `cortex (pid <its own pid>)`.
+    const holder = postgres(db3().url, { max: 1, onnotice: () => {}, connection: { application_name: 'cortex (pid 4242)' } });
     const reserved = await holder.reserve();
     const [me] = await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`;
     await reserved`select pg_advisory_lock(${0x636f7274})`;
     const r = await runCli(['--database-url', db3().url, '--plan', samplePlan, 'migrate', 'phase', '1', '--lock-timeout', '1']);
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain(`another cortex run holds the lock (pid ${me!.pid})`);
+    expect(r.stderr).toContain(`another cortex run holds the lock (cortex pid 4242 on 127.0.0.1, backend pid ${me!.pid})`);
     await reserved`select pg_advisory_unlock(${0x636f7274})`;
     reserved.release();
     await holder.end();
