@@ -4,7 +4,7 @@ import { type Config, loadConfig } from '../config/config.js';
 import type { ConnectionTarget } from '../config/connection.js';
 import { cancelOwnStatements, openDatabase, type Sql } from '../db/client.js';
 import { acquireRunLock } from '../db/lock.js';
-import { serverGone } from '../db/transaction.js';
+import { serverGone } from '../db/session.js';
 import { formatProgress } from '../backfill/progress.js';
 import { CortexError } from '../errors.js';
 import { loadCortexPlan, loadPlan } from '../plan/loader.js';

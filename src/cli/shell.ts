@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type ConnectionTarget, resolveConnection } from '../config/connection.js';
 import { scrub } from '../config/secrets.js';
-import { serverGone } from '../db/transaction.js';
+import { serverGone } from '../db/session.js';
 import { CortexError, ExitCode, isCortexError } from '../errors.js';
 import { type CommandResult, createOutput, type Output, printEnvelope } from './output.js';
 

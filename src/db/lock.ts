@@ -1,6 +1,6 @@
-import type { ReservedSql } from 'postgres';
 import { CortexError } from '../errors.js';
 import type { Sql } from './client.js';
+import { reserveSession } from './session.js';
 
 // One advisory lock key for every cortex run against a database ("cort" in ASCII).
 const LOCK_KEY = 0x636f7274;
@@ -57,7 +57,7 @@ export function describeHolder(s: RunLockSession | null): string {
  * `timeoutSeconds`. Fails with exit 4 naming the holder's process and backend pid.
  */
 export async function acquireRunLock(sql: Sql, timeoutSeconds: number): Promise<RunLock> {
-  const conn: ReservedSql = await sql.reserve();
+  const conn = await reserveSession(sql);
   const deadline = Date.now() + timeoutSeconds * 1000;
   let pid = 0;
   try {
@@ -76,8 +76,9 @@ export async function acquireRunLock(sql: Sql, timeoutSeconds: number): Promise<
   }
   return {
     release: async () => {
-      // If an administrator terminated the lock's backend, the lock went with it, and nothing may
-      // be sent on that connection (see connectionLost in transaction.ts).
+      // If an administrator terminated the lock's backend, or the server restarted, the lock went
+      // with it, and nothing may be sent on that connection (see session.ts).
+      if (conn.lost) return;
       const [alive] = await sql<{ ok: boolean }[]>`select exists (select 1 from pg_stat_activity where pid = ${pid}) as ok`;
       if (!alive?.ok) return;
       try {

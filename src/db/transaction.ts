@@ -1,29 +1,5 @@
 import type { Sql } from './client.js';
-
-// Errors after which the connection is gone: the server closed it (class 57P: an administrator's
-// pg_terminate_backend, a shutdown), the network dropped it (class 08), or postgres.js saw it close.
-const LOST_SQLSTATE = /^(57P0[123]|08)/;
-const LOST_CLIENT_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'ECONNRESET', 'EPIPE']);
-
-/**
- * True when `err` means the connection it came from is closed. The server has then rolled back
- * its open transaction, and nothing more may be sent on it: postgres.js 3.4.9 writes to the closed
- * socket from a timer and the process dies with an uncatchable TypeError (porsager/postgres#1208),
- * which is what its own `sql.begin()` does when it sends ROLLBACK after such an error.
- */
-export function connectionLost(err: unknown): boolean {
-  const code = String((err as { code?: unknown })?.code ?? '');
-  return LOST_SQLSTATE.test(code) || LOST_CLIENT_CODES.has(code);
-}
-
-/**
- * True when the server is out of reach for now: a connection was lost (see `connectionLost`), or
- * a new one is refused or times out, as while it shuts down or restarts.
- */
-export function serverGone(err: unknown): boolean {
-  const code = String((err as { code?: unknown })?.code ?? '');
-  return connectionLost(err) || code === 'ECONNREFUSED' || code === 'CONNECT_TIMEOUT';
-}
+import { connectionLost, reserveSession } from './session.js';
 
 /** How `inTransaction` opens and ends its transaction. */
 export interface TransactionOptions {
@@ -34,30 +10,26 @@ export interface TransactionOptions {
 }
 
 /**
- * Run `fn` in one transaction on a reserved connection: COMMIT on success, ROLLBACK on error.
- * Unlike `sql.begin()`, a lost connection gets no ROLLBACK and is not handed back to the pool
- * (which would give the dead connection to the next query); the pool opens a new one instead.
+ * Run `fn` in one transaction on a reserved connection (a Session): COMMIT on success, ROLLBACK
+ * on error. Unlike `sql.begin()`, a lost connection gets no ROLLBACK and is not handed back to
+ * the pool (which would give the dead connection to the next query); the pool opens a new one.
  */
 export async function inTransaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
-  const conn = await sql.reserve();
-  let lost = false;
+  const conn = await reserveSession(sql);
   try {
     await conn.unsafe(opts.mode ? `begin ${opts.mode}` : 'begin');
     let result: T;
     try {
-      result = await fn(conn as unknown as Sql);
+      result = await fn(conn);
     } catch (err) {
-      lost = connectionLost(err);
-      if (!lost) await conn`rollback`.catch((e: unknown) => { lost = connectionLost(e); });
+      // A session that lost its connection refuses the ROLLBACK (the server rolled back already).
+      await conn`rollback`.catch(() => {});
       throw err;
     }
     await conn.unsafe(opts.rollback ? 'rollback' : 'commit');
     return result;
-  } catch (err) {
-    lost ||= connectionLost(err);
-    throw err;
   } finally {
-    if (!lost) conn.release();
+    conn.release();
   }
 }
 

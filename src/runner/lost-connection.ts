@@ -3,7 +3,7 @@
 // own, and under the run lock: still ours, or taken anew, never another run's that started since.
 import { applicationName, openDatabase, type Sql } from '../db/client.js';
 import { acquireRunLock, runLockSession } from '../db/lock.js';
-import { serverGone } from '../db/transaction.js';
+import { serverGone } from '../db/session.js';
 import { isCortexError } from '../errors.js';
 import { stopSignal } from './interrupt.js';
 import type { RunEnv } from './runner.js';

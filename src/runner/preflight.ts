@@ -1,7 +1,8 @@
 // Everything that can refuse a phase run, checked before anything is asked or changed: a prompt
 // must never be answered for a run that is then refused.
 import type { Sql } from '../db/client.js';
-import { inTransaction, serverGone } from '../db/transaction.js';
+import { serverGone } from '../db/session.js';
+import { inTransaction } from '../db/transaction.js';
 import { CortexError, isCortexError } from '../errors.js';
 import type { Phase, Plan, Step, StepContext } from '../plan/model.js';
 import { type LedgerRow, readLedger } from './ledger.js';

@@ -4,7 +4,8 @@ import type { ConnectionTarget } from '../config/connection.js';
 import { scrub } from '../config/secrets.js';
 import type { Sql } from '../db/client.js';
 import { withLockRetry } from '../db/retry.js';
-import { connectionLost, inTransaction, serverGone } from '../db/transaction.js';
+import { reserveSession, serverGone } from '../db/session.js';
+import { inTransaction } from '../db/transaction.js';
 import { CortexError, isCortexError } from '../errors.js';
 import type { Progress } from '../backfill/progress.js';
 import type { Check, Phase, Plan, RunSettings, Step } from '../plan/model.js';
@@ -80,23 +81,20 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
     // commits, so both directions must be idempotent and safe on a half-done step; the ledger row
     // follows their success.
     if (direction === 'up') await recordStart(env.sql, step);
-    const conn = await env.sql.reserve();
-    let lost = false;
+    const conn = await reserveSession(env.sql);
     try {
       await conn`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, false),
                         set_config('statement_timeout', ${`${statementTimeoutMs}ms`}, false)`;
-      const out = await step[direction](stepContext(env, conn as unknown as Sql));
+      const out = await step[direction](stepContext(env, conn));
       rows = out?.rows;
       await conn`reset lock_timeout`;
       await conn`reset statement_timeout`;
     } catch (err) {
       // A refusal comes before the step changes anything: it is pending, not interrupted.
       if (direction === 'up' && isCortexError(err) && err.code === 'REFUSED') await clearStart(env.sql, step);
-      lost = connectionLost(err);
       throw err;
     } finally {
-      // A closed connection must not go back to the pool (see connectionLost).
-      if (!lost) conn.release();
+      conn.release();
     }
     await inTransaction(env.sql, async (t) => {
       if (direction === 'up') await recordUp(t, runId, step, Date.now() - started, rows);

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sql } from '../db/client.js';
+import { reserveSession } from '../db/session.js';
 import type { Phase, RunSettings } from '../plan/model.js';
 import { ensureLedger } from '../runner/ledger.js';
 import { migratePhase, type RunEnv } from '../runner/runner.js';
@@ -25,9 +26,9 @@ export async function computeStepCatalogs(sql: Sql, phase: Phase): Promise<Map<s
     if (step.transactional) {
       await sql.begin(async (tx) => step.up({ sql: tx as unknown as Sql, settings, log: () => {} }));
     } else {
-      const conn = await sql.reserve();
+      const conn = await reserveSession(sql);
       try {
-        await step.up({ sql: conn as unknown as Sql, settings, log: () => {} });
+        await step.up({ sql: conn, settings, log: () => {} });
       } finally {
         conn.release();
       }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
 import { packagePath } from '../../src/paths.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -43,12 +44,21 @@ async function withDatabase<T>(name: string, fn: (url: string) => Promise<T>): P
   return fn(server!.url.replace(/\/postgres$/, `/${name}`));
 }
 
+type Watch = postgres.Sql;
+
+// Step 002 of the napping plan sleeps.
+const napping = async (watch: Watch) => {
+  const [r] = await watch<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()`;
+  return r!.n > 0;
+};
+
 /**
- * Run `migrate phase 1 --json` on `url`; once step 002 sleeps, shut the server down (fast, as a
- * restart does) and start it again at once, or only after the CLI has exited (`downUntilExit`).
+ * Run the CLI with `args` (after `--database-url url --json`); once `ready` says so, shut the
+ * server down (fast, as a restart does) and start it again at once, or only after the CLI has
+ * exited (`downUntilExit`).
  */
-async function restartDuring(url: string, plan: string, downUntilExit = false) {
-  const child = spawn(process.execPath, [packagePath('bin', 'cortex'), '--database-url', url, '--plan', plan, '--json', 'migrate', 'phase', '1'],
+async function restartDuring(url: string, args: string[], ready: (watch: Watch) => Promise<boolean>, downUntilExit = false) {
+  const child = spawn(process.execPath, [packagePath('bin', 'cortex'), '--database-url', url, '--json', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stdout = '';
   let stderr = '';
@@ -57,11 +67,7 @@ async function restartDuring(url: string, plan: string, downUntilExit = false) {
   const exited = new Promise<number | null>((r) => child.once('exit', r));
   const watch = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    for (let i = 0; i < 200; i++) {
-      const [r] = await watch<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()`;
-      if (r!.n > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    for (let i = 0; i < 400 && !(await ready(watch)); i++) await new Promise((r) => setTimeout(r, 50));
   } finally {
     await watch.end({ timeout: 1 });
   }
@@ -95,13 +101,20 @@ async function openGate(url: string): Promise<void> {
   await sql.end({ timeout: 1 });
 }
 
+// Some batch of the backfill has committed: the step now pauses before the next one.
+const batchCommitted = async (watch: Watch) => {
+  const [r] = await watch<{ n: number }[]>`select count(*)::int as n from cortex_migration.backfill_checkpoints where batches > 0`
+    .catch(() => [{ n: 0 }]); // its table is created by the phase's first step
+  return r!.n > 0;
+};
+
 const LOST = /^step 1-nap\/002-nap interrupted: connection to the server lost \(.+\); the server rolled back the step's open transaction; rerun the same command to resume/;
 
 describe('a server restart during a step', () => {
   it('a transactional step: exit 7 saying the connection was lost and a rerun resumes; recorded as interrupted', async () => {
     await withDatabase('restart_tx', async (url) => {
       const plan = nappingPlan(true);
-      const r = await restartDuring(url, plan);
+      const r = await restartDuring(url, ['--plan', plan, 'migrate', 'phase', '1'], napping);
       expect(r.code, r.stderr).toBe(7);
       const env = JSON.parse(r.stdout);
       expect(env.error.code).toBe('CONNECTION_LOST');
@@ -124,7 +137,7 @@ describe('a server restart during a step', () => {
   it('a server that stays down: still one line and exit 7 (not INTERNAL); a non-transactional step keeps its interrupted mark', async () => {
     await withDatabase('restart_down', async (url) => {
       const plan = nappingPlan(false);
-      const r = await restartDuring(url, plan, true);
+      const r = await restartDuring(url, ['--plan', plan, 'migrate', 'phase', '1'], napping, true);
       expect(r.code, r.stderr).toBe(7);
       const env = JSON.parse(r.stdout);
       expect(env.error.code).toBe('CONNECTION_LOST');
@@ -139,4 +152,32 @@ describe('a server restart during a step', () => {
       expect(rerun.code, rerun.stderr).toBe(0);
     });
   }, 120_000);
+
+  it('the backfill, restarted while it pauses between batches: exit 7, not a crash; recorded as interrupted; a rerun completes', async () => {
+    await withDatabase('restart_backfill', async (url) => {
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await loadLegacyFixture(sql as never, { scale: 0.02, seed: 7, dirty: false, replace: false });
+      } finally {
+        await sql.end({ timeout: 1 });
+      }
+      for (const n of ['1', '2']) {
+        const r = await runCli(['--database-url', url, 'migrate', 'phase', n]);
+        expect(r.code, r.stderr.slice(-400)).toBe(0);
+      }
+      // The restart comes within the first pause: the step's connection closes while no statement
+      // runs on it, and the next batch's first statement would be written to the closed socket.
+      const r = await restartDuring(url, ['migrate', 'phase', '3', '--batch-size', '1', '--batch-delay', '3000'], batchCommitted);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.code, r.stderr.slice(-600)).toBe(7);
+      const env = JSON.parse(r.stdout);
+      expect(env.error.code).toBe('CONNECTION_LOST');
+      expect(env.error.message).toMatch(/^step 3-backfill\/010-backfill-rows interrupted: connection to the server lost \(.+\); the server rolled back the step's open transaction; rerun the same command to resume$/);
+      const st = JSON.parse((await runCli(['--database-url', url, '--json', 'status'])).stdout).data;
+      expect(st.phases[2].steps.find((s: { id: string }) => s.id === '3-backfill/010-backfill-rows'))
+        .toMatchObject({ state: 'failed', error: expect.stringMatching(/^interrupted: connection to the server lost/) });
+      const rerun = await runCli(['--database-url', url, 'migrate', 'phase', '3']);
+      expect(rerun.code, rerun.stderr.slice(-400)).toBe(0);
+    });
+  });
 });
