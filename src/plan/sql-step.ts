@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CortexError } from '../errors.js';
 import { analyzeLocks } from './locks.js';
@@ -47,8 +47,20 @@ async function runScript(ctx: StepContext, script: string, transactional: boolea
   for (const st of splitStatements(script)) await ctx.sql.unsafe(st);
 }
 
+// A step's script: `<name>.sql`, or the `.sql` files of the folder `<name>/` (up in name order, down
+// in reverse, so a folder's `000-…` file of shared objects comes first up and last down). Folders
+// hold generated files (one per mapped table) beside hand-written ones.
+function scriptFiles(dir: string, name: 'up' | 'down'): string[] {
+  if (existsSync(join(dir, `${name}.sql`))) return [`${name}.sql`];
+  const folder = join(dir, name);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) return [];
+  const files = readdirSync(folder).filter((f) => f.endsWith('.sql')).sort().map((f) => `${name}/${f}`);
+  return name === 'down' ? files.reverse() : files;
+}
+
 /**
- * A step defined by a folder `NNN-verb-noun/` holding `up.sql`, `down.sql`, `verify.sql` and an
+ * A step defined by a folder `NNN-verb-noun/` holding `up.sql` (or `up/*.sql`), `down.sql` (or
+ * `down/*.sql`), `verify.sql` and an
  * optional `step.json` (`{"transactional": false}`), `check.sql` (raises an exception when up must
  * be refused; run before anything is asked or changed, and again before up.sql) and a generated
  * `catalog.json` (the objects up.sql creates, checked by verify). `verify.sql` is a query returning one row per
@@ -56,15 +68,17 @@ async function runScript(ctx: StepContext, script: string, transactional: boolea
  * `expected`, `actual`, `details`.
  */
 export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name: string, ordinal: number): Step {
-  const files = ['up.sql', 'down.sql', 'verify.sql', 'check.sql', 'step.json', STEP_CATALOG_FILE];
-  for (const f of ['up.sql', 'down.sql']) {
-    if (!existsSync(join(dir, f))) throw new CortexError('USAGE', `step ${phaseSlug}/${name} has no ${f}`);
+  const scripts = { up: scriptFiles(dir, 'up'), down: scriptFiles(dir, 'down') };
+  for (const f of ['up', 'down'] as const) {
+    if (scripts[f].length === 0) throw new CortexError('USAGE', `step ${phaseSlug}/${name} has no ${f}.sql (nor ${f}/*.sql)`);
   }
+  const files = [...scripts.up, ...scripts.down, 'verify.sql', 'check.sql', 'step.json', STEP_CATALOG_FILE];
   const hasVerifySql = existsSync(join(dir, 'verify.sql'));
   if (!hasVerifySql && !existsSync(join(dir, STEP_CATALOG_FILE))) {
     throw new CortexError('USAGE', `step ${phaseSlug}/${name} has neither verify.sql nor ${STEP_CATALOG_FILE}`);
   }
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+  const script = (direction: 'up' | 'down') => scripts[direction].map(read).join('\n');
   const meta: StepMeta = existsSync(join(dir, 'step.json')) ? (JSON.parse(read('step.json')) as StepMeta) : {};
   const id = `${phaseSlug}/${name}`;
   const transactional = meta.transactional !== false;
@@ -82,9 +96,9 @@ export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name:
     checksum: hashFiles(dir, files),
     up: async (ctx) => {
       await check(ctx, 'up');
-      await runScript(ctx, read('up.sql'), transactional);
+      await runScript(ctx, script('up'), transactional);
     },
-    down: async (ctx) => runScript(ctx, read('down.sql'), transactional),
+    down: async (ctx) => runScript(ctx, script('down'), transactional),
     ...(hasCheckSql ? { check } : {}),
     verify: async (ctx) => {
       const rows = hasVerifySql ? ((await ctx.sql.unsafe(read('verify.sql'))) as unknown as VerifyRow[]) : [];
@@ -95,8 +109,8 @@ export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name:
       return checks;
     },
     describe: (direction) => {
-      const script = read(direction === 'up' ? 'up.sql' : 'down.sql');
-      return { statements: splitStatements(script), locks: analyzeLocks(script) };
+      const text = script(direction);
+      return { statements: splitStatements(text), locks: analyzeLocks(text) };
     },
   };
 }

@@ -55,13 +55,15 @@ returns varchar(50) language sql stable parallel safe as $$
           end)::varchar(50)
 $$;
 
--- The legacy key of a row as text: key columns joined with ':' (composite keys stay readable).
+-- The legacy key of a row as text, for the generic checks and batching: key columns joined with
+-- ':' (composite keys stay readable), as src/generate/sql.ts keyText() writes it in generated code.
 create function cortex_migration.key_expression(key_columns text[], alias text)
 returns text language sql immutable as $$
   select string_agg(format('%I.%I::text', alias, c), ' || '':'' || ' order by o)
   from unnest(key_columns) with ordinality as k(c, o)
 $$;
 
+-- (Still used by phase 4's plpgsql generator until dual-write is generated from templates.)
 -- The statement that inserts the mappings of every row of `source` (a legacy table, or a trigger's
 -- transition table) that has none. The salt comes from a join, not a sub-select, so new_id()
 -- stays inlinable.
@@ -76,36 +78,9 @@ returns text language sql stable as $$
     cortex_migration.key_expression(m.key_columns, 's'), source)
 $$;
 
--- Set-based mapping of a whole legacy table (idempotent).
-create function cortex_migration.map_table(p_schema text, p_table text)
-returns bigint language plpgsql as $$
-declare
-  m cortex_migration.mapped_tables;
-  n bigint;
-begin
-  select * into strict m from cortex_migration.mapped_tables where old_schema = p_schema and old_table = p_table;
-  execute cortex_migration.mapping_sql(m, format('%I.%I', p_schema, p_table));
-  get diagnostics n = row_count;
-  return n;
-end $$;
-
--- Generate map_<schema>_<table>(), the statement-level AFTER INSERT trigger function of one mapped
--- table: rows the application inserts get their mapping at once. Static SQL, so plpgsql plans it
--- once per session (a generic function would need EXECUTE to reach the transition table, and
--- planning that on every insert cost more than the insert itself). Returns the function's name.
-create function cortex_migration.build_map_trigger(m cortex_migration.mapped_tables) returns text
-language plpgsql as $build$
-declare
-  f text := 'map_' || m.old_schema || '_' || m.old_table;
-begin
-  execute format($f$create or replace function cortex_migration.%I() returns trigger language plpgsql as %L$f$, f,
-    format(E'begin\n  %s;\n  return null;\nend',
-           cortex_migration.mapping_sql(m, 'new_rows')));
-  return f;
-end $build$;
-
--- Phase 2's checks, one row per check (used by verify.sql, reads only).
-create function cortex_migration.check_mappings()
+-- Phase 2's checks, one row per check (reads only). The mapping trigger's name is passed in
+-- (src/names.ts names every trigger cortex installs).
+create function cortex_migration.check_mappings(mapping_trigger text)
 returns table (id text, status text, expected text, actual text, details text)
 language plpgsql stable as $$
 declare
@@ -166,7 +141,7 @@ begin
   select string_agg(m2.old_schema || '.' || m2.old_table, ', ') into unknown
   from cortex_migration.mapped_tables m2
   where not exists (select 1 from pg_trigger g where g.tgrelid = format('%I.%I', m2.old_schema, m2.old_table)::regclass
-                    and g.tgname = 'cortex_map_new_rows' and g.tgenabled <> 'D');
+                    and g.tgname = mapping_trigger and g.tgenabled <> 'D');
   id := 'mapping-triggers'; status := case when unknown is null then 'passed' else 'failed' end;
   expected := 'enabled on every mapped table'; actual := coalesce('missing on ' || unknown, 'present'); details := null;
   return next;

@@ -1,0 +1,14 @@
+// finance.receivables → cortex_finance.bills_receivable; the transform: cortex_migration.tx_finance_receivables.
+import { defineTable } from '../../src/generate/spec.js';
+
+/** finance.receivables. */
+export const financeReceivables = defineTable({
+  legacy: { schema: 'finance', table: 'receivables', key: [{ name: 'receivable_id', type: 'integer' }] },
+  target: { schema: 'cortex_finance', table: 'bills_receivable', idType: 'uuid' },
+  contentType: 'receivables',
+  columns: ['id', 'customer_id', 'amount', 'amount_received', 'invoice_date', 'due_date', 'status', 'project_id', 'account_id', 'description', 'created_at', 'updated_at'],
+  reads: ['receivable_id', 'customer_company_id', 'amount', 'amount_received', 'invoice_date', 'due_date', 'status', 'project_id', 'account_id', 'description', 'created_at'],
+  plain: ['amount', 'amount_received', 'invoice_date', 'due_date', 'description'],
+  derived: {},
+  references: [],
+});

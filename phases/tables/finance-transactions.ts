@@ -1,0 +1,14 @@
+// finance.transactions → cortex_finance.transactions; the transform: cortex_migration.tx_finance_transactions.
+import { defineTable } from '../../src/generate/spec.js';
+
+/** finance.transactions. */
+export const financeTransactions = defineTable({
+  legacy: { schema: 'finance', table: 'transactions', key: [{ name: 'transaction_id', type: 'bigint' }] },
+  target: { schema: 'cortex_finance', table: 'transactions', idType: 'uuid' },
+  contentType: 'transactions',
+  columns: ['id', 'amount', 'transaction_type', 'description', 'transaction_date', 'from_account_id', 'to_account_id', 'category', 'vendor_id', 'project_id', 'status', 'created_at', 'updated_at'],
+  reads: ['transaction_id', 'account_id', 'amount', 'transaction_type', 'description', 'category', 'transaction_date', 'vendor_company_id', 'project_id', 'created_at'],
+  plain: ['amount', 'description', 'transaction_date'],
+  derived: {},
+  references: [],
+});

@@ -1,0 +1,73 @@
+// One spec per mapped table: everything the generated functions and triggers of that table are
+// built from, stated once. The transform itself (legacy row → target row, and why a row cannot be
+// migrated) is the table's transform view, hand-written SQL; the spec says what the view yields.
+
+/** A column of a table: its name and SQL type as `format_type` spells it. */
+export interface TypedColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** A target foreign key to another mapped table's target: rows below a parent (its dependents). */
+export interface Reference {
+  /** The target column holding the parent's new id. */
+  readonly column: string;
+  /** Its SQL type. */
+  readonly type: string;
+  /** The parent's legacy table, `schema.table`. */
+  readonly parent: string;
+}
+
+/** A mapped legacy table and its target. */
+export interface TableSpec {
+  readonly legacy: {
+    readonly schema: string;
+    readonly table: string;
+    /** The legacy key, in order; a composite key is written `a:b` as the old id. */
+    readonly key: readonly TypedColumn[];
+  };
+  readonly target: {
+    readonly schema: string;
+    readonly table: string;
+    /** SQL type of the target's `id`. */
+    readonly idType: string;
+  };
+  /** Id prefix of a core entity (`cp`…): its rows also have a row in cortex_foundation.entities. */
+  readonly prefix?: string;
+  /** content_type of the tag links and relationships of its rows. */
+  readonly contentType: string;
+  /** The target columns the transform view yields, in its order (`id` first). */
+  readonly columns: readonly string[];
+  /** The view also yields `_tags` (a jsonb list of tag names), passed through from this legacy column. */
+  readonly tags?: { readonly from: string };
+  /** The view also yields `_links` (relationships derived from the row). */
+  readonly links?: true;
+  /** The legacy columns the transform view reads, in table order. */
+  readonly reads: readonly string[];
+  /** Legacy columns copied as they are into the target column of the same name, and read nowhere else. */
+  readonly plain: readonly string[];
+  /**
+   * Legacy columns mapped into the target column of the same name by an expression of that column
+   * alone (`%s` stands for the legacy value), read nowhere else but to quarantine the row when the
+   * expression gives null.
+   */
+  readonly derived: Readonly<Record<string, string>>;
+  /** The target's foreign keys to other mapped tables' targets. */
+  readonly references: readonly Reference[];
+}
+
+/** `schema.table` of a spec's legacy table. */
+export function legacyName(spec: TableSpec): string {
+  return `${spec.legacy.schema}.${spec.legacy.table}`;
+}
+
+/** Declare a table spec (typed, and frozen so no generator can change it). */
+export function defineTable(spec: TableSpec): TableSpec {
+  return Object.freeze(spec);
+}
+
+/** The references of other tables that point at this one: the tables below it. */
+export function dependentsOf(spec: TableSpec, all: readonly TableSpec[]): Array<{ child: TableSpec; reference: Reference }> {
+  const name = legacyName(spec);
+  return all.flatMap((child) => child.references.filter((r) => r.parent === name).map((reference) => ({ child, reference })));
+}
