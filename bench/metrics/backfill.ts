@@ -1,8 +1,8 @@
 import postgres from 'postgres';
 import type { Sql } from '../../src/db/client.js';
+import { mappedTables } from '../../src/db/mapped-tables.js';
 import { loadCortexPlan } from '../../src/plan/loader.js';
 import type { RunSettings } from '../../src/plan/model.js';
-import { mappedTargets } from '../../phases/3-backfill/backfill-tables.js';
 import { cortex } from '../lib/cli.js';
 import type { BenchContext } from '../lib/context.js';
 
@@ -57,7 +57,7 @@ async function ceiling(url: string): Promise<number> {
     await applyPhase3WithoutBackfill(sql);
     await sql`select set_config('cortex.sync_source', 'backfill', false)`;
     let ms = 0;
-    for (const t of await mappedTargets(sql)) {
+    for (const t of await mappedTables(sql)) {
       const statement = await wholeTableStatement(sql, t.old_schema, t.old_table);
       const t0 = performance.now();
       await sql.unsafe(statement);

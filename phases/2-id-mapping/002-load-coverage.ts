@@ -1,27 +1,36 @@
-// Load the coverage manifest into cortex_migration so SQL (mapping, triggers, checks) can use it.
-import type { Sql } from '../../src/db/client.js';
-import { assertCoverage, loadCoverage, mappedTables } from '../../src/plan/coverage.js';
+// Load the coverage manifest and the mapped tables (from their specs) into cortex_migration, so
+// SQL (mapping, triggers, checks, the generic sync helpers) can use them.
+import { dependentsOf, legacyName } from '../../src/generate/spec.js';
+import { belowFunction, syncFillFunction, syncFunction, syncOneFunction, transformView } from '../../src/names.js';
+import { assertCoverage, assertSpecsCover, type Coverage, loadCoverage } from '../../src/plan/coverage.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { packageRoot } from '../../src/paths.js';
+import { TABLES } from '../tables/index.js';
 
-function manifest() {
+function manifest(): Coverage {
   const c = loadCoverage(packageRoot);
   if (!c) throw new Error('phases/coverage.json is missing');
+  assertSpecsCover(c, TABLES.map(legacyName));
   return c;
 }
 
-/** Insert the manifest; refuse when a legacy table is not accounted for. */
+/** Insert the manifest and the mapped tables; refuse when a legacy table is not accounted for. */
 export async function up({ sql }: StepContext): Promise<StepOutcome> {
   const c = manifest();
   await assertCoverage(sql, c);
+  const targets = new Map(TABLES.map((t) => [legacyName(t), `${t.target.schema}.${t.target.table}`]));
   for (const [name, e] of Object.entries(c.tables)) {
     await sql`insert into cortex_migration.coverage (legacy_table, status, target, reason)
-              values (${name}, ${e.status}, ${e.status === 'mapped' ? e.target : null}, ${'reason' in e ? e.reason : null})`;
+              values (${name}, ${e.status}, ${targets.get(name) ?? null}, ${'reason' in e ? e.reason : null})`;
   }
-  let position = 0;
-  for (const m of mappedTables(c)) {
-    await sql`insert into cortex_migration.mapped_tables (old_schema, old_table, key_columns, new_schema, new_table, prefix, position)
-              values (${m.oldSchema}, ${m.oldTable}, ${m.keyColumns}, ${m.newSchema}, ${m.newTable}, ${m.prefix}, ${position++})`;
+  for (const [position, t] of TABLES.entries()) {
+    const { schema, table } = t.legacy;
+    const below = dependentsOf(t, TABLES).length > 0 ? belowFunction(schema, table)[1] : null;
+    await sql`insert into cortex_migration.mapped_tables (old_schema, old_table, key_columns, new_schema, new_table, prefix, position,
+                transform_view, sync_function, sync_fill_function, sync_one_function, below_function)
+              values (${schema}, ${table}, ${t.legacy.key.map((k) => k.name)}, ${t.target.schema}, ${t.target.table}, ${t.prefix ?? null}, ${position},
+                ${transformView(schema, table)[1]}, ${syncFunction(schema, table)[1]}, ${syncFillFunction(schema, table)[1]},
+                ${syncOneFunction(schema, table)[1]}, ${below})`;
   }
   return { rows: Object.keys(c.tables).length };
 }
@@ -32,15 +41,14 @@ export async function down({ sql }: StepContext): Promise<void> {
   await sql`delete from cortex_migration.coverage`;
 }
 
-/** The loaded manifest matches the file. */
+/** The loaded manifest matches the file and the specs. */
 export async function verify({ sql }: StepContext): Promise<Check[]> {
   const c = manifest();
-  const [r] = await (sql as Sql)<{ n: number; m: number }[]>`
+  const [r] = await sql<{ n: number; m: number }[]>`
     select (select count(*) from cortex_migration.coverage)::int as n, (select count(*) from cortex_migration.mapped_tables)::int as m`;
   const want = Object.keys(c.tables).length;
-  const wantMapped = mappedTables(c).length;
   return [
     { id: 'coverage-loaded', status: r!.n === want ? 'passed' : 'failed', expected: want, actual: r!.n },
-    { id: 'mapped-tables-loaded', status: r!.m === wantMapped ? 'passed' : 'failed', expected: wantMapped, actual: r!.m },
+    { id: 'mapped-tables-loaded', status: r!.m === TABLES.length ? 'passed' : 'failed', expected: TABLES.length, actual: r!.m },
   ];
 }

@@ -18,9 +18,3 @@ export async function mappingChecks(sql: Sql, keep: (id: string) => boolean): Pr
       ...(r.details !== null ? { details: r.details } : {}),
     }));
 }
-
-/** Mapped legacy tables in manifest order. */
-export async function mappedTableNames(sql: Sql): Promise<Array<{ old_schema: string; old_table: string }>> {
-  return sql<{ old_schema: string; old_table: string }[]>`
-    select old_schema, old_table from cortex_migration.mapped_tables order by position`;
-}

@@ -1,16 +1,17 @@
 // Before the first batch: log the keys of every write to a mapped legacy table, so nothing written
 // while the backfill runs (or while dual-write is off) is lost. One short lock per table.
+import { mappedTables } from '../../src/db/mapped-tables.js';
 import { dropStatementTriggers, installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { CHANGE_LOG_TRIGGERS, changeLogFunction, DUAL_WRITE_TRIGGERS } from '../../src/names.js';
-import { mappedTargets } from './backfill-tables.js';
+
 
 /** Each table is locked only for its own CREATE TRIGGERs. */
 export const transactional = false;
 
 /** Install the change-log triggers and start capture in 'log' mode. */
 export async function up({ sql, settings, log }: StepContext): Promise<StepOutcome> {
-  const tables = await mappedTargets(sql);
+  const tables = await mappedTables(sql);
   for (const t of tables) {
     await sql`insert into cortex_migration.capture (old_schema, old_table) values (${t.old_schema}, ${t.old_table})
               on conflict do nothing`;
@@ -23,7 +24,7 @@ export async function up({ sql, settings, log }: StepContext): Promise<StepOutco
 
 /** Drop the change-log triggers. */
 export async function down({ sql, settings }: StepContext): Promise<void> {
-  for (const t of await mappedTargets(sql)) {
+  for (const t of await mappedTables(sql)) {
     await dropStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS);
   }
   await sql`delete from cortex_migration.capture`;

@@ -2,10 +2,11 @@
 // resumable from per-table checkpoints, throttled, with progress and quarantine.
 import { backfillOptions, backfillTable } from '../../src/backfill/engine.js';
 import type { Progress } from '../../src/backfill/progress.js';
+import { mappedTables } from '../../src/db/mapped-tables.js';
 import { CortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { throwIfStopped } from '../../src/runner/interrupt.js';
-import { FILLED_TABLES, foreignRows, mappedTargets, parityCounts } from './backfill-tables.js';
+import { FILLED_TABLES, foreignRows, parityCounts } from './backfill-tables.js';
 
 /** Batches commit one by one; the step itself is not one transaction. */
 export const transactional = false;
@@ -14,7 +15,7 @@ export const transactional = false;
 export async function up({ sql, settings, log, progress }: StepContext): Promise<StepOutcome> {
   let rows = 0;
   const started = Date.now();
-  const targets = await mappedTargets(sql);
+  const targets = await mappedTables(sql);
   for (const [i, t] of targets.entries()) {
     const position = { index: i + 1, count: targets.length };
     const opts = { ...backfillOptions(settings), onProgress: progress && ((p: Progress) => progress({ ...p, position })) };

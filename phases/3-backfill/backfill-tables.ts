@@ -1,11 +1,6 @@
 // What phase 3 fills, shared by its step and its checks.
 import type { Sql } from '../../src/db/client.js';
-
-/** Mapped legacy tables in dependency (manifest) order, with their target. */
-export async function mappedTargets(sql: Sql) {
-  return sql<{ old_schema: string; old_table: string; new_schema: string; new_table: string; prefix: string | null }[]>`
-    select old_schema, old_table, new_schema, new_table, prefix from cortex_migration.mapped_tables order by position`;
-}
+import { mappedTables } from '../../src/db/mapped-tables.js';
 
 /** Every target table the backfill writes, main and derived. */
 export const FILLED_TABLES = [
@@ -39,7 +34,7 @@ export const FILLED_TABLES = [
 /** Target rows the backfill did not write (no mapping, not a derived link), per target table. */
 export async function foreignRows(sql: Sql): Promise<string[]> {
   const out: string[] = [];
-  const targets = new Set((await mappedTargets(sql)).map((t) => `${t.new_schema}.${t.new_table}`));
+  const targets = new Set((await mappedTables(sql)).map((t) => `${t.new_schema}.${t.new_table}`));
   for (const name of targets) {
     const [schema, table] = name.split('.') as [string, string];
     const derived = table === 'entity_relationships';
@@ -67,7 +62,7 @@ export async function foreignRows(sql: Sql): Promise<string[]> {
 /** Per mapped table: legacy rows, target rows that came from it, quarantined rows. */
 export async function parityCounts(sql: Sql) {
   const out: Array<{ table: string; legacy: number; target: number; quarantined: number; pending: number }> = [];
-  for (const t of await mappedTargets(sql)) {
+  for (const t of await mappedTables(sql)) {
     const [r] = await sql<{ legacy: string; target: string; quarantined: string; pending: string }[]>`
       select (select count(*) from ${sql(t.old_schema)}.${sql(t.old_table)}) as legacy,
              (select count(*) from ${sql(t.new_schema)}.${sql(t.new_table)} x

@@ -2,6 +2,7 @@
 // runs every parity check inside one repeatable-read snapshot (the runner's verify transaction),
 // shared with a second connection so the tables are checked two at a time.
 import { isConnectionFailure, type Sql } from '../../src/db/client.js';
+import { type MappedTable, mappedTables } from '../../src/db/mapped-tables.js';
 import { triggersOnMappedTables } from '../../src/db/triggers.js';
 import { isCortexError } from '../../src/errors.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
@@ -18,23 +19,14 @@ export async function up(): Promise<StepOutcome> {
 /** Nothing to revert. */
 export async function down(): Promise<void> {}
 
-type Mapped = { old_schema: string; old_table: string; new_schema: string; new_table: string; rows: number };
-
-async function mapped(sql: Sql) {
-  return sql<Mapped[]>`
-    select m.old_schema, m.old_table, m.new_schema, m.new_table, greatest(c.reltuples, 0)::float8 as rows
-    from cortex_migration.mapped_tables m join pg_class c on c.oid = format('%I.%I', m.old_schema, m.old_table)::regclass
-    order by m.position`;
-}
-
 // Two lists of about equal rows, biggest tables first (each list runs on one connection).
-function split(tables: Mapped[]): [Mapped[], Mapped[]] {
-  const lists: [Mapped[], Mapped[]] = [[], []];
+function split(tables: MappedTable[]): [MappedTable[], MappedTable[]] {
+  const lists: [MappedTable[], MappedTable[]] = [[], []];
   const load = [0, 0];
-  for (const t of [...tables].sort((a, b) => b.rows - a.rows)) {
+  for (const t of [...tables].sort((a, b) => b.estimated_rows - a.estimated_rows)) {
     const i = load[0]! <= load[1]! ? 0 : 1;
     lists[i].push(t);
-    load[i]! += t.rows + 1;
+    load[i]! += t.estimated_rows + 1;
   }
   return lists;
 }
@@ -76,9 +68,9 @@ async function quarantineCheck(sql: Sql): Promise<Check> {
 
 /** Every phase-5 check of DESIGN §3. */
 export async function verify({ sql, log, target }: StepContext): Promise<Check[]> {
-  const tables = await mapped(sql);
+  const tables = await mappedTables(sql);
   const parity = new Map<string, Check[]>();
-  const run = async (db: Sql, list: Mapped[]) => {
+  const run = async (db: Sql, list: MappedTable[]) => {
     for (const m of list) {
       throwIfStopped();
       parity.set(`${m.old_schema}.${m.old_table}`, await parityChecks(db, m));

@@ -13,7 +13,8 @@ import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { throwIfStopped } from '../../src/runner/interrupt.js';
 import { CHANGE_LOG_TRIGGERS, changeLogFunction, deprecatedSchema, DUAL_WRITE_TRIGGERS } from '../../src/names.js';
 import { backupPossible, takeBackup } from './archive-backup.js';
-import { assertValidated, type MappedTable, mappedTables, notDualWritten, putDualWriteBack, validationCheck } from './archive-gate.js';
+import { mappedTables } from '../../src/db/mapped-tables.js';
+import { assertValidated, type MappedTable, notDualWritten, putDualWriteBack, validationCheck } from './archive-gate.js';
 
 /** The backup and the replays run outside a transaction; the switch and renames take one of their own. */
 export const transactional = false;

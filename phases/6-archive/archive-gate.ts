@@ -8,16 +8,8 @@ import { CortexError } from '../../src/errors.js';
 import type { Check, StepContext } from '../../src/plan/model.js';
 import { CHANGE_LOG_TRIGGERS, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
 
-/** A mapped legacy table, in dependency order. */
-export interface MappedTable {
-  old_schema: string;
-  old_table: string;
-}
-
-/** The mapped legacy tables in dependency order. */
-export async function mappedTables(sql: Sql): Promise<MappedTable[]> {
-  return sql<MappedTable[]>`select old_schema, old_table from cortex_migration.mapped_tables order by position`;
-}
+/** A mapped legacy table, by name. */
+export type MappedTable = Pick<import('../../src/db/mapped-tables.js').MappedTable, 'old_schema' | 'old_table'>;
 
 async function latestValidation(sql: Sql) {
   const [r] = await sql<{ id: string; status: string; later: number }[]>`

@@ -5,12 +5,8 @@ import type { Sql } from '../db/client.js';
 import { CortexError } from '../errors.js';
 
 const Entry = z.discriminatedUnion('status', [
-  z.strictObject({
-    status: z.literal('mapped'),
-    key: z.array(z.string().min(1)).min(1),
-    target: z.string().regex(/^[a-z_]+\.[a-z_]+$/),
-    prefix: z.enum(['cu', 'cs', 'cp', 'cc', 'cg', 'co', 'cj', 'ca']).optional(),
-  }),
+  // What a mapped table maps to, and how, is its table spec (phases/tables).
+  z.strictObject({ status: z.literal('mapped') }),
   z.strictObject({ status: z.literal('archived'), reason: z.string().min(10) }),
   z.strictObject({ status: z.literal('preserved'), reason: z.string().min(10) }),
 ]);
@@ -24,16 +20,6 @@ export const CoverageSchema = z.strictObject({
 /** Parsed coverage manifest. */
 export type Coverage = z.infer<typeof CoverageSchema>;
 
-/** A mapped legacy table, flattened for SQL. */
-export interface MappedTable {
-  oldSchema: string;
-  oldTable: string;
-  keyColumns: string[];
-  newSchema: string;
-  newTable: string;
-  prefix: string | null;
-}
-
 /** Load the coverage manifest of a plan, or undefined when the plan has none. */
 export function loadCoverage(planRoot: string): Coverage | undefined {
   const file = join(planRoot, 'phases', 'coverage.json');
@@ -46,14 +32,17 @@ export function loadCoverage(planRoot: string): Coverage | undefined {
   return r.data;
 }
 
-/** The mapped tables of a manifest, in manifest order. */
-export function mappedTables(c: Coverage): MappedTable[] {
-  return Object.entries(c.tables).flatMap(([name, e]) => {
-    if (e.status !== 'mapped') return [];
-    const [oldSchema, oldTable] = name.split('.') as [string, string];
-    const [newSchema, newTable] = e.target.split('.') as [string, string];
-    return [{ oldSchema, oldTable, keyColumns: e.key, newSchema, newTable, prefix: e.prefix ?? null }];
-  });
+/** Refuse (exit 2) a manifest whose mapped tables are not exactly the tables that have a spec. */
+export function assertSpecsCover(c: Coverage, specs: readonly string[]): void {
+  const mapped = Object.entries(c.tables).filter(([, e]) => e.status === 'mapped').map(([name]) => name);
+  const noSpec = mapped.filter((t) => !specs.includes(t));
+  const notMapped = specs.filter((t) => !mapped.includes(t));
+  if (noSpec.length > 0 || notMapped.length > 0) {
+    throw new CortexError('CONFIG', [
+      noSpec.length > 0 ? `mapped in phases/coverage.json but without a table spec: ${noSpec.join(', ')}` : '',
+      notMapped.length > 0 ? `a table spec but not mapped in phases/coverage.json: ${notMapped.join(', ')}` : '',
+    ].filter(Boolean).join('; '));
+  }
 }
 
 /** Legacy tables on the server that the manifest does not account for, and listed tables that are absent. */

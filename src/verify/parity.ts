@@ -1,12 +1,8 @@
 import type { Sql } from '../db/client.js';
+import type { MappedTable } from '../db/mapped-tables.js';
 import type { Check } from '../plan/model.js';
 
-interface Mapped {
-  old_schema: string;
-  old_table: string;
-  new_schema: string;
-  new_table: string;
-}
+type Mapped = Pick<MappedTable, 'old_schema' | 'old_table' | 'new_schema' | 'new_table'>;
 
 interface Bucket {
   bucket: number;

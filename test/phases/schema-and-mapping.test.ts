@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
-import { loadCoverage, mappedTables } from '../../src/plan/coverage.js';
-import { packageRoot } from '../../src/paths.js';
+import { TABLES } from '../../phases/tables/index.js';
 import { runCli } from '../helpers/cli.js';
 import { createDatabase, dropDatabase, useFreshDatabase } from '../helpers/db.js';
 import { dataState, schemaState } from '../helpers/state.js';
@@ -9,7 +8,7 @@ import { dataState, schemaState } from '../helpers/state.js';
 const db = useFreshDatabase('p12');
 const cli = (args: string[], url = db().url) => runCli(['--database-url', url, '--json', ...args]);
 const LEGACY = ['app', 'crm', 'calendar', 'finance', 'actions', 'whatsapp'];
-const mapped = mappedTables(loadCoverage(packageRoot)!);
+const mapped = TABLES.map((t) => ({ oldSchema: t.legacy.schema, oldTable: t.legacy.table, prefix: t.prefix }));
 
 describe('Cortex phases 1 and 2 on a scale-1 fixture', () => {
   let schemaBefore = '';

@@ -30,14 +30,21 @@ create table cortex_migration.coverage (
   check ((status = 'mapped') = (target is not null))
 );
 
+-- The mapped tables, from their specs (phases/tables), with the names of the objects generated
+-- for each (src/names.ts), for the generic SQL that reaches them by table.
 create table cortex_migration.mapped_tables (
-  old_schema  text not null,
-  old_table   text not null,
-  key_columns text[] not null,
-  new_schema  text not null,
-  new_table   text not null,
-  prefix      text,
-  position    integer not null,
+  old_schema         text not null,
+  old_table          text not null,
+  key_columns        text[] not null,
+  new_schema         text not null,
+  new_table          text not null,
+  prefix             text,
+  position           integer not null,
+  transform_view     text not null,
+  sync_function      text not null,
+  sync_fill_function text not null,
+  sync_one_function  text not null,
+  below_function     text,
   primary key (old_schema, old_table)
 );
 
