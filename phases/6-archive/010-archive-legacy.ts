@@ -76,7 +76,7 @@ export async function check(ctx: StepContext, direction: 'up' | 'down'): Promise
 /** Validation, dual-write everywhere, backup (or explicit --skip-backup), then switch and rename at once. */
 export async function up(ctx: StepContext): Promise<StepOutcome> {
   const { sql, settings, log } = ctx;
-  const retainDays = Number(settings.options.retainDays ?? 30);
+  const retainDays = settings.options.retainDays ?? 30;
   // The commit of an earlier attempt that died before the ledger recorded it.
   if ((await archivedCount(sql)) > 0) {
     log(`already archived: ${ARCHIVED.map(deprecatedSchema).join(', ')} (an earlier attempt committed it)`);

@@ -10,7 +10,7 @@ import type { StepContext } from '../../src/plan/model.js';
 import { stopped } from '../../src/runner/interrupt.js';
 
 function backupDir(settings: StepContext['settings']): string {
-  return String(settings.options.backupDir ?? './backups');
+  return settings.options.backupDir ?? './backups';
 }
 
 /**

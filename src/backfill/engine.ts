@@ -35,13 +35,8 @@ interface Checkpoint {
 
 /** Read backfill options from step settings (config `backfill` and CLI flags), with defaults. */
 export function backfillOptions(settings: RunSettings): BackfillOptions {
-  const o = settings.options as Record<string, unknown>;
-  const num = (k: string, d: number | undefined) => (o[k] === undefined || o[k] === null ? d : Number(o[k]));
-  return {
-    batchSize: num('batchSize', 5000) ?? 5000,
-    batchDelayMs: num('batchDelayMs', 0) ?? 0,
-    maxRowsPerSecond: num('maxRowsPerSecond', undefined),
-  };
+  const o = settings.options;
+  return { batchSize: o.batchSize ?? 5000, batchDelayMs: o.batchDelayMs ?? 0, maxRowsPerSecond: o.maxRowsPerSecond };
 }
 
 /**

@@ -9,6 +9,7 @@ import { formatProgress } from '../backfill/progress.js';
 import { CortexError } from '../errors.js';
 import { loadCortexPlan, loadPlan } from '../plan/loader.js';
 import type { Plan, RunSettings } from '../plan/model.js';
+import { stepOptions } from '../plan/step-options.js';
 import { catchStopSignals } from '../runner/interrupt.js';
 import { ensureLedger } from '../runner/ledger.js';
 import type { RunEnv, RunnerEvents } from '../runner/runner.js';
@@ -47,7 +48,7 @@ function settingsOf(config: Config, extra: Record<string, unknown>, statementTim
     lockTimeoutMs: config.ddlLockTimeoutMs ?? 2000,
     statementTimeoutMs: stmt,
     lockRetries: config.lockRetries ?? 5,
-    options: { ...config.backfill, ...extra },
+    options: stepOptions({ ...config.backfill, ...extra }),
   };
 }
 

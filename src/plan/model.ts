@@ -1,6 +1,7 @@
 import type { Progress } from '../backfill/progress.js';
 import type { ConnectionTarget } from '../config/connection.js';
 import type { Sql } from '../db/client.js';
+import type { StepOptions } from './step-options.js';
 
 /** Outcome of one named check. Warnings do not fail a phase. */
 export type CheckStatus = 'passed' | 'failed' | 'warning';
@@ -36,8 +37,8 @@ export interface RunSettings {
   statementTimeoutMs: number;
   /** How many times a step is retried after a lock timeout. */
   lockRetries: number;
-  /** Free-form options of the command (e.g. --batch-size), read by TS steps. */
-  options: Record<string, unknown>;
+  /** Options of the command (e.g. --batch-size) for the steps that read them. */
+  options: StepOptions;
 }
 
 /** What a step gets when it runs: a connection (a transaction unless non-transactional). */

@@ -1,0 +1,29 @@
+// The options a command hands to the steps it runs (the backfill's pace, the archive's backup, a
+// rollback's --force): one typed, strict object, so a step reads a known option or fails to compile.
+import { z } from 'zod';
+
+/** The options steps read; every one optional, with its default where it is read. */
+export const StepOptionsSchema = z.strictObject({
+  /** Backfill: rows per batch (default 5000). */
+  batchSize: z.number().int().positive().max(1_000_000).optional(),
+  /** Backfill: pause between batches, in milliseconds (default 0). */
+  batchDelayMs: z.number().int().nonnegative().optional(),
+  /** Backfill: a hard cap on rows per second (0: none). */
+  maxRowsPerSecond: z.number().nonnegative().optional(),
+  /** Archive: proceed without a pg_dump backup when no compatible pg_dump is installed. */
+  skipBackup: z.boolean().optional(),
+  /** Archive: days the *_deprecated schemas are kept before purge is allowed (default 30). */
+  retainDays: z.number().int().nonnegative().optional(),
+  /** Archive: where the pg_dump file goes (default ./backups). */
+  backupDir: z.string().min(1).optional(),
+  /** Rollback: revert even when a precondition of the phase's down would refuse. */
+  force: z.boolean().optional(),
+});
+
+/** Parsed step options. */
+export type StepOptions = z.infer<typeof StepOptionsSchema>;
+
+/** Validate the options a command assembled (a wrong one is a bug of the command: it throws). */
+export function stepOptions(raw: Record<string, unknown>): StepOptions {
+  return StepOptionsSchema.parse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+}
