@@ -4,7 +4,7 @@
 import { shortDdl } from '../../src/db/ddl.js';
 import { ident, qualified } from '../../src/generate/sql.js';
 import { mappingInsert } from '../../src/generate/templates/mapping.js';
-import { analyzeLocks } from '../../src/plan/locks.js';
+import { describeStatements } from '../../src/plan/locks.js';
 import type { Check, StepContext, StepDescription, StepOutcome } from '../../src/plan/model.js';
 import { MAPPING_TRIGGER, mappingFunction } from '../../src/names.js';
 import { TABLES } from '../tables/index.js';
@@ -48,7 +48,7 @@ export function describe(direction: 'up' | 'down'): StepDescription {
     ? [dropTrigger(t.legacy.schema, t.legacy.table), createTrigger(t.legacy.schema, t.legacy.table)]
     : [dropTrigger(t.legacy.schema, t.legacy.table)]);
   if (direction === 'up') statements.push(...TABLES.map((t) => mappingInsert(t, qualified([t.legacy.schema, t.legacy.table]))));
-  return { statements, locks: analyzeLocks(statements.map((s) => `${s};`).join('\n')) };
+  return describeStatements(statements);
 }
 
 /** The trigger is present and enabled on every mapped table. */

@@ -1,8 +1,10 @@
 // Before the first batch: log the keys of every write to a mapped legacy table, so nothing written
 // while the backfill runs (or while dual-write is off) is lost. One short lock per table.
 import { mappedTables } from '../../src/db/mapped-tables.js';
-import { dropStatementTriggers, installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
-import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
+import { dropStatementTriggers, installStatementTriggers, statementTriggerSql, triggersOnMappedTables } from '../../src/db/triggers.js';
+import { describeStatements } from '../../src/plan/locks.js';
+import type { Check, StepContext, StepDescription, StepOutcome } from '../../src/plan/model.js';
+import { TABLES } from '../tables/index.js';
 import { CHANGE_LOG_TRIGGERS, changeLogFunction, DUAL_WRITE_TRIGGERS } from '../../src/names.js';
 
 
@@ -28,6 +30,13 @@ export async function down({ sql, settings }: StepContext): Promise<void> {
     await dropStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS);
   }
   await sql`delete from cortex_migration.capture`;
+}
+
+/** Per table, one short transaction: its change-log triggers (their functions are generated in step 008). */
+export function describe(direction: 'up' | 'down'): StepDescription {
+  return describeStatements(TABLES.flatMap(({ legacy: { schema, table } }) => direction === 'up'
+    ? statementTriggerSql(schema, table, CHANGE_LOG_TRIGGERS, changeLogFunction(schema, table))
+    : Object.values(CHANGE_LOG_TRIGGERS).map((t) => `drop trigger if exists ${t} on ${schema}.${table}`)));
 }
 
 /** Every mapped table logs its writes, or has handed over to dual-write (phase 4 swaps them). */

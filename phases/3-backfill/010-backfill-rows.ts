@@ -4,7 +4,11 @@ import { backfillOptions, backfillTable } from '../../src/backfill/engine.js';
 import type { Progress } from '../../src/backfill/progress.js';
 import { mappedTables } from '../../src/db/mapped-tables.js';
 import { CortexError } from '../../src/errors.js';
-import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
+import { legacyName } from '../../src/generate/spec.js';
+import { literal } from '../../src/generate/sql.js';
+import { describeStatements } from '../../src/plan/locks.js';
+import type { Check, StepContext, StepDescription, StepOutcome } from '../../src/plan/model.js';
+import { TABLES } from '../tables/index.js';
 import { throwIfStopped } from '../../src/runner/interrupt.js';
 import { FILLED_TABLES, foreignRows, parityCounts } from './backfill-tables.js';
 
@@ -43,6 +47,13 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
     await sql`analyze ${sql(f.s)}.${sql(f.t)}`;
   }
   return { rows };
+}
+
+/** Per mapped table, parents first: keyset batches of --batch-size keys, one short transaction each. */
+export function describe(direction: 'up' | 'down'): StepDescription {
+  if (direction === 'down') return describeStatements([`truncate ${FILLED_TABLES.join(', ')} cascade`, 'delete from cortex_migration.backfill_checkpoints', 'delete from cortex_migration.quarantine']);
+  return describeStatements(TABLES.map((t) =>
+    `-- per batch of ${legacyName(t)}, with its checkpoint, in one transaction:\nselect cortex_migration.sync_safely(${literal(t.legacy.schema)}, ${literal(t.legacy.table)}, $1 /* the batch's keys */)`));
 }
 
 /** Rollback is refused while the target holds rows the backfill did not write, unless --force. */

@@ -7,11 +7,14 @@
 import type { Sql } from '../../src/db/client.js';
 import { shortDdl } from '../../src/db/ddl.js';
 import { lockExclusive, TableLockTimeout } from '../../src/db/lock-holders.js';
-import { swapStatementTriggers } from '../../src/db/triggers.js';
+import { statementTriggerSql, swapStatementTriggers } from '../../src/db/triggers.js';
+import { ident, literal, qualified } from '../../src/generate/sql.js';
+import { describeStatements } from '../../src/plan/locks.js';
 import { CortexError } from '../../src/errors.js';
-import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
+import type { Check, StepContext, StepDescription, StepOutcome } from '../../src/plan/model.js';
 import { throwIfStopped } from '../../src/runner/interrupt.js';
-import { CHANGE_LOG_TRIGGERS, changeLogFunction, deprecatedSchema, DUAL_WRITE_TRIGGERS } from '../../src/names.js';
+import { CHANGE_LOG_TRIGGERS, changeLogFunction, deprecatedSchema, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
+import { TABLES } from '../tables/index.js';
 import { backupPossible, takeBackup } from './archive-backup.js';
 import { mappedTables } from '../../src/db/mapped-tables.js';
 import { assertValidated, type MappedTable, notDualWritten, putDualWriteBack, validationCheck } from './archive-gate.js';
@@ -61,6 +64,28 @@ async function archiveAtOnce(ctx: StepContext, tables: MappedTable[], backup: st
     const kept = backup ? `; the backup of this attempt is complete: ${backup}` : '';
     throw new CortexError('STEP_FAILED', `${err.message}; gave up after ${settings.lockRetries + 1} attempts of ${settings.lockTimeoutMs} ms, nothing is archived and dual-write is still on${kept}`);
   }
+}
+
+/** What an attempt runs: the backup, then the one transaction that switches and renames. */
+export function describe(direction: 'up' | 'down'): StepDescription {
+  const each = (f: (schema: string, table: string) => string[]) => TABLES.flatMap(({ legacy: { schema, table } }) => f(schema, table));
+  if (direction === 'down') {
+    return describeStatements([
+      ...ARCHIVED.map((s) => `alter schema ${ident(deprecatedSchema(s))} rename to ${ident(s)}`),
+      'delete from cortex_migration.archive',
+      ...each((schema, table) => statementTriggerSql(schema, table, DUAL_WRITE_TRIGGERS, dualWriteFunction(schema, table), CHANGE_LOG_TRIGGERS)),
+      '-- then, per table: capture back to sync, and its change log replayed into the target',
+    ]);
+  }
+  return describeStatements([
+    `-- pg_dump --format=custom --schema=${ARCHIVED.join(' --schema=')} (unless --skip-backup), then in one transaction:`,
+    ...each((schema, table) => [`lock table ${qualified([schema, table])} in access exclusive mode`]),
+    ...each((schema, table) => [
+      `update cortex_migration.capture set mode = 'log' where old_schema = ${literal(schema)} and old_table = ${literal(table)}`,
+      ...statementTriggerSql(schema, table, CHANGE_LOG_TRIGGERS, changeLogFunction(schema, table), DUAL_WRITE_TRIGGERS),
+    ]),
+    ...ARCHIVED.map((s) => `alter schema ${ident(s)} rename to ${ident(deprecatedSchema(s))}`),
+  ]);
 }
 
 /**

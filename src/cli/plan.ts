@@ -49,7 +49,13 @@ export function registerPlan(program: Command): void {
             for (const step of phase.steps) {
               const d = step.describe('up');
               const locks = [];
-              for (const l of d.locks) locks.push({ ...l, estimatedRows: await estimateRows(t, l.target) });
+              // A lock taken by several statements of the step (drop and create of each trigger) is shown once.
+              const seen = new Set<string>();
+              for (const l of d.locks) {
+                if (seen.has(`${l.mode} ${l.target}`)) continue;
+                seen.add(`${l.mode} ${l.target}`);
+                locks.push({ ...l, estimatedRows: await estimateRows(t, l.target) });
+              }
               out.push({
                 id: step.id,
                 state: ledger.get(step.id)?.status === 'applied' ? 'applied' : 'pending',

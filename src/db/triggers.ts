@@ -1,3 +1,4 @@
+import { ident } from '../generate/sql.js';
 import type { Check, RunSettings } from '../plan/model.js';
 import type { Sql } from './client.js';
 import { shortDdl } from './ddl.js';
@@ -23,7 +24,7 @@ export async function installStatementTriggers(
   schema: string,
   table: string,
   names: Record<Event, string>,
-  fn: [string, string],
+  fn: readonly [string, string],
   onRetry?: (attempt: number, delayMs: number) => void,
   replacing?: Record<Event, string>,
 ): Promise<void> {
@@ -39,19 +40,25 @@ export async function swapStatementTriggers(
   schema: string,
   table: string,
   names: Record<Event, string>,
-  fn: [string, string],
+  fn: readonly [string, string],
   replacing?: Record<Event, string>,
 ): Promise<void> {
-  for (const ev of ['INSERT', 'UPDATE', 'DELETE'] as const) {
-    if (replacing) await tx`drop trigger if exists ${tx(replacing[ev])} on ${tx(schema)}.${tx(table)}`;
-    await tx`drop trigger if exists ${tx(names[ev])} on ${tx(schema)}.${tx(table)}`;
-    // Identifiers are quoted by ident(); the event keyword and REFERENCING clause come from the
-    // constant table above, never from input.
-    await tx.unsafe(
-      `create trigger ${ident(names[ev])} after ${ev.toLowerCase()} on ${ident(schema)}.${ident(table)} ` +
-        `${REFERENCING[ev]} for each statement execute function ${ident(fn[0])}.${ident(fn[1])}()`,
-    );
-  }
+  for (const st of statementTriggerSql(schema, table, names, fn, replacing)) await tx.unsafe(st);
+}
+
+/**
+ * The SQL that swaps a table's statement triggers (what `installStatementTriggers` runs, and what
+ * `cortex plan` shows): per event, drop `replacing` and any earlier `names`, create `names`.
+ * Identifiers are quoted by ident(); the event keyword and REFERENCING clause come from the
+ * constant table above, never from input.
+ */
+export function statementTriggerSql(schema: string, table: string, names: Record<Event, string>, fn: readonly [string, string], replacing?: Record<Event, string>): string[] {
+  const on = `${ident(schema)}.${ident(table)}`;
+  return (['INSERT', 'UPDATE', 'DELETE'] as const).flatMap((ev) => [
+    ...(replacing ? [`drop trigger if exists ${ident(replacing[ev])} on ${on}`] : []),
+    `drop trigger if exists ${ident(names[ev])} on ${on}`,
+    `create trigger ${ident(names[ev])} after ${ev.toLowerCase()} on ${on} ${REFERENCING[ev]} for each statement execute function ${ident(fn[0])}.${ident(fn[1])}()`,
+  ]);
 }
 
 /** Drop the per-event triggers of a table, in one short transaction. */
@@ -67,11 +74,6 @@ export async function dropStatementTriggers(
       await tx`drop trigger if exists ${tx(names[ev])} on ${tx(schema)}.${tx(table)}`;
     }
   });
-}
-
-/** Quote an identifier the way PostgreSQL does (always quoted). */
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { LockInfo } from './model.js';
+import type { LockInfo, StepDescription } from './model.js';
 import { splitStatements, stripComments } from './statements.js';
 
 const IDENT = String.raw`((?:"[^"]+"|[a-z_][a-z0-9_$]*)(?:\.(?:"[^"]+"|[a-z_][a-z0-9_$]*))?)`;
@@ -18,7 +18,8 @@ const RULES: Array<[RegExp, string]> = [
   [new RegExp(String.raw`^alter\s+schema\s+${IDENT}\s+rename`, 'is'), 'ACCESS EXCLUSIVE (schema)'],
   [new RegExp(String.raw`^truncate\s+(?:table\s+)?(?:only\s+)?${IDENT}`, 'is'), 'ACCESS EXCLUSIVE'],
   [new RegExp(String.raw`^(?:insert\s+into|update|delete\s+from)\s+(?:only\s+)?${IDENT}`, 'is'), 'ROW EXCLUSIVE'],
-  [new RegExp(String.raw`^lock\s+(?:table\s+)?${IDENT}`, 'is'), 'as written'],
+  // LOCK names its mode (default ACCESS EXCLUSIVE): `as written` takes it from the statement.
+  [new RegExp(String.raw`^lock\s+(?:table\s+)?${IDENT}(?:\s+in\s+([a-z ]+?)\s+mode)?`, 'is'), 'as written'],
   [new RegExp(String.raw`^create\s+(?:table|view|materialized\s+view|sequence|schema|function|or\s+replace\s+(?:view|function))\b\s*(?:if\s+not\s+exists\s+)?${IDENT}`, 'is'), 'none (new object)'],
 ];
 
@@ -36,10 +37,16 @@ export function analyzeLocks(script: string): LockInfo[] {
     for (const [re, mode] of RULES) {
       const m = re.exec(body);
       if (m) {
-        if (!mode.startsWith('none')) out.push({ mode, target: m[1] ?? '?', statement: headline(st) });
+        const taken = mode === 'as written' ? (m[2] ?? 'access exclusive').toUpperCase() : mode;
+        if (!mode.startsWith('none')) out.push({ mode: taken, target: m[1] ?? '?', statement: headline(st) });
         break;
       }
     }
   }
   return out;
+}
+
+/** A step's description from the statements it runs: each statement and the locks they take. */
+export function describeStatements(statements: string[]): StepDescription {
+  return { statements, locks: analyzeLocks(statements.map((s) => `${s};`).join('\n')) };
 }

@@ -29,6 +29,8 @@ describe('analyzeLocks', () => {
       create index j on crm.notes (title);
       create trigger tr after insert on crm.contacts for each row execute function f();
       insert into cortex_x.t select 1;
+      lock table crm.groups in share row exclusive mode;
+      lock crm.notes;
       alter schema crm rename to crm_deprecated;`);
     expect(locks.map((l) => [l.mode, l.target])).toEqual([
       ['ACCESS EXCLUSIVE', 'crm.tasks'],
@@ -36,6 +38,8 @@ describe('analyzeLocks', () => {
       ['SHARE', 'crm.notes'],
       ['SHARE ROW EXCLUSIVE', 'crm.contacts'],
       ['ROW EXCLUSIVE', 'cortex_x.t'],
+      ['SHARE ROW EXCLUSIVE', 'crm.groups'],
+      ['ACCESS EXCLUSIVE', 'crm.notes'],
       ['ACCESS EXCLUSIVE (schema)', 'crm'],
     ]);
   });
