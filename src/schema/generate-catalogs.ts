@@ -71,7 +71,7 @@ export async function computePhaseDeltas(env: RunEnv): Promise<PhaseDelta[]> {
     if (run.failedStep) throw new Error(`phase ${phase.number}: ${run.failedStep}: ${run.error}`);
     await storeReport(env.sql, run.runId, run.report);
     const after = await inspect(env.sql);
-    deltas.push(phaseDelta(phase.number, before, after));
+    deltas.push(phaseDelta(phase, before, after));
     before = after;
   }
   return deltas;
