@@ -24,7 +24,9 @@ import { financeReceivables } from './finance-receivables.js';
 import type { Output } from '../../src/generate/generate.js';
 import type { TableSpec } from '../../src/generate/spec.js';
 import { changeLogTrigger } from '../../src/generate/templates/change-log.js';
+import { dualWriteTrigger } from '../../src/generate/templates/dual-write.js';
 import { mappingTrigger } from '../../src/generate/templates/mapping.js';
+import { syncOne } from '../../src/generate/templates/sync-one.js';
 
 /** Every mapped table of the Cortex plan, parents before children. */
 export const TABLES: readonly TableSpec[] = [
@@ -56,4 +58,5 @@ export const TABLES: readonly TableSpec[] = [
 export const OUTPUTS: readonly Output[] = [
   { step: 'migrations/2-id-mapping/001-create-mapping', templates: [mappingTrigger] },
   { step: 'migrations/3-backfill/008-create-change-log', templates: [changeLogTrigger] },
+  { step: 'migrations/4-dual-write/001-create-dual-write', templates: [syncOne, dualWriteTrigger] },
 ];

@@ -45,9 +45,9 @@ describe('generated SQL', () => {
     for (const n of [1, 2, 3, 4]) expect((await runCli(['--database-url', db().url, 'migrate', 'phase', String(n)])).code).toBe(0);
     const installed = await db().sql<{ name: string; body: string }[]>`
       select p.proname as name, p.prosrc as body from pg_proc p
-      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ '^(map|log)_' order by 1`;
+      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ '^(map|log|dw)_|^sync_.*_one$' order by 1`;
     const committed = committedBodies();
-    expect(installed.length).toBe(TABLES.length * 2);
+    expect(installed.length).toBe(TABLES.length * 4);
     for (const f of installed) expect(f.body, f.name).toBe(committed.get(f.name));
   });
 });

@@ -66,6 +66,29 @@ describe('dual-write row path', () => {
     for (const f of fns) expect(f.config, f.name).toEqual(['plan_cache_mode=force_generic_plan']);
   });
 
+  it('computes derived ids inline: derived_id is never called as a function, per tag or per link', async () => {
+    let calls: { f: string; n: number }[] = [];
+    let written = 0;
+    await rolledBack(db().sql, async (tx) => {
+      // track_functions 'all' counts SQL functions too, except those the planner inlined.
+      await tx`set local track_functions = 'all'`;
+      await tx`insert into crm.tasks (title, status, tags, triggering_message_id)
+               values ('Inline ids', 'pending', '["a", "b"]', (select min(message_id) from whatsapp.messages))`;
+      await tx`update crm.contacts set tags = '["x", "y"]', full_name = 'Inline ids'
+               where contact_id = (select min(contact_id) from crm.contacts c
+                                    where not exists (select 1 from cortex_migration.quarantine q where q.old_table = 'contacts' and q.old_id = c.contact_id::text))`;
+      calls = await tx<{ f: string; n: number }[]>`
+        select funcname as f, calls::int as n from pg_stat_xact_user_functions where funcname in ('derived_id', 'sync_crm_tasks_one', 'sync_crm_contacts_one') order by 1`;
+      const [t] = await tx<{ n: number }[]>`
+        select count(*)::int as n from cortex_foundation.content_tags x join cortex_projects.tasks t on x.content_id = t.id::text where t.title = 'Inline ids'`;
+      written = t!.n;
+    });
+    // The row path ran for both writes and wrote the task's tag links.
+    expect(calls.filter((c) => c.f !== 'derived_id').map((c) => c.n)).toEqual([1, 1]);
+    expect(written).toBe(2);
+    expect(calls.find((c) => c.f === 'derived_id')).toBeUndefined();
+  });
+
   it('after one-row writes through the triggers, the target equals a set-path rebuild', async () => {
     const sql = db().sql;
     // One-row statements of every kind the row path has a branch for: tags added, changed and

@@ -1,5 +1,4 @@
 drop function cortex_migration.check_mappings(text);
-drop function cortex_migration.mapping_sql(cortex_migration.mapped_tables, text);
 drop function cortex_migration.key_expression(text[], text);
 drop function cortex_migration.new_id(text, text, text, text, text);
 drop table cortex_migration.mapped_tables;

@@ -70,21 +70,6 @@ returns text language sql immutable as $$
   from unnest(key_columns) with ordinality as k(c, o)
 $$;
 
--- (Still used by phase 4's plpgsql generator until dual-write is generated from templates.)
--- The statement that inserts the mappings of every row of `source` (a legacy table, or a trigger's
--- transition table) that has none. The salt comes from a join, not a sub-select, so new_id()
--- stays inlinable.
-create function cortex_migration.mapping_sql(m cortex_migration.mapped_tables, source text)
-returns text language sql stable as $$
-  select format(
-    'insert into cortex_migration.migration_mappings (old_schema, old_table, old_id, new_schema, new_table, new_id)
-     select %L, %L, k, %L, %L, cortex_migration.new_id(z.salt, %L, %L, %L, k)
-     from (select %s as k from %s s) x cross join cortex_migration.id_salt z
-     on conflict (old_schema, old_table, old_id) do nothing',
-    m.old_schema, m.old_table, m.new_schema, m.new_table, m.prefix, m.old_schema, m.old_table,
-    cortex_migration.key_expression(m.key_columns, 's'), source)
-$$;
-
 -- Phase 2's checks, one row per check (reads only). The mapping trigger's name is passed in
 -- (src/names.ts names every trigger cortex installs).
 create function cortex_migration.check_mappings(mapping_trigger text)

@@ -18,19 +18,3 @@ create table cortex_migration.change_log (
   logged_at  timestamptz not null default clock_timestamp()
 );
 create index change_log_table_idx on cortex_migration.change_log (old_schema, old_table, id);
-
--- PL/pgSQL that sets `ids` to the legacy keys the firing statement touched (new and old rows of
--- an UPDATE), shared by the generated trigger functions: the change log's here, dual-write's in
--- phase 4. A key appears once per transition table (it is the primary key), so only an UPDATE,
--- which may change a key, needs the union.
-create function cortex_migration.changed_keys_block(m cortex_migration.mapped_tables) returns text
-language sql stable as $$
-  select format($b$
-  if tg_op = 'INSERT' then
-    ids := array(select %1$s from new_rows s);
-  elsif tg_op = 'DELETE' then
-    ids := array(select %1$s from old_rows s);
-  else
-    ids := array(select %1$s from new_rows s union select %1$s from old_rows s);
-  end if;$b$, cortex_migration.key_expression(m.key_columns, 's'))
-$$;
