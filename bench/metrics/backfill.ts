@@ -3,6 +3,7 @@ import type { Sql } from '../../src/db/client.js';
 import { mappedTables } from '../../src/db/mapped-tables.js';
 import { loadCortexPlan } from '../../src/plan/loader.js';
 import type { RunSettings } from '../../src/plan/model.js';
+import { syncFillFunction } from '../../src/names.js';
 import { cortex } from '../lib/cli.js';
 import type { BenchContext } from '../lib/context.js';
 
@@ -38,10 +39,9 @@ async function applyPhase3WithoutBackfill(sql: Sql): Promise<void> {
 // The statement of a table's generated fill function (its one INSERT … SELECT with CTEs) with the
 // key filter removed: the same transform and writes over the whole table, in one statement.
 async function wholeTableStatement(sql: Sql, schema: string, table: string): Promise<string> {
+  const [fnSchema, fnName] = syncFillFunction(schema, table);
   const [f] = await sql<{ src: string }[]>`
-    select p.prosrc as src from pg_proc p join cortex_migration.mapped_tables m
-      on p.proname = cortex_migration.sync_function_name(m) || '_fill' and p.pronamespace = 'cortex_migration'::regnamespace
-    where m.old_schema = ${schema} and m.old_table = ${table}`;
+    select p.prosrc as src from pg_proc p where p.proname = ${fnName} and p.pronamespace = ${fnSchema}::regnamespace`;
   const body = f!.src;
   const start = body.indexOf('with src as materialized');
   const end = body.lastIndexOf(' into n;');

@@ -23,10 +23,12 @@ import { financePayables } from './finance-payables.js';
 import { financeReceivables } from './finance-receivables.js';
 import type { Output } from '../../src/generate/generate.js';
 import type { TableSpec } from '../../src/generate/spec.js';
+import { belowFunctions } from '../../src/generate/templates/below.js';
 import { changeLogTrigger } from '../../src/generate/templates/change-log.js';
 import { dualWriteTrigger } from '../../src/generate/templates/dual-write.js';
 import { mappingTrigger } from '../../src/generate/templates/mapping.js';
 import { syncOne } from '../../src/generate/templates/sync-one.js';
+import { syncFunctions } from '../../src/generate/templates/sync.js';
 
 /** Every mapped table of the Cortex plan, parents before children. */
 export const TABLES: readonly TableSpec[] = [
@@ -57,6 +59,7 @@ export const TABLES: readonly TableSpec[] = [
 /** The step folders the generated SQL of each table goes into (`npm run generate`), and with what. */
 export const OUTPUTS: readonly Output[] = [
   { step: 'migrations/2-id-mapping/001-create-mapping', templates: [mappingTrigger] },
+  { step: 'migrations/3-backfill/007-create-sync-functions', templates: [belowFunctions, syncFunctions] },
   { step: 'migrations/3-backfill/008-create-change-log', templates: [changeLogTrigger] },
   { step: 'migrations/4-dual-write/001-create-dual-write', templates: [syncOne, dualWriteTrigger] },
 ];

@@ -71,3 +71,15 @@ export function dependentsOf(spec: TableSpec, all: readonly TableSpec[]): Array<
   const name = legacyName(spec);
   return all.flatMap((child) => child.references.filter((r) => r.parent === name).map((reference) => ({ child, reference })));
 }
+
+// The entity_type each id prefix is registered with in cortex_foundation.entities.
+const ENTITY_TYPES: Readonly<Record<string, string>> = {
+  cu: 'user', cs: 'space', cp: 'person', cc: 'company', cg: 'group', co: 'object', cj: 'project', ca: 'account',
+};
+
+/** entity_type of a core entity's rows in cortex_foundation.entities, from its id prefix. */
+export function entityType(prefix: string): string {
+  const type = ENTITY_TYPES[prefix];
+  if (!type) throw new Error(`no entity type for the id prefix ${prefix}`);
+  return type;
+}

@@ -1,9 +1,10 @@
 // The generated SQL is committed: what the generator makes from the specs now is what the files hold,
 // and what PostgreSQL runs is what the files hold.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generatedFiles, staleFiles } from '../../src/generate/generate.js';
+import { dependentsOf } from '../../src/generate/spec.js';
 import { ident, literal } from '../../src/generate/sql.js';
 import { packageRoot } from '../../src/paths.js';
 import { OUTPUTS, TABLES } from '../../phases/tables/index.js';
@@ -22,6 +23,13 @@ function committedBodies(): Map<string, string> {
     for (const m of text.matchAll(re)) bodies.set(m[1]!, m[3]!);
   }
   return bodies;
+}
+
+// Every .sql file under a folder.
+function sqlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.sql'))
+    .map((e) => join(e.parentPath, e.name));
 }
 
 describe('generated SQL', () => {
@@ -43,11 +51,19 @@ describe('generated SQL', () => {
   it('every function installed per mapped table has its body, word for word, in a committed file', async () => {
     await loadLegacyFixture(db().sql, { scale: 0.02, seed: 4, dirty: false, replace: false });
     for (const n of [1, 2, 3, 4]) expect((await runCli(['--database-url', db().url, 'migrate', 'phase', String(n)])).code).toBe(0);
+    // (sync_<t>_one, phase 4's row path, is not generated from the specs yet.)
     const installed = await db().sql<{ name: string; body: string }[]>`
       select p.proname as name, p.prosrc as body from pg_proc p
-      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ '^(map|log|dw)_|^sync_.*_one$' order by 1`;
+      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ '^(map|log|sync|below|dw)_'
+      order by 1`;
     const committed = committedBodies();
-    expect(installed.length).toBe(TABLES.length * 4);
-    for (const f of installed) expect(f.body, f.name).toBe(committed.get(f.name));
+    // map_, log_, sync_, sync_*_fill, sync_*_one and dw_ per table, below_ per table with rows below it.
+    expect(committed.size).toBe(TABLES.length * 6 + TABLES.filter((t) => dependentsOf(t, TABLES).length > 0).length);
+    expect([...committed.keys()].filter((n) => !installed.some((f) => f.name === n)), 'generated but not installed').toEqual([]);
+    const handWritten = sqlFiles(join(packageRoot, 'migrations')).map((f) => readFileSync(f, 'utf8'));
+    for (const f of installed) {
+      if (committed.has(f.name)) expect(f.body, f.name).toBe(committed.get(f.name));
+      else expect(handWritten.some((text) => text.includes(f.body)), `${f.name} is in no committed file`).toBe(true);
+    }
   });
 });

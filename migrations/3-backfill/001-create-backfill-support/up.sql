@@ -2,7 +2,7 @@
 -- with, and the keyset batching of the backfill. A transform is a view
 -- cortex_migration.tx_<schema>_<table> (defined once, in the next steps) with meta columns
 -- _legacy_key, _old_id, _problem (and optional _entity_name, _tags, _links) and otherwise exactly
--- the target's columns. sync_<schema>_<table>(old_ids), generated from it (006, 007), makes the
+-- the target's columns. sync_<schema>_<table>(old_ids), generated from the table's spec (007), makes the
 -- target agree with the view for those legacy keys: upsert good rows, quarantine bad ones,
 -- delete target rows whose legacy row is gone. Backfill, dual-write, catch-up and validation all
 -- go through these two objects.

@@ -1,3 +1,8 @@
+-- What the per-table sync functions share. Those functions, generated beside this file from the
+-- table specs (phases/tables, `npm run generate`): sync_<schema>_<table>(old_ids) and
+-- sync_<schema>_<table>_fill(old_ids), the set path, and below_<schema>_<table>(ids) for a table
+-- with rows below it.
+--
 -- Dependents. The target's foreign keys hang rows of one mapped table off another's (a person's
 -- e-mails, a space's items, a task's subtasks). When a sync removes a target row because its
 -- legacy row is gone or can no longer be migrated, the rows below it must end where a rebuild
@@ -9,7 +14,8 @@
 -- only for tables that have rows below them; the others delete inside the sync's statement.
 
 -- Foreign keys between two mapped tables' targets that the child's transform sets (the
--- registry's own keys are not among them).
+-- registry's own keys are not among them), for the retries below. (The generated functions have
+-- them from the specs' references.)
 create view cortex_migration.target_edges as
 select p.old_schema as parent_schema, p.old_table as parent_table,
        c.old_schema as child_schema, c.old_table as child_table,
@@ -27,40 +33,6 @@ select p.old_schema as parent_schema, p.old_table as parent_table,
 
 -- One level of the rows below a removed row, as below_<schema>_<table> returns them.
 create type cortex_migration.dependent_rows as (depth integer, old_schema text, old_table text, new_ids text[], old_ids text[]);
-
-create function cortex_migration.below_function_name(p_schema text, p_table text) returns text
-language sql immutable as $$ select 'below_' || p_schema || '_' || p_table $$;
-
--- Generate below_<schema>_<table>(ids) for a mapped table with dependents: every target row below
--- these target ids, level by level, with its legacy key. Static SQL per foreign key, so a one-row
--- delete runs cached plans; the ids arrive as arrays and are joined, not compared with = ANY, as
--- a bulk delete passes thousands. New ids are unique across tables, so one list of the ids seen
--- stops a cycle.
-create function cortex_migration.build_below(m cortex_migration.mapped_tables) returns void
-language plpgsql as $build$
-declare
-  e cortex_migration.target_edges;
-  body text := '';
-begin
-  for e in select * from cortex_migration.target_edges
-            where parent_schema = m.old_schema and parent_table = m.old_table order by child_schema, child_table, child_column loop
-    body := body || format($s$
-  select array_agg(c.id::text), array_agg(mm.old_id::text) into d_new, d_old from %1$I.%2$I c
-    join cortex_migration.migration_mappings mm on mm.new_id = c.id::text and mm.old_schema = %3$L and mm.old_table = %4$L
-   where c.%5$I in (select x::%6$s from unnest(p_ids) x) and c.id::text not in (select x from unnest(p_seen || p_ids) x);
-  if d_new is not null then
-    return next row(p_depth, %3$L, %4$L, d_new, d_old)::cortex_migration.dependent_rows;%7$s
-  end if;
-$s$, e.child_new_schema, e.child_new_table, e.child_schema, e.child_table, e.child_column, e.column_type,
-      case when exists (select 1 from cortex_migration.target_edges x where x.parent_schema = e.child_schema and x.parent_table = e.child_table)
-           then format(E'\n    return query select * from cortex_migration.%I(d_new, p_seen || p_ids || d_new, p_depth + 1);',
-                       cortex_migration.below_function_name(e.child_schema, e.child_table)) else '' end);
-  end loop;
-  execute format($f$create or replace function cortex_migration.%I(p_ids text[], p_seen text[] default '{}', p_depth integer default 1)
-    returns setof cortex_migration.dependent_rows language plpgsql as %L$f$,
-    cortex_migration.below_function_name(m.old_schema, m.old_table),
-    format(E'declare\n  d_new text[];\n  d_old text[];\nbegin%s\nend', body));
-end $build$;
 
 -- Delete these target rows of one mapped table with what the sync derived from them: registry
 -- row, tag links, relationships. A dependent whose sync now fails leaves no trace, as in a rebuild.
@@ -248,9 +220,3 @@ begin
                  from jsonb_to_recordset(coalesce(found, '[]')) as x(old_schema text, old_table text, old_id text, reason text)
                 order by 1, 2, 3;
 end $$;
-
--- The dependents' functions, then one sync function per mapped table, generated from its
--- transform view (see 006).
-select cortex_migration.build_below(m) from cortex_migration.mapped_tables m
- where exists (select 1 from cortex_migration.target_edges e where e.parent_schema = m.old_schema and e.parent_table = m.old_table);
-select cortex_migration.build_sync(m) from cortex_migration.mapped_tables m order by position;
