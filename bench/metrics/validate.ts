@@ -18,12 +18,12 @@ async function exceptAll(url: string): Promise<{ ms: number; differing: number }
              on mm.new_id = t.id::text and mm.old_schema = %6$L and mm.old_table = %7$L
            except all
            select %1$s from cortex_migration.%2$I v where v._problem is null)) d$q$,
-        cols.v, cortex_migration.transform_view_name(m), cols.t, m.new_schema, m.new_table, m.old_schema, m.old_table) as q
+        cols.v, m.transform_view, cols.t, m.new_schema, m.new_table, m.old_schema, m.old_table) as q
       from cortex_migration.mapped_tables m,
       lateral (select string_agg(format('v.%I', a.attname), ', ' order by a.attnum) as v,
                       string_agg(format('t.%I', a.attname), ', ' order by a.attnum) as t
                from pg_attribute a
-               where a.attrelid = format('cortex_migration.%I', cortex_migration.transform_view_name(m))::regclass
+               where a.attrelid = format('cortex_migration.%I', m.transform_view)::regclass
                  and a.attnum > 0 and not a.attisdropped and left(a.attname, 1) <> '_') cols
       order by m.position`;
     let differing = 0;

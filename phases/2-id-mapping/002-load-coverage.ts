@@ -1,7 +1,7 @@
 // Load the coverage manifest and the mapped tables (from their specs) into cortex_migration, so
 // SQL (mapping, triggers, checks, the generic sync helpers) can use them.
 import { dependentsOf, legacyName } from '../../src/generate/spec.js';
-import { belowFunction, syncFillFunction, syncFunction, syncOneFunction, transformView } from '../../src/names.js';
+import { belowFunction, changeLogFunction, dualWriteFunction, mappingFunction, syncFillFunction, syncFunction, syncOneFunction, transformView } from '../../src/names.js';
 import { assertCoverage, assertSpecsCover, type Coverage, loadCoverage } from '../../src/plan/coverage.js';
 import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
 import { packageRoot } from '../../src/paths.js';
@@ -26,17 +26,28 @@ export async function up({ sql }: StepContext): Promise<StepOutcome> {
   for (const [position, t] of TABLES.entries()) {
     const { schema, table } = t.legacy;
     const below = dependentsOf(t, TABLES).length > 0 ? belowFunction(schema, table)[1] : null;
-    await sql`insert into cortex_migration.mapped_tables (old_schema, old_table, key_columns, new_schema, new_table, prefix, position,
-                transform_view, sync_function, sync_fill_function, sync_one_function, below_function)
-              values (${schema}, ${table}, ${t.legacy.key.map((k) => k.name)}, ${t.target.schema}, ${t.target.table}, ${t.prefix ?? null}, ${position},
+    await sql`insert into cortex_migration.mapped_tables (old_schema, old_table, key_columns, key_type, new_schema, new_table, prefix,
+                content_type, has_tags, has_links, position, transform_view, sync_function, sync_fill_function, sync_one_function,
+                below_function, mapping_function, change_log_function, dual_write_function)
+              values (${schema}, ${table}, ${t.legacy.key.map((k) => k.name)}, ${t.legacy.key[0]!.type}, ${t.target.schema}, ${t.target.table},
+                ${t.prefix ?? null}, ${t.contentType}, ${t.tags !== undefined}, ${t.links === true}, ${position},
                 ${transformView(schema, table)[1]}, ${syncFunction(schema, table)[1]}, ${syncFillFunction(schema, table)[1]},
-                ${syncOneFunction(schema, table)[1]}, ${below})`;
+                ${syncOneFunction(schema, table)[1]}, ${below}, ${mappingFunction(schema, table)[1]}, ${changeLogFunction(schema, table)[1]},
+                ${dualWriteFunction(schema, table)[1]})`;
+  }
+  for (const t of TABLES) {
+    for (const r of t.references) {
+      const [parentSchema, parentTable] = r.parent.split('.') as [string, string];
+      await sql`insert into cortex_migration.mapped_references (child_schema, child_table, child_column, column_type, parent_schema, parent_table)
+                values (${t.legacy.schema}, ${t.legacy.table}, ${r.column}, ${r.type}, ${parentSchema}, ${parentTable})`;
+    }
   }
   return { rows: Object.keys(c.tables).length };
 }
 
 /** Remove the loaded manifest. */
 export async function down({ sql }: StepContext): Promise<void> {
+  await sql`delete from cortex_migration.mapped_references`;
   await sql`delete from cortex_migration.mapped_tables`;
   await sql`delete from cortex_migration.coverage`;
 }

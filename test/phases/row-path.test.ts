@@ -17,11 +17,11 @@ begin
   for m in select * from cortex_migration.mapped_tables order by position loop
     for k in execute format('select %s from %I.%I s order by 1', cortex_migration.key_expression(m.key_columns, 's'), m.old_schema, m.old_table) loop
       begin
-        execute format('select cortex_migration.%I($1)', cortex_migration.sync_function_name(m) || '_one') into r using k;
+        execute format('select cortex_migration.%I($1)', m.sync_one_function) into r using k;
         if r >= 0 then
           insert into row_path_taken values (m.old_schema || '.' || m.old_table);
         else
-          execute format('select cortex_migration.%I($1)', cortex_migration.sync_function_name(m)) using array[k];
+          execute format('select cortex_migration.%I($1)', m.sync_function) using array[k];
         end if;
       exception when others then
         failed := failed || (m.old_schema || '|' || m.old_table || '|' || k);

@@ -31,13 +31,6 @@ create table cortex_migration.backfill_checkpoints (
   primary key (old_schema, old_table)
 );
 
--- Entity type registered in cortex_foundation.entities for each id prefix.
-create function cortex_migration.entity_type(prefix text) returns text
-language sql immutable as $$
-  select case prefix when 'cu' then 'user' when 'cs' then 'space' when 'cp' then 'person' when 'cc' then 'company'
-                     when 'cg' then 'group' when 'co' then 'object' when 'cj' then 'project' when 'ca' then 'account' end
-$$;
-
 -- Deterministic uuid for derived rows (tags, tag links, relationship links): reruns converge.
 -- Stable, not immutable, because array_to_string is: the planner never inlines an immutable
 -- function whose body calls a stable one, and called instead of inlined it made every tag and link
@@ -55,42 +48,14 @@ language sql immutable parallel safe as $$
     and not jsonb_path_exists(tags, '$[*] ? (@.type() != "string" || @ like_regex "^\\s*$" || @ like_regex "^.{101}")'))
 $$;
 
-create function cortex_migration.sync_function_name(m cortex_migration.mapped_tables) returns text
-language sql immutable as $$ select 'sync_' || m.old_schema || '_' || m.old_table $$;
-
-create function cortex_migration.transform_view_name(m cortex_migration.mapped_tables) returns text
-language sql immutable as $$ select 'tx_' || m.old_schema || '_' || m.old_table $$;
-
--- What both sync generators need to know about a transform view: the type of its legacy key, the
--- lists its target columns appear in (names, r.names, name = excluded.name, t.names,
--- excluded.names), which optional meta columns it has, and the content type of its rows.
-create function cortex_migration.transform_shape(m cortex_migration.mapped_tables,
-  out key_type text, out cols text, out vals text, out sets text, out olds text, out news text,
-  out has_tags boolean, out has_links boolean, out has_created_by boolean, out content_type text)
-language sql stable as $$
-  with a as (
-    select a.attname, a.attnum, format_type(a.atttypid, a.atttypmod) as typ from pg_attribute a
-     where a.attrelid = format('cortex_migration.%I', cortex_migration.transform_view_name(m))::regclass
-       and a.attnum > 0 and not a.attisdropped)
-  select (select typ from a where attname = '_legacy_key'),
-         string_agg(format('%I', attname), ', ' order by attnum) filter (where left(attname, 1) <> '_'),
-         string_agg(format('r.%I', attname), ', ' order by attnum) filter (where left(attname, 1) <> '_'),
-         string_agg(format('%I = excluded.%I', attname, attname), ', ' order by attnum) filter (where left(attname, 1) <> '_'),
-         string_agg(format('t.%I', attname), ', ' order by attnum) filter (where left(attname, 1) <> '_'),
-         string_agg(format('excluded.%I', attname), ', ' order by attnum) filter (where left(attname, 1) <> '_'),
-         bool_or(attname = '_tags'), bool_or(attname = '_links'), bool_or(attname = 'created_by'),
-         case m.old_table when 'tasks' then 'task' when 'notes' then 'note' when 'events' then 'event' else m.old_table end
-  from a
-$$;
-
 -- Sync a set of legacy keys of one table; a failing key is quarantined with the error instead of
 -- failing the whole set (used by backfill fallbacks and by dual-write, which must never break
 -- the application's write).
 create function cortex_migration.sync_safely(p_schema text, p_table text, old_ids text[]) returns integer
 language plpgsql as $$
 declare
-  f text := 'sync_' || p_schema || '_' || p_table
-            || case when current_setting('cortex.sync_source', true) = 'backfill' then '_fill' else '' end;
+  f text := (select case when current_setting('cortex.sync_source', true) = 'backfill' then m.sync_fill_function else m.sync_function end
+               from cortex_migration.mapped_tables m where m.old_schema = p_schema and m.old_table = p_table);
   n integer := 0;
   k text;
   plan_mode text;

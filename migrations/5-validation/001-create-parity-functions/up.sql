@@ -10,7 +10,7 @@ create function cortex_migration.parity_buckets(m cortex_migration.mapped_tables
 returns table (bucket integer, legacy_rows bigint, target_rows bigint, legacy_hash text, target_hash text)
 language plpgsql stable as $$
 declare
-  v text := cortex_migration.transform_view_name(m);
+  v text := m.transform_view;
   cols text;
   tcols text;
 begin
@@ -41,7 +41,7 @@ create function cortex_migration.parity_rows(m cortex_migration.mapped_tables, b
 returns table (old_id text, new_id text, column_name text, legacy_value text, target_value text)
 language plpgsql stable as $$
 declare
-  v text := cortex_migration.transform_view_name(m);
+  v text := m.transform_view;
   cols text[];
 begin
   select array_agg(a.attname::text order by a.attnum) into cols

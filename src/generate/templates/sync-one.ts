@@ -3,7 +3,7 @@
 // cached index lookups and updates instead of a 15-part CTE.
 import type { Template } from '../generate.js';
 import { syncOneFunction, transformView } from '../../names.js';
-import { legacyName, type TableSpec } from '../spec.js';
+import { entityType, legacyName, type TableSpec } from '../spec.js';
 import { derivedId, ident, literal, qualified } from '../sql.js';
 
 // Every statement costs executor start-up, so the read also answers "was it quarantined?" (and,
@@ -24,13 +24,13 @@ function readRow(spec: TableSpec): string {
 }
 
 // A core entity's row in the registry, first: statement order stands in for the set path's
-// end-of-statement foreign-key checks. Its type comes from the one SQL rule, entity_type(prefix),
-// which the planner folds into a constant: nothing is computed per write.
+// end-of-statement foreign-key checks. Its type comes from the spec's prefix (entityType()), as in
+// the set path.
 function registry(spec: TableSpec): string {
   if (!spec.prefix) return '';
   const createdBy = spec.columns.includes('created_by') ? 'r.created_by' : 'null::varchar';
   const insert = `insert into cortex_foundation.entities (id, entity_type, name, created_at, updated_at, created_by)
-    values (r.id, cortex_migration.entity_type(${literal(spec.prefix)}), left(r._entity_name, 255), r.created_at, r.updated_at, ${createdBy})
+    values (r.id, ${literal(entityType(spec.prefix))}, left(r._entity_name, 255), r.created_at, r.updated_at, ${createdBy})
     on conflict (id) do nothing;`;
   return `if p_insert then
     ${insert}

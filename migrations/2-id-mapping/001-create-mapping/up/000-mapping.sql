@@ -30,22 +30,43 @@ create table cortex_migration.coverage (
   check ((status = 'mapped') = (target is not null))
 );
 
--- The mapped tables, from their specs (phases/tables), with the names of the objects generated
--- for each (src/names.ts), for the generic SQL that reaches them by table.
+-- The mapped tables, from their specs (phases/tables): what the generic SQL (the sync helpers,
+-- the checks) needs to know of each, and the names of the objects generated for it (src/names.ts).
 create table cortex_migration.mapped_tables (
-  old_schema         text not null,
-  old_table          text not null,
-  key_columns        text[] not null,
-  new_schema         text not null,
-  new_table          text not null,
-  prefix             text,
-  position           integer not null,
-  transform_view     text not null,
-  sync_function      text not null,
-  sync_fill_function text not null,
-  sync_one_function  text not null,
-  below_function     text,
+  old_schema          text not null,
+  old_table           text not null,
+  key_columns         text[] not null,
+  key_type            text not null,     -- SQL type of the first key column (old ids are `a` or `a:b`)
+  new_schema          text not null,
+  new_table           text not null,
+  prefix              text,              -- a core entity's id prefix: it has a registry row
+  content_type        text not null,     -- of its content tags and derived relationships
+  has_tags            boolean not null,
+  has_links           boolean not null,
+  position            integer not null,
+  transform_view      text not null,
+  sync_function       text not null,
+  sync_fill_function  text not null,
+  sync_one_function   text not null,
+  below_function      text,              -- only where rows of other tables hang off this one's
+  mapping_function    text not null,
+  change_log_function text not null,
+  dual_write_function text not null,
   primary key (old_schema, old_table)
+);
+
+-- The target's foreign keys between two mapped tables' targets (the specs' references): a child
+-- row hangs off a parent row through child_column.
+create table cortex_migration.mapped_references (
+  child_schema  text not null,
+  child_table   text not null,
+  child_column  text not null,
+  column_type   text not null,
+  parent_schema text not null,
+  parent_table  text not null,
+  primary key (child_schema, child_table, child_column),
+  foreign key (child_schema, child_table) references cortex_migration.mapped_tables on delete cascade,
+  foreign key (parent_schema, parent_table) references cortex_migration.mapped_tables on delete cascade
 );
 
 -- New id of a legacy key: prefix_ + 32 hex digits for core entities, a uuid for content.

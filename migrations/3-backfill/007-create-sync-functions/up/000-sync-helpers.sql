@@ -13,23 +13,13 @@
 -- retried. These paths run only for removals and recoveries, never for an ordinary write, and
 -- only for tables that have rows below them; the others delete inside the sync's statement.
 
--- Foreign keys between two mapped tables' targets that the child's transform sets (the
--- registry's own keys are not among them), for the retries below. (The generated functions have
--- them from the specs' references.)
+-- Foreign keys between two mapped tables' targets (the specs' references, loaded in phase 2),
+-- with the child's target table, for the retries below.
 create view cortex_migration.target_edges as
-select p.old_schema as parent_schema, p.old_table as parent_table,
-       c.old_schema as child_schema, c.old_table as child_table,
-       c.new_schema as child_new_schema, c.new_table as child_new_table,
-       a.attname::text as child_column, format_type(a.atttypid, a.atttypmod) as column_type
-  from pg_constraint k
-  join pg_class pr on pr.oid = k.confrelid join pg_namespace pn on pn.oid = pr.relnamespace
-  join pg_class cr on cr.oid = k.conrelid join pg_namespace cn on cn.oid = cr.relnamespace
-  join cortex_migration.mapped_tables p on p.new_schema = pn.nspname and p.new_table = pr.relname
-  join cortex_migration.mapped_tables c on c.new_schema = cn.nspname and c.new_table = cr.relname
-  join pg_attribute a on a.attrelid = k.conrelid and a.attnum = k.conkey[1]
-  join pg_attribute v on v.attrelid = to_regclass(format('cortex_migration.%I', cortex_migration.transform_view_name(c)))
-                     and v.attname = a.attname and not v.attisdropped
- where k.contype = 'f' and cardinality(k.conkey) = 1;
+select r.parent_schema, r.parent_table, r.child_schema, r.child_table,
+       c.new_schema as child_new_schema, c.new_table as child_new_table, r.child_column, r.column_type
+  from cortex_migration.mapped_references r
+  join cortex_migration.mapped_tables c on c.old_schema = r.child_schema and c.old_table = r.child_table;
 
 -- One level of the rows below a removed row, as below_<schema>_<table> returns them.
 create type cortex_migration.dependent_rows as (depth integer, old_schema text, old_table text, new_ids text[], old_ids text[]);
@@ -40,23 +30,21 @@ create function cortex_migration.delete_target_rows(p_schema text, p_table text,
 language plpgsql as $$
 declare
   m cortex_migration.mapped_tables;
-  sh record;
   id_type text;
 begin
   select * into strict m from cortex_migration.mapped_tables where old_schema = p_schema and old_table = p_table;
-  sh := cortex_migration.transform_shape(m);
   select format_type(a.atttypid, a.atttypmod) into strict id_type from pg_attribute a
    where a.attrelid = format('%I.%I', m.new_schema, m.new_table)::regclass and a.attname = 'id';
   execute format('delete from %I.%I where id = any($1::%s[])', m.new_schema, m.new_table, id_type) using p_ids;
   if m.prefix is not null then
     delete from cortex_foundation.entities where id = any(p_ids::varchar[]);
     delete from cortex_foundation.entity_tags where entity_id = any(p_ids::varchar[]);
-  elsif sh.has_tags then
-    delete from cortex_foundation.content_tags where content_type = sh.content_type and content_id = any(p_ids::varchar[]);
+  elsif m.has_tags then
+    delete from cortex_foundation.content_tags where content_type = m.content_type and content_id = any(p_ids::varchar[]);
   end if;
-  if sh.has_links then
+  if m.has_links then
     delete from cortex_foundation.entity_relationships
-     where content_type = sh.content_type and content_id = any(p_ids::varchar[]) and metadata->>'derived_from' = p_schema || '.' || p_table;
+     where content_type = m.content_type and content_id = any(p_ids::varchar[]) and metadata->>'derived_from' = p_schema || '.' || p_table;
   end if;
 end $$;
 
@@ -101,7 +89,7 @@ begin
       'select array_agg(q.old_id) from cortex_migration.quarantine q
          join cortex_migration.%I v on v._legacy_key = split_part(q.old_id, '':'', 1)::%s and v._old_id = q.old_id
         where q.old_schema = $1 and q.old_table = $2 and v.%I = any($3::%s[])',
-      cortex_migration.transform_view_name(c), (cortex_migration.transform_shape(c)).key_type, e.child_column, e.column_type)
+      c.transform_view, c.key_type, e.child_column, e.column_type)
       into ids using e.child_schema, e.child_table, p_ids;
     if ids is not null then
       perform cortex_migration.retry_rows(e.child_schema, e.child_table, ids);
@@ -158,7 +146,7 @@ begin
     'select array_agg(q.old_id order by q.old_id) from cortex_migration.quarantine q
        join cortex_migration.%I v on v._legacy_key = split_part(q.old_id, '':'', 1)::%s and v._old_id = q.old_id
       where q.old_schema = $1 and q.old_table = $2 and v._problem is null',
-    cortex_migration.transform_view_name(m), (cortex_migration.transform_shape(m)).key_type)
+    m.transform_view, m.key_type)
     into ids using p_schema, p_table;
   return ids;
 end $$;

@@ -22,7 +22,7 @@ begin
 
   if p_insert then
     insert into cortex_foundation.entities (id, entity_type, name, created_at, updated_at, created_by)
-    values (r.id, cortex_migration.entity_type('cu'), left(r._entity_name, 255), r.created_at, r.updated_at, null::varchar)
+    values (r.id, 'user', left(r._entity_name, 255), r.created_at, r.updated_at, null::varchar)
     on conflict (id) do nothing;
   end if;
   if not (p_insert and found) then
@@ -32,7 +32,7 @@ begin
            (left(r._entity_name, 255), r.created_at, r.updated_at, null::varchar);
     if not found and not p_insert then
       insert into cortex_foundation.entities (id, entity_type, name, created_at, updated_at, created_by)
-      values (r.id, cortex_migration.entity_type('cu'), left(r._entity_name, 255), r.created_at, r.updated_at, null::varchar)
+      values (r.id, 'user', left(r._entity_name, 255), r.created_at, r.updated_at, null::varchar)
       on conflict (id) do nothing;
     end if;
   end if;

@@ -24,7 +24,7 @@ begin
 
   if p_insert then
     insert into cortex_foundation.entities (id, entity_type, name, created_at, updated_at, created_by)
-    values (r.id, cortex_migration.entity_type('cp'), left(r._entity_name, 255), r.created_at, r.updated_at, r.created_by)
+    values (r.id, 'person', left(r._entity_name, 255), r.created_at, r.updated_at, r.created_by)
     on conflict (id) do nothing;
   end if;
   if not (p_insert and found) then
@@ -34,7 +34,7 @@ begin
            (left(r._entity_name, 255), r.created_at, r.updated_at, r.created_by);
     if not found and not p_insert then
       insert into cortex_foundation.entities (id, entity_type, name, created_at, updated_at, created_by)
-      values (r.id, cortex_migration.entity_type('cp'), left(r._entity_name, 255), r.created_at, r.updated_at, r.created_by)
+      values (r.id, 'person', left(r._entity_name, 255), r.created_at, r.updated_at, r.created_by)
       on conflict (id) do nothing;
     end if;
   end if;
