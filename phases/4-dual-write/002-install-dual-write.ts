@@ -1,20 +1,18 @@
 // Install the dual-write triggers table by table, then replay what the change log captured since
 // the backfill started (or since dual-write was last removed): no write is lost in between. Last,
 // quarantined rows whose transform is good by now (the row they waited for exists) are retried.
-import type { Sql } from '../../src/db/client.js';
 import { drainChangeLog } from '../../src/db/change-log.js';
 import { withLockRetry } from '../../src/db/retry.js';
-import { installStatementTriggers, triggersOnMappedTables } from '../../src/db/triggers.js';
-import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
+import { mappedTables } from '../../src/db/mapped-tables.js';
+import { installStatementTriggers, statementTriggerSql, triggersOnMappedTables } from '../../src/db/triggers.js';
+import { literal } from '../../src/generate/sql.js';
+import { describeStatements } from '../../src/plan/locks.js';
+import type { Check, StepContext, StepDescription, StepOutcome } from '../../src/plan/model.js';
 import { CHANGE_LOG_TRIGGERS, changeLogFunction, DUAL_WRITE_TRIGGERS, dualWriteFunction } from '../../src/names.js';
+import { TABLES } from '../tables/index.js';
 
 /** Each table is locked only for its own CREATE TRIGGERs (short lock_timeout, retried). */
 export const transactional = false;
-
-async function tables(sql: Sql) {
-  return sql<{ old_schema: string; old_table: string }[]>`
-    select old_schema, old_table from cortex_migration.mapped_tables order by position`;
-}
 
 /**
  * Per table, the dual-write triggers replace the change-log triggers in one transaction (every
@@ -22,7 +20,7 @@ async function tables(sql: Sql) {
  */
 export async function up({ sql, settings, log, progress }: StepContext): Promise<StepOutcome> {
   let replayed = 0;
-  const all = await tables(sql);
+  const all = await mappedTables(sql);
   for (const [i, t] of all.entries()) {
     const position = { index: i + 1, count: all.length };
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS,
@@ -43,9 +41,23 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
   return { rows: replayed + retried };
 }
 
+/** Per table, one short transaction: the dual-write triggers replace the change-log ones (functions: step 001). */
+export function describe(direction: 'up' | 'down'): StepDescription {
+  return describeStatements(TABLES.flatMap(({ legacy: { schema, table } }) => direction === 'up'
+    ? [
+        ...statementTriggerSql(schema, table, DUAL_WRITE_TRIGGERS, dualWriteFunction(schema, table), CHANGE_LOG_TRIGGERS),
+        `update cortex_migration.capture set mode = 'sync' where old_schema = ${literal(schema)} and old_table = ${literal(table)}`,
+        `-- then its change log, replayed into the target in chunks (cortex_migration.drain_change_log)`,
+      ]
+    : [
+        `update cortex_migration.capture set mode = 'log' where old_schema = ${literal(schema)} and old_table = ${literal(table)}`,
+        ...statementTriggerSql(schema, table, CHANGE_LOG_TRIGGERS, changeLogFunction(schema, table), DUAL_WRITE_TRIGGERS),
+      ]));
+}
+
 /** Capture goes back to 'log', and the change-log triggers replace the dual-write ones in one transaction. */
 export async function down({ sql, settings }: StepContext): Promise<void> {
-  for (const t of await tables(sql)) {
+  for (const t of await mappedTables(sql)) {
     await sql`update cortex_migration.capture set mode = 'log', changed_at = clock_timestamp()
               where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
     await installStatementTriggers(sql, settings, t.old_schema, t.old_table, CHANGE_LOG_TRIGGERS,
