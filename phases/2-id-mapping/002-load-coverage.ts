@@ -3,7 +3,9 @@
 import { dependentsOf, legacyName } from '../../src/generate/spec.js';
 import { belowFunction, changeLogFunction, dualWriteFunction, mappingFunction, syncFillFunction, syncFunction, syncOneFunction, transformView } from '../../src/names.js';
 import { assertCoverage, assertSpecsCover, type Coverage, loadCoverage } from '../../src/plan/coverage.js';
-import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
+import { literal } from '../../src/generate/sql.js';
+import { describeStatements } from '../../src/plan/locks.js';
+import type { Check, StepContext, StepDescription, StepOutcome } from '../../src/plan/model.js';
 import { packageRoot } from '../../src/paths.js';
 import { TABLES } from '../tables/index.js';
 
@@ -43,6 +45,16 @@ export async function up({ sql }: StepContext): Promise<StepOutcome> {
     }
   }
   return { rows: Object.keys(c.tables).length };
+}
+
+/** The manifest's rows and the specs' tables and references, inserted into cortex_migration. */
+export function describe(direction: 'up' | 'down'): StepDescription {
+  if (direction === 'down') return describeStatements(['delete from cortex_migration.mapped_references', 'delete from cortex_migration.mapped_tables', 'delete from cortex_migration.coverage']);
+  return describeStatements([
+    `-- one row per legacy table of phases/coverage.json:\ninsert into cortex_migration.coverage (legacy_table, status, target, reason) values ($1, $2, $3, $4)`,
+    ...TABLES.map((t) => `insert into cortex_migration.mapped_tables (old_schema, old_table, …) values (${literal(t.legacy.schema)}, ${literal(t.legacy.table)}, …)`),
+    `-- one row per reference of the specs:\ninsert into cortex_migration.mapped_references (child_schema, child_table, child_column, column_type, parent_schema, parent_table) values ($1, …)`,
+  ]);
 }
 
 /** Remove the loaded manifest. */

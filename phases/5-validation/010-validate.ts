@@ -5,7 +5,8 @@ import { isConnectionFailure, type Sql } from '../../src/db/client.js';
 import { type MappedTable, mappedTables } from '../../src/db/mapped-tables.js';
 import { triggersOnMappedTables } from '../../src/db/triggers.js';
 import { isCortexError } from '../../src/errors.js';
-import type { Check, StepContext, StepOutcome } from '../../src/plan/model.js';
+import { describeStatements } from '../../src/plan/locks.js';
+import type { Check, StepContext, StepDescription, StepOutcome } from '../../src/plan/model.js';
 import { DUAL_WRITE_TRIGGERS } from '../../src/names.js';
 import { throwIfStopped } from '../../src/runner/interrupt.js';
 import { bijectionCheck, parityChecks, referenceChecks } from '../../src/verify/parity.js';
@@ -18,6 +19,16 @@ export async function up(): Promise<StepOutcome> {
 
 /** Nothing to revert. */
 export async function down(): Promise<void> {}
+
+/** Up writes nothing; the checks (verify, `cortex validate`) only read, in one repeatable-read snapshot. */
+export function describe(): StepDescription {
+  return describeStatements([
+    '-- nothing to apply; verify (and `cortex validate`) reads, in one repeatable-read snapshot:',
+    '-- per mapped table cortex_migration.parity_buckets(m, buckets) and, for a differing bucket, cortex_migration.parity_rows(m, …);',
+    '-- references resolve, the mapping is a bijection, cortex_migration.writable_quarantine() (tried in a subtransaction that is undone),',
+    '-- cortex_migration.whatsapp_fingerprint(), and the dual-write triggers',
+  ]);
+}
 
 // Two lists of about equal rows, biggest tables first (each list runs on one connection).
 function split(tables: MappedTable[]): [MappedTable[], MappedTable[]] {
