@@ -32,7 +32,7 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
   // write; now that every table is in, give those rows one more try.
   const retry = await sql<{ old_schema: string; old_table: string; ids: string[] }[]>`
     select old_schema, old_table, array_agg(old_id order by old_id) as ids from cortex_migration.quarantine
-    where reason like 'cannot be written to the target:%' group by 1, 2`;
+    where code = 'refused' group by 1, 2`;
   for (const r of retry) {
     await sql`select cortex_migration.sync_safely(${r.old_schema}, ${r.old_table}, ${r.ids}::text[])`;
   }

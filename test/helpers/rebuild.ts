@@ -31,7 +31,7 @@ begin
     perform cortex_migration.sync_safely(m.old_schema, m.old_table, coalesce(keys, '{}'));
   end loop;
   for q in select old_schema, old_table, array_agg(old_id) as ids from cortex_migration.quarantine
-            where reason like 'cannot be written to the target:%' group by 1, 2 loop
+            where code = 'refused' group by 1, 2 loop
     perform cortex_migration.sync_safely(q.old_schema, q.old_table, q.ids);
   end loop;
 end $$`;
@@ -39,12 +39,14 @@ end $$`;
 /** What a rebuild is compared by. */
 export type State = { hashes: Record<string, string>; quarantine: string[] };
 
-/** Target data hashes and quarantined keys with their reasons. */
+/** Target data hashes and quarantined keys with their codes, awaited rows and reasons. */
 export async function targetState(tx: Sql): Promise<State> {
   return {
     hashes: Object.fromEntries(await dataHashes(tx, TARGET_SCHEMAS)),
     quarantine: (await tx<{ k: string }[]>`
-      select old_schema || '.' || old_table || ':' || old_id || ' ' || reason as k from cortex_migration.quarantine order by 1`).map((r) => r.k),
+      select old_schema || '.' || old_table || ':' || old_id || ' ' || code || coalesce(' ' || awaited_table || ' ' || awaited_key, '')
+             || ' ' || reason as k
+        from cortex_migration.quarantine order by 1`).map((r) => r.k),
   };
 }
 

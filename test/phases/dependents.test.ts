@@ -44,7 +44,7 @@ async function parents(tx: Sql): Promise<Parents> {
 async function blocked(tx: Sql): Promise<Record<string, number>> {
   const rows = await tx<{ t: string; n: number }[]>`
     select old_schema || '.' || old_table as t, count(*)::int as n from cortex_migration.quarantine
-     where reason like 'cannot be written to the target:%foreign key%' group by 1 order by 1`;
+     where code = 'refused' and reason like '%foreign key%' group by 1 order by 1`;
   return Object.fromEntries(rows.map((r) => [r.t, r.n]));
 }
 
@@ -52,7 +52,7 @@ async function blocked(tx: Sql): Promise<Record<string, number>> {
 async function awaiting(tx: Sql): Promise<Record<string, number>> {
   const rows = await tx<{ t: string; n: number }[]>`
     select old_schema || '.' || old_table as t, count(*)::int as n from cortex_migration.quarantine
-     where cortex_migration.awaited_table(reason) is not null group by 1 order by 1`;
+     where code = 'missing' group by 1 order by 1`;
   return Object.fromEntries(rows.map((r) => [r.t, r.n]));
 }
 

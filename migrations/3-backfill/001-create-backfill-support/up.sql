@@ -1,22 +1,55 @@
 -- Backfill support: quarantine, per-table checkpoints, the helpers the sync functions are built
 -- with, and the keyset batching of the backfill. A transform is a view
 -- cortex_migration.tx_<schema>_<table> (defined once, in the next steps) with meta columns
--- _legacy_key, _old_id, _problem (and optional _entity_name, _tags, _links) and otherwise exactly
--- the target's columns. sync_<schema>_<table>(old_ids), generated from the table's spec (007), makes the
+-- _legacy_key, _old_id, _problem (null for a good row, else why it cannot be migrated, built by the
+-- helpers below; optional _entity_name, _tags, _links) and otherwise exactly the target's columns. sync_<schema>_<table>(old_ids), generated from the table's spec (007), makes the
 -- target agree with the view for those legacy keys: upsert good rows, quarantine bad ones,
 -- delete target rows whose legacy row is gone. Backfill, dual-write, catch-up and validation all
 -- go through these two objects.
 
+-- A legacy row that cannot be migrated, and why: code is the kind of problem, for programs (unmapped:
+-- the row has no id mapping; missing: a row it references does not exist, and it waits for that row,
+-- named by awaited_table ('schema.table') and awaited_key (its legacy key as text); invalid: a value
+-- the target cannot take; refused: the target refused the write; failed: dual-write's last resort);
+-- reason says the same for people.
 create table cortex_migration.quarantine (
-  old_schema text not null,
-  old_table  text not null,
-  old_id     text not null,
-  reason     text not null check (reason <> ''),
-  source     text not null default 'backfill',
-  first_seen timestamptz not null default clock_timestamp(),
-  last_seen  timestamptz not null default clock_timestamp(),
-  primary key (old_schema, old_table, old_id)
+  old_schema    text not null,
+  old_table     text not null,
+  old_id        text not null,
+  code          text not null check (code in ('unmapped', 'missing', 'invalid', 'refused', 'failed')),
+  reason        text not null check (reason <> ''),
+  awaited_table text,
+  awaited_key   text,
+  source        text not null default 'backfill',
+  first_seen    timestamptz not null default clock_timestamp(),
+  last_seen     timestamptz not null default clock_timestamp(),
+  primary key (old_schema, old_table, old_id),
+  -- the awaited row is named exactly when the row waits for one
+  constraint quarantine_awaited_check check (
+    case when code = 'missing' then awaited_table is not null and awaited_key is not null
+         else awaited_table is null and awaited_key is null end)
 );
+
+-- A transform view's _problem: jsonb {code, reason} and, for a missing row, {awaited_table,
+-- awaited_key}, the quarantine's columns. One expression each, so the planner inlines them into
+-- the views, where a CASE evaluates them only for a row with a problem; stable, as
+-- jsonb_build_object is. A null text gives no problem, as the text alone did.
+create function cortex_migration.unmapped() returns jsonb
+language sql immutable parallel safe as $$ select '{"code": "unmapped", "reason": "no id mapping"}'::jsonb $$;
+
+create function cortex_migration.invalid(reason text) returns jsonb
+language sql stable parallel safe as $$
+  select case when reason is not null then jsonb_build_object('code', 'invalid', 'reason', reason) end
+$$;
+
+-- "<col> <key> has no <tbl> row": the row waits for that row (tbl is 'schema.table'). A null
+-- reference waits for nothing: invalid.
+create function cortex_migration.missing(col text, key text, tbl text) returns jsonb
+language sql stable parallel safe as $$
+  select case when key is null then jsonb_build_object('code', 'invalid', 'reason', col || ' null has no ' || tbl || ' row')
+              else jsonb_build_object('code', 'missing', 'reason', col || ' ' || key || ' has no ' || tbl || ' row',
+                                      'awaited_table', tbl, 'awaited_key', key) end
+$$;
 
 create table cortex_migration.backfill_checkpoints (
   old_schema       text not null,
@@ -78,10 +111,11 @@ begin
       execute format('select cortex_migration.%I($1)', f) into n using array[k];
     exception when others then
       if sqlstate in ('55P03', '40P01') and not dual then raise; end if;
-      insert into cortex_migration.quarantine (old_schema, old_table, old_id, reason, source)
-      values (p_schema, p_table, k, 'cannot be written to the target: ' || sqlerrm,
+      insert into cortex_migration.quarantine (old_schema, old_table, old_id, code, reason, source)
+      values (p_schema, p_table, k, 'refused', 'cannot be written to the target: ' || sqlerrm,
               coalesce(current_setting('cortex.sync_source', true), 'backfill'))
-      on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp();
+      on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+        awaited_table = null, awaited_key = null, last_seen = clock_timestamp();
     end;
   end loop;
   perform set_config('plan_cache_mode', plan_mode, true);

@@ -7,10 +7,10 @@
 
 create view cortex_migration.tx_app_users as
 select u.user_id as _legacy_key, u.user_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when u.email is null or btrim(u.email) = '' then 'email is empty'
-            when length(u.email) > 255 then 'email longer than 255 characters'
-            when length(u.full_name) > 255 then 'full_name longer than 255 characters'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when u.email is null or btrim(u.email) = '' then cortex_migration.invalid('email is empty')
+            when length(u.email) > 255 then cortex_migration.invalid('email longer than 255 characters')
+            when length(u.full_name) > 255 then cortex_migration.invalid('full_name longer than 255 characters')
        end as _problem,
        u.full_name as _entity_name,
        m.new_id as id, u.email, u.password_hash, u.full_name,
@@ -22,10 +22,10 @@ left join cortex_migration.migration_mappings m on m.old_schema = 'app' and m.ol
 
 create view cortex_migration.tx_app_workspaces as
 select w.workspace_id as _legacy_key, w.workspace_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when w.owner_user_id is not null and (o.new_id is null or ou.user_id is null) then 'owner_user_id ' || w.owner_user_id || ' has no app.users row'
-            when length(w.name) > 255 then 'name longer than 255 characters'
-            when length(w.slug) > 100 then 'slug longer than 100 characters'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when w.owner_user_id is not null and (o.new_id is null or ou.user_id is null) then cortex_migration.missing('owner_user_id', w.owner_user_id::text, 'app.users')
+            when length(w.name) > 255 then cortex_migration.invalid('name longer than 255 characters')
+            when length(w.slug) > 100 then cortex_migration.invalid('slug longer than 100 characters')
        end as _problem,
        m.new_id::uuid as id, w.name, w.slug, o.new_id as owner_user_id, w.settings, w.created_at, w.created_at as updated_at
 from app.workspaces w
@@ -35,10 +35,10 @@ left join app.users ou on ou.user_id = w.owner_user_id;
 
 create view cortex_migration.tx_app_workspace_members as
 select wm.workspace_id as _legacy_key, wm.workspace_id::text || ':' || wm.user_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when w.new_id is null or lw.workspace_id is null then 'workspace_id ' || wm.workspace_id || ' has no app.workspaces row'
-            when u.new_id is null or lu.user_id is null then 'user_id ' || wm.user_id || ' has no app.users row'
-            when lower(btrim(coalesce(wm.role, 'member'))) not in ('owner', 'admin', 'member', 'viewer') then 'unknown role ' || quote_literal(wm.role)
+       case when m.new_id is null then cortex_migration.unmapped()
+            when w.new_id is null or lw.workspace_id is null then cortex_migration.missing('workspace_id', wm.workspace_id::text, 'app.workspaces')
+            when u.new_id is null or lu.user_id is null then cortex_migration.missing('user_id', wm.user_id::text, 'app.users')
+            when lower(btrim(coalesce(wm.role, 'member'))) not in ('owner', 'admin', 'member', 'viewer') then cortex_migration.invalid('unknown role ' || quote_literal(wm.role))
        end as _problem,
        m.new_id::uuid as id, w.new_id::uuid as workspace_id, u.new_id as user_id,
        lower(btrim(coalesce(wm.role, 'member')))::varchar(20) as role, 'active'::varchar(20) as status, wm.joined_at
@@ -59,13 +59,13 @@ $$;
 
 create view cortex_migration.tx_app_spaces as
 select s.space_id as _legacy_key, s.space_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when s.parent_space_id is not null and (p.new_id is null or lp.space_id is null) then 'parent_space_id ' || s.parent_space_id || ' has no app.spaces row'
-            when s.owner_user_id is not null and (o.new_id is null or lo.user_id is null) then 'owner_user_id ' || s.owner_user_id || ' has no app.users row'
-            when s.workspace_id is not null and w.new_id is null then 'workspace_id ' || s.workspace_id || ' has no app.workspaces row'
-            when s.space_type is not null and cortex_migration.space_type(s.space_type) is null then 'unknown space_type ' || quote_literal(s.space_type)
-            when length(s.name) > 255 then 'name longer than 255 characters'
-            when length(s.color) > 7 then 'color longer than 7 characters'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when s.parent_space_id is not null and (p.new_id is null or lp.space_id is null) then cortex_migration.missing('parent_space_id', s.parent_space_id::text, 'app.spaces')
+            when s.owner_user_id is not null and (o.new_id is null or lo.user_id is null) then cortex_migration.missing('owner_user_id', s.owner_user_id::text, 'app.users')
+            when s.workspace_id is not null and w.new_id is null then cortex_migration.missing('workspace_id', s.workspace_id::text, 'app.workspaces')
+            when s.space_type is not null and cortex_migration.space_type(s.space_type) is null then cortex_migration.invalid('unknown space_type ' || quote_literal(s.space_type))
+            when length(s.name) > 255 then cortex_migration.invalid('name longer than 255 characters')
+            when length(s.color) > 7 then cortex_migration.invalid('color longer than 7 characters')
        end as _problem,
        s.name as _entity_name,
        m.new_id as id, s.name, s.description, p.new_id as parent_space_id, cortex_migration.space_type(s.space_type) as space_type,
@@ -93,11 +93,11 @@ $$;
 
 create view cortex_migration.tx_app_space_items as
 select i.id as _legacy_key, i.id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when sp.new_id is null or ls.space_id is null then 'space_id ' || coalesce(i.space_id::text, 'null') || ' has no app.spaces row'
-            when src.old_table is null then 'item_type ' || quote_literal(i.item_type) || ' has no legacy table to follow'
-            when it.new_id is null then 'item ' || i.item_type || ' ' || quote_literal(i.item_id) || ' does not exist in ' || src.old_schema || '.' || src.old_table
-            when length(i.display_name) > 255 then 'display_name longer than 255 characters'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when sp.new_id is null or ls.space_id is null then cortex_migration.missing('space_id', i.space_id::text, 'app.spaces')
+            when src.old_table is null then cortex_migration.invalid('item_type ' || quote_literal(i.item_type) || ' has no legacy table to follow')
+            when it.new_id is null then cortex_migration.invalid('item ' || i.item_type || ' ' || quote_literal(i.item_id) || ' does not exist in ' || src.old_schema || '.' || src.old_table)
+            when length(i.display_name) > 255 then cortex_migration.invalid('display_name longer than 255 characters')
        end as _problem,
        m.new_id::uuid as id, sp.new_id as space_id, src.new_type::varchar(50) as item_type, it.new_id as item_id,
        i.display_name, i.sort_order, i.added_at

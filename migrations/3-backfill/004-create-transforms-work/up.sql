@@ -9,14 +9,14 @@ language sql immutable parallel safe as $$ select nullif(lower(btrim(v)), '') $$
 
 create view cortex_migration.tx_crm_projects as
 select p.project_id as _legacy_key, p.project_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when coalesce(cortex_migration.norm(p.status), 'planning') not in ('planning', 'active', 'on_hold', 'completed', 'cancelled') then 'unknown status ' || quote_literal(p.status)
-            when cortex_migration.norm(p.priority) not in ('low', 'medium', 'high', 'urgent') then 'unknown priority ' || quote_literal(p.priority)
-            when p.owner_user_id is not null and o.new_id is null then 'owner_user_id ' || p.owner_user_id || ' has no app.users row'
-            when p.client_company_id is not null and c.new_id is null then 'client_company_id ' || p.client_company_id || ' has no crm.companies row'
-            when p.space_id is not null and s.new_id is null then 'space_id ' || p.space_id || ' has no app.spaces row'
-            when length(p.name) > 255 then 'name longer than 255 characters'
-            when abs(p.budget) >= 1e13 then 'budget does not fit numeric(15,2)'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when coalesce(cortex_migration.norm(p.status), 'planning') not in ('planning', 'active', 'on_hold', 'completed', 'cancelled') then cortex_migration.invalid('unknown status ' || quote_literal(p.status))
+            when cortex_migration.norm(p.priority) not in ('low', 'medium', 'high', 'urgent') then cortex_migration.invalid('unknown priority ' || quote_literal(p.priority))
+            when p.owner_user_id is not null and o.new_id is null then cortex_migration.missing('owner_user_id', p.owner_user_id::text, 'app.users')
+            when p.client_company_id is not null and c.new_id is null then cortex_migration.missing('client_company_id', p.client_company_id::text, 'crm.companies')
+            when p.space_id is not null and s.new_id is null then cortex_migration.missing('space_id', p.space_id::text, 'app.spaces')
+            when length(p.name) > 255 then cortex_migration.invalid('name longer than 255 characters')
+            when abs(p.budget) >= 1e13 then cortex_migration.invalid('budget does not fit numeric(15,2)')
        end as _problem,
        p.name as _entity_name,
        m.new_id as id, p.name, p.description, coalesce(cortex_migration.norm(p.status), 'planning')::varchar(50) as status,
@@ -38,17 +38,17 @@ $$;
 
 create view cortex_migration.tx_crm_tasks as
 select t.task_id as _legacy_key, t.task_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when cortex_migration.task_status(t.status) is null then 'unknown status ' || quote_literal(t.status)
-            when cortex_migration.norm(t.priority) not in ('low', 'medium', 'high', 'urgent') then 'unknown priority ' || quote_literal(t.priority)
-            when t.project_id is not null and pj.new_id is null then 'project_id ' || t.project_id || ' has no crm.projects row'
-            when t.assigned_contact_id is not null and a.new_id is null then 'assigned_contact_id ' || t.assigned_contact_id || ' has no crm.contacts row'
-            when t.parent_task_id is not null and (pt.new_id is null or lpt.task_id is null) then 'parent_task_id ' || t.parent_task_id || ' has no crm.tasks row'
-            when t.space_id is not null and s.new_id is null then 'space_id ' || t.space_id || ' has no app.spaces row'
-            when t.created_by is not null and u.new_id is null then 'created_by ' || t.created_by || ' has no app.users row'
-            when t.triggering_message_id is not null and msg.ref is null then 'triggering_message_id ' || quote_literal(t.triggering_message_id) || ' is not in whatsapp.messages'
-            when not cortex_migration.valid_tags(t.tags) then 'tags is not an array of strings: ' || left(t.tags::text, 60)
-            when length(t.title) > 500 then 'title longer than 500 characters'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when cortex_migration.task_status(t.status) is null then cortex_migration.invalid('unknown status ' || quote_literal(t.status))
+            when cortex_migration.norm(t.priority) not in ('low', 'medium', 'high', 'urgent') then cortex_migration.invalid('unknown priority ' || quote_literal(t.priority))
+            when t.project_id is not null and pj.new_id is null then cortex_migration.missing('project_id', t.project_id::text, 'crm.projects')
+            when t.assigned_contact_id is not null and a.new_id is null then cortex_migration.missing('assigned_contact_id', t.assigned_contact_id::text, 'crm.contacts')
+            when t.parent_task_id is not null and (pt.new_id is null or lpt.task_id is null) then cortex_migration.missing('parent_task_id', t.parent_task_id::text, 'crm.tasks')
+            when t.space_id is not null and s.new_id is null then cortex_migration.missing('space_id', t.space_id::text, 'app.spaces')
+            when t.created_by is not null and u.new_id is null then cortex_migration.missing('created_by', t.created_by::text, 'app.users')
+            when t.triggering_message_id is not null and msg.ref is null then cortex_migration.invalid('triggering_message_id ' || quote_literal(t.triggering_message_id) || ' is not in whatsapp.messages')
+            when not cortex_migration.valid_tags(t.tags) then cortex_migration.invalid('tags is not an array of strings: ' || left(t.tags::text, 60))
+            when length(t.title) > 500 then cortex_migration.invalid('title longer than 500 characters')
        end as _problem,
        t.tags as _tags,
        case when msg.ref is not null then jsonb_build_array(jsonb_build_object(
@@ -71,16 +71,16 @@ left join lateral (select wm.instance_name || ':' || wm.message_id as ref from w
 
 create view cortex_migration.tx_crm_notes as
 select n.note_id as _legacy_key, n.note_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when coalesce(cortex_migration.norm(n.format), 'markdown') not in ('markdown', 'plain', 'plain_text', 'html') then 'unknown format ' || quote_literal(n.format)
-            when n.contact_id is not null and c.new_id is null then 'contact_id ' || n.contact_id || ' has no crm.contacts row'
-            when n.project_id is not null and pj.new_id is null then 'project_id ' || n.project_id || ' has no crm.projects row'
-            when n.space_id is not null and s.new_id is null then 'space_id ' || n.space_id || ' has no app.spaces row'
-            when n.created_by is not null and u.new_id is null then 'created_by ' || n.created_by || ' has no app.users row'
-            when n.triggering_message_id is not null and msg.ref is null then 'triggering_message_id ' || quote_literal(n.triggering_message_id) || ' is not in whatsapp.messages'
-            when not cortex_migration.valid_tags(n.tags) then 'tags is not an array of strings: ' || left(n.tags::text, 60)
-            when length(n.title) > 255 then 'title longer than 255 characters'
-            when length(n.note_type) > 100 then 'note_type longer than 100 characters'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when coalesce(cortex_migration.norm(n.format), 'markdown') not in ('markdown', 'plain', 'plain_text', 'html') then cortex_migration.invalid('unknown format ' || quote_literal(n.format))
+            when n.contact_id is not null and c.new_id is null then cortex_migration.missing('contact_id', n.contact_id::text, 'crm.contacts')
+            when n.project_id is not null and pj.new_id is null then cortex_migration.missing('project_id', n.project_id::text, 'crm.projects')
+            when n.space_id is not null and s.new_id is null then cortex_migration.missing('space_id', n.space_id::text, 'app.spaces')
+            when n.created_by is not null and u.new_id is null then cortex_migration.missing('created_by', n.created_by::text, 'app.users')
+            when n.triggering_message_id is not null and msg.ref is null then cortex_migration.invalid('triggering_message_id ' || quote_literal(n.triggering_message_id) || ' is not in whatsapp.messages')
+            when not cortex_migration.valid_tags(n.tags) then cortex_migration.invalid('tags is not an array of strings: ' || left(n.tags::text, 60))
+            when length(n.title) > 255 then cortex_migration.invalid('title longer than 255 characters')
+            when length(n.note_type) > 100 then cortex_migration.invalid('note_type longer than 100 characters')
        end as _problem,
        n.tags as _tags,
        (case when c.new_id is not null then jsonb_build_array(jsonb_build_object('type', 'note_about_person', 'from', c.new_id)) else '[]'::jsonb end
@@ -103,14 +103,14 @@ left join lateral (select wm.instance_name || ':' || wm.message_id as ref from w
 
 create view cortex_migration.tx_calendar_events as
 select e.event_id as _legacy_key, e.event_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when e.end_time < e.start_time then 'ends before it starts'
-            when e.project_id is not null and pj.new_id is null then 'project_id ' || e.project_id || ' has no crm.projects row'
-            when e.organizer_user_id is not null and o.new_id is null then 'organizer_user_id ' || e.organizer_user_id || ' has no app.users row'
-            when e.triggering_message_id is not null and msg.ref is null then 'triggering_message_id ' || quote_literal(e.triggering_message_id) || ' is not in whatsapp.messages'
-            when e.reminder_minutes < 0 then 'negative reminder_minutes'
-            when length(e.title) > 255 then 'title longer than 255 characters'
-            when length(e.location) > 500 then 'location longer than 500 characters'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when e.end_time < e.start_time then cortex_migration.invalid('ends before it starts')
+            when e.project_id is not null and pj.new_id is null then cortex_migration.missing('project_id', e.project_id::text, 'crm.projects')
+            when e.organizer_user_id is not null and o.new_id is null then cortex_migration.missing('organizer_user_id', e.organizer_user_id::text, 'app.users')
+            when e.triggering_message_id is not null and msg.ref is null then cortex_migration.invalid('triggering_message_id ' || quote_literal(e.triggering_message_id) || ' is not in whatsapp.messages')
+            when e.reminder_minutes < 0 then cortex_migration.invalid('negative reminder_minutes')
+            when length(e.title) > 255 then cortex_migration.invalid('title longer than 255 characters')
+            when length(e.location) > 500 then cortex_migration.invalid('location longer than 500 characters')
        end as _problem,
        (case when pj.new_id is not null then jsonb_build_array(jsonb_build_object('type', 'event_of_project', 'from', pj.new_id)) else '[]'::jsonb end
         || case when msg.ref is not null then jsonb_build_array(jsonb_build_object('type', 'triggered_by_message',
@@ -129,11 +129,11 @@ left join lateral (select wm.instance_name || ':' || wm.message_id as ref from w
 
 create view cortex_migration.tx_calendar_event_attendees as
 select a.event_id as _legacy_key, a.event_id::text || ':' || a.contact_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when ev.new_id is null or le.event_id is null then 'event_id ' || a.event_id || ' has no calendar.events row'
-            when p.new_id is null then 'contact_id ' || a.contact_id || ' has no crm.contacts row'
-            when coalesce(cortex_migration.norm(a.response_status), 'needs_action') not in ('needs_action', 'pending', 'accepted', 'declined', 'tentative') then 'unknown response_status ' || quote_literal(a.response_status)
-            when coalesce(cortex_migration.norm(a.role), 'required') not in ('required', 'attendee', 'optional', 'organizer') then 'unknown role ' || quote_literal(a.role)
+       case when m.new_id is null then cortex_migration.unmapped()
+            when ev.new_id is null or le.event_id is null then cortex_migration.missing('event_id', a.event_id::text, 'calendar.events')
+            when p.new_id is null then cortex_migration.missing('contact_id', a.contact_id::text, 'crm.contacts')
+            when coalesce(cortex_migration.norm(a.response_status), 'needs_action') not in ('needs_action', 'pending', 'accepted', 'declined', 'tentative') then cortex_migration.invalid('unknown response_status ' || quote_literal(a.response_status))
+            when coalesce(cortex_migration.norm(a.role), 'required') not in ('required', 'attendee', 'optional', 'organizer') then cortex_migration.invalid('unknown role ' || quote_literal(a.role))
        end as _problem,
        m.new_id::uuid as id, ev.new_id::uuid as event_id, p.new_id as participant_id,
        (case coalesce(cortex_migration.norm(a.response_status), 'needs_action') when 'needs_action' then 'pending'

@@ -2,10 +2,10 @@
 
 create view cortex_migration.tx_finance_accounts as
 select a.account_id as _legacy_key, a.account_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when coalesce(cortex_migration.norm(a.account_type), 'other') not in ('checking', 'savings', 'credit_card', 'investment', 'cash', 'loan', 'other') then 'unknown account_type ' || quote_literal(a.account_type)
-            when a.owner_user_id is not null and o.new_id is null then 'owner_user_id ' || a.owner_user_id || ' has no app.users row'
-            when length(a.name) > 255 then 'name longer than 255 characters'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when coalesce(cortex_migration.norm(a.account_type), 'other') not in ('checking', 'savings', 'credit_card', 'investment', 'cash', 'loan', 'other') then cortex_migration.invalid('unknown account_type ' || quote_literal(a.account_type))
+            when a.owner_user_id is not null and o.new_id is null then cortex_migration.missing('owner_user_id', a.owner_user_id::text, 'app.users')
+            when length(a.name) > 255 then cortex_migration.invalid('name longer than 255 characters')
        end as _problem,
        a.name as _entity_name,
        m.new_id as id, a.name, coalesce(cortex_migration.norm(a.account_type), 'other')::varchar(100) as account_type,
@@ -26,13 +26,13 @@ $$;
 
 create view cortex_migration.tx_finance_transactions as
 select t.transaction_id as _legacy_key, t.transaction_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when cortex_migration.transaction_type(t.transaction_type) is null then 'unknown transaction_type ' || coalesce(quote_literal(t.transaction_type), 'null')
-            when t.account_id is null then 'no account'
-            when a.new_id is null then 'account_id ' || t.account_id || ' has no finance.accounts row'
-            when t.vendor_company_id is not null and v.new_id is null then 'vendor_company_id ' || t.vendor_company_id || ' has no crm.companies row'
-            when t.project_id is not null and pj.new_id is null then 'project_id ' || t.project_id || ' has no crm.projects row'
-            when length(t.category) > 100 then 'category longer than 100 characters'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when cortex_migration.transaction_type(t.transaction_type) is null then cortex_migration.invalid('unknown transaction_type ' || coalesce(quote_literal(t.transaction_type), 'null'))
+            when t.account_id is null then cortex_migration.invalid('no account')
+            when a.new_id is null then cortex_migration.missing('account_id', t.account_id::text, 'finance.accounts')
+            when t.vendor_company_id is not null and v.new_id is null then cortex_migration.missing('vendor_company_id', t.vendor_company_id::text, 'crm.companies')
+            when t.project_id is not null and pj.new_id is null then cortex_migration.missing('project_id', t.project_id::text, 'crm.projects')
+            when length(t.category) > 100 then cortex_migration.invalid('category longer than 100 characters')
        end as _problem,
        m.new_id::uuid as id, t.amount, cortex_migration.transaction_type(t.transaction_type)::varchar(50) as transaction_type,
        t.description, t.transaction_date,
@@ -48,11 +48,11 @@ left join cortex_migration.migration_mappings pj on pj.old_schema = 'crm' and pj
 
 create view cortex_migration.tx_finance_payables as
 select b.payable_id as _legacy_key, b.payable_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when coalesce(cortex_migration.norm(b.status), 'pending') not in ('pending', 'unpaid', 'partial', 'partially_paid', 'paid', 'overdue') then 'unknown status ' || quote_literal(b.status)
-            when b.vendor_company_id is not null and v.new_id is null then 'vendor_company_id ' || b.vendor_company_id || ' has no crm.companies row'
-            when b.project_id is not null and pj.new_id is null then 'project_id ' || b.project_id || ' has no crm.projects row'
-            when b.account_id is not null and a.new_id is null then 'account_id ' || b.account_id || ' has no finance.accounts row'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when coalesce(cortex_migration.norm(b.status), 'pending') not in ('pending', 'unpaid', 'partial', 'partially_paid', 'paid', 'overdue') then cortex_migration.invalid('unknown status ' || quote_literal(b.status))
+            when b.vendor_company_id is not null and v.new_id is null then cortex_migration.missing('vendor_company_id', b.vendor_company_id::text, 'crm.companies')
+            when b.project_id is not null and pj.new_id is null then cortex_migration.missing('project_id', b.project_id::text, 'crm.projects')
+            when b.account_id is not null and a.new_id is null then cortex_migration.missing('account_id', b.account_id::text, 'finance.accounts')
        end as _problem,
        m.new_id::uuid as id, v.new_id as vendor_id, b.amount, b.amount_paid, b.bill_date, b.due_date,
        (case coalesce(cortex_migration.norm(b.status), 'pending') when 'pending' then 'unpaid' when 'partial' then 'partially_paid'
@@ -66,11 +66,11 @@ left join cortex_migration.migration_mappings a on a.old_schema = 'finance' and 
 
 create view cortex_migration.tx_finance_receivables as
 select r.receivable_id as _legacy_key, r.receivable_id::text as _old_id,
-       case when m.new_id is null then 'no id mapping'
-            when coalesce(cortex_migration.norm(r.status), 'draft') not in ('draft', 'sent', 'partial', 'partially_paid', 'paid', 'overdue') then 'unknown status ' || quote_literal(r.status)
-            when r.customer_company_id is not null and c.new_id is null then 'customer_company_id ' || r.customer_company_id || ' has no crm.companies row'
-            when r.project_id is not null and pj.new_id is null then 'project_id ' || r.project_id || ' has no crm.projects row'
-            when r.account_id is not null and a.new_id is null then 'account_id ' || r.account_id || ' has no finance.accounts row'
+       case when m.new_id is null then cortex_migration.unmapped()
+            when coalesce(cortex_migration.norm(r.status), 'draft') not in ('draft', 'sent', 'partial', 'partially_paid', 'paid', 'overdue') then cortex_migration.invalid('unknown status ' || quote_literal(r.status))
+            when r.customer_company_id is not null and c.new_id is null then cortex_migration.missing('customer_company_id', r.customer_company_id::text, 'crm.companies')
+            when r.project_id is not null and pj.new_id is null then cortex_migration.missing('project_id', r.project_id::text, 'crm.projects')
+            when r.account_id is not null and a.new_id is null then cortex_migration.missing('account_id', r.account_id::text, 'finance.accounts')
        end as _problem,
        m.new_id::uuid as id, c.new_id as customer_id, r.amount, r.amount_received, r.invoice_date, r.due_date,
        (case coalesce(cortex_migration.norm(r.status), 'draft') when 'partial' then 'partially_paid'

@@ -77,9 +77,10 @@ begin
   exception when others then
     -- Last line of defence: record the keys and let the application's write commit.
     begin
-      insert into cortex_migration.quarantine (old_schema, old_table, old_id, reason, source)
-      select ${literal(schema)}, ${literal(table)}, k, 'dual-write failed: ' || sqlerrm, 'dual-write' from unnest(ids) k
-      on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp();
+      insert into cortex_migration.quarantine (old_schema, old_table, old_id, code, reason, source)
+      select ${literal(schema)}, ${literal(table)}, k, 'failed', 'dual-write failed: ' || sqlerrm, 'dual-write' from unnest(ids) k
+      on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+        awaited_table = null, awaited_key = null, last_seen = clock_timestamp();
     exception when others then
       raise warning ${literal(`cortex dual-write on ${legacyName(spec).replace(/%/g, '%%')} failed: %`)}, sqlerrm;
     end;

@@ -13,8 +13,7 @@ function readRow(spec: TableSpec): string {
   return `select v.*, exists (select 1 from cortex_migration.quarantine q
                        where q.old_schema = ${literal(schema)} and q.old_table = ${literal(table)} and q.old_id = v._old_id) as _quarantined,
          p_insert and exists (select 1 from cortex_migration.quarantine q
-                               where cortex_migration.awaited_table(q.reason) = ${literal(legacyName(spec))}
-                                 and cortex_migration.awaited_key(q.reason) = p_old_id) as _awaited
+                               where q.awaited_table = ${literal(legacyName(spec))} and q.awaited_key = p_old_id) as _awaited
     into r
     from ${qualified(transformView(schema, table))} v
    where v._legacy_key = split_part(p_old_id, ':', 1)::${spec.legacy.key[0]!.type} and v._old_id = p_old_id;

@@ -36,10 +36,12 @@ export function sourceCtes(spec: TableSpec): string[] {
     select * from ${qualified(transformView(schema, table))} v where v._legacy_key = any(keys) and v._old_id = any(old_ids))`,
     'good as materialized (select * from src where _problem is null)',
     `q_put as (
-    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, reason, source)
-    select ${literal(schema)}, ${literal(table)}, _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
+    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, code, reason, awaited_table, awaited_key, source)
+    select ${literal(schema)}, ${literal(table)}, _old_id, _problem->>'code', _problem->>'reason', _problem->>'awaited_table',
+           _problem->>'awaited_key', coalesce(current_setting('cortex.sync_source', true), 'backfill')
       from src where _problem is not null
-    on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp())`,
+    on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+      awaited_table = excluded.awaited_table, awaited_key = excluded.awaited_key, last_seen = clock_timestamp())`,
   ];
 }
 

@@ -63,7 +63,7 @@ function removeBelow(spec: TableSpec, all: readonly TableSpec[]): string {
  */
 function retryWaiting(spec: TableSpec): string {
   const { schema, table } = spec.legacy;
-  return `if exists (select 1 from cortex_migration.quarantine q where cortex_migration.awaited_table(q.reason) = ${literal(legacyName(spec))}) then
+  return `if exists (select 1 from cortex_migration.quarantine q where q.awaited_table = ${literal(legacyName(spec))}) then
     perform cortex_migration.retry_waiting(${literal(schema)}, ${literal(table)}, old_ids);
   end if;`;
 }

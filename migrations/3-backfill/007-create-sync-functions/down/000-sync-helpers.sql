@@ -5,8 +5,6 @@ drop function cortex_migration.retry_good_now();
 drop function cortex_migration.good_now(text, text);
 drop function cortex_migration.retry_waiting(text, text, text[]);
 drop index cortex_migration.quarantine_awaited_idx;
-drop function cortex_migration.awaited_key(text);
-drop function cortex_migration.awaited_table(text);
 drop function cortex_migration.delete_target_rows(text, text, text[]);
 drop type cortex_migration.dependent_rows;
 drop view cortex_migration.target_edges;

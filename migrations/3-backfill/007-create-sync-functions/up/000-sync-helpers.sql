@@ -99,18 +99,12 @@ end $$;
 
 -- Rows waiting for a row that does not exist yet. The legacy schema has no foreign keys, so the
 -- application can write a row before the row it references (a subtask before its parent task, a
--- phone before its contact); the transform then quarantines it with "<column> <key> has no
--- <schema>.<table> row". When that row is inserted, the sync of its table retries them, as a
--- rebuild would write them. The reason is the transforms' own text, so it names the awaited row;
--- the index lets every sync ask "is anything waiting for this table, or for this key?" cheaply.
-create function cortex_migration.awaited_table(reason text) returns text
-language sql immutable parallel safe as $$ select substring(reason from '^\S+ \S+ has no (\S+) row$') $$;
-
-create function cortex_migration.awaited_key(reason text) returns text
-language sql immutable parallel safe as $$ select substring(reason from '^\S+ (\S+) has no \S+ row$') $$;
-
-create index quarantine_awaited_idx on cortex_migration.quarantine
-  (cortex_migration.awaited_table(reason), cortex_migration.awaited_key(reason));
+-- phone before its contact); the transform then quarantines it as missing, naming the row it waits
+-- for (awaited_table, awaited_key). When that row is inserted, the sync of its table retries them,
+-- as a rebuild would write them. The index lets every sync ask "is anything waiting for this
+-- table, or for this key?" cheaply.
+create index quarantine_awaited_idx on cortex_migration.quarantine (awaited_table, awaited_key)
+  where awaited_table is not null;
 
 -- Retry the quarantined rows waiting for these legacy keys of one table (rows just synced).
 create function cortex_migration.retry_waiting(p_schema text, p_table text, p_ids text[]) returns void
@@ -120,8 +114,7 @@ declare
 begin
   for w in select q.old_schema, q.old_table, array_agg(q.old_id order by q.old_id) as ids
              from cortex_migration.quarantine q
-            where cortex_migration.awaited_table(q.reason) = p_schema || '.' || p_table
-              and cortex_migration.awaited_key(q.reason) = any(p_ids)
+            where q.awaited_table = p_schema || '.' || p_table and q.awaited_key = any(p_ids)
             group by 1, 2 order by 1, 2 loop
     perform cortex_migration.retry_rows(w.old_schema, w.old_table, w.ids);
   end loop;

@@ -13,10 +13,12 @@ begin
     select * from cortex_migration.tx_app_space_items v where v._legacy_key = any(keys) and v._old_id = any(old_ids)),
   good as materialized (select * from src where _problem is null),
   q_put as (
-    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, reason, source)
-    select 'app', 'space_items', _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
+    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, code, reason, awaited_table, awaited_key, source)
+    select 'app', 'space_items', _old_id, _problem->>'code', _problem->>'reason', _problem->>'awaited_table',
+           _problem->>'awaited_key', coalesce(current_setting('cortex.sync_source', true), 'backfill')
       from src where _problem is not null
-    on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
+    on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+      awaited_table = excluded.awaited_table, awaited_key = excluded.awaited_key, last_seen = clock_timestamp()),
   q_clear as (
     delete from cortex_migration.quarantine q
      where q.old_schema = 'app' and q.old_table = 'space_items' and q.old_id = any(old_ids)
@@ -34,7 +36,7 @@ begin
     returning 1)
   select (select count(*)::integer from upserted)
     into n;
-  if exists (select 1 from cortex_migration.quarantine q where cortex_migration.awaited_table(q.reason) = 'app.space_items') then
+  if exists (select 1 from cortex_migration.quarantine q where q.awaited_table = 'app.space_items') then
     perform cortex_migration.retry_waiting('app', 'space_items', old_ids);
   end if;
   return n;
@@ -49,10 +51,12 @@ begin
     select * from cortex_migration.tx_app_space_items v where v._legacy_key = any(keys) and v._old_id = any(old_ids)),
   good as materialized (select * from src where _problem is null),
   q_put as (
-    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, reason, source)
-    select 'app', 'space_items', _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
+    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, code, reason, awaited_table, awaited_key, source)
+    select 'app', 'space_items', _old_id, _problem->>'code', _problem->>'reason', _problem->>'awaited_table',
+           _problem->>'awaited_key', coalesce(current_setting('cortex.sync_source', true), 'backfill')
       from src where _problem is not null
-    on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
+    on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+      awaited_table = excluded.awaited_table, awaited_key = excluded.awaited_key, last_seen = clock_timestamp()),
   upserted as (
     insert into cortex_foundation.space_items as t (id, space_id, item_type, item_id, display_name, sort_order, added_at)
     select id, space_id, item_type, item_id, display_name, sort_order, added_at from good

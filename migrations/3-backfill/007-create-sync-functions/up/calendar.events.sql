@@ -30,10 +30,12 @@ begin
     select * from cortex_migration.tx_calendar_events v where v._legacy_key = any(keys) and v._old_id = any(old_ids)),
   good as materialized (select * from src where _problem is null),
   q_put as (
-    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, reason, source)
-    select 'calendar', 'events', _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
+    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, code, reason, awaited_table, awaited_key, source)
+    select 'calendar', 'events', _old_id, _problem->>'code', _problem->>'reason', _problem->>'awaited_table',
+           _problem->>'awaited_key', coalesce(current_setting('cortex.sync_source', true), 'backfill')
       from src where _problem is not null
-    on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
+    on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+      awaited_table = excluded.awaited_table, awaited_key = excluded.awaited_key, last_seen = clock_timestamp()),
   q_clear as (
     delete from cortex_migration.quarantine q
      where q.old_schema = 'calendar' and q.old_table = 'events' and q.old_id = any(old_ids)
@@ -87,7 +89,7 @@ begin
   if cleared_ids is not null then
     perform cortex_migration.retry_dependents('calendar', 'events', cleared_ids);
   end if;
-  if exists (select 1 from cortex_migration.quarantine q where cortex_migration.awaited_table(q.reason) = 'calendar.events') then
+  if exists (select 1 from cortex_migration.quarantine q where q.awaited_table = 'calendar.events') then
     perform cortex_migration.retry_waiting('calendar', 'events', old_ids);
   end if;
   return n;
@@ -102,10 +104,12 @@ begin
     select * from cortex_migration.tx_calendar_events v where v._legacy_key = any(keys) and v._old_id = any(old_ids)),
   good as materialized (select * from src where _problem is null),
   q_put as (
-    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, reason, source)
-    select 'calendar', 'events', _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
+    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, code, reason, awaited_table, awaited_key, source)
+    select 'calendar', 'events', _old_id, _problem->>'code', _problem->>'reason', _problem->>'awaited_table',
+           _problem->>'awaited_key', coalesce(current_setting('cortex.sync_source', true), 'backfill')
       from src where _problem is not null
-    on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
+    on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+      awaited_table = excluded.awaited_table, awaited_key = excluded.awaited_key, last_seen = clock_timestamp()),
   wanted_links as materialized (
     select cortex_migration.derived_id('link', g.id::text, l->>'type') as id, l->>'from' as from_entity_id,
            l->>'to' as to_entity_id, g.id::text as content_id, l->>'type' as relationship_type,

@@ -31,10 +31,12 @@ begin
     select * from cortex_migration.tx_crm_groups v where v._legacy_key = any(keys) and v._old_id = any(old_ids)),
   good as materialized (select * from src where _problem is null),
   q_put as (
-    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, reason, source)
-    select 'crm', 'groups', _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
+    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, code, reason, awaited_table, awaited_key, source)
+    select 'crm', 'groups', _old_id, _problem->>'code', _problem->>'reason', _problem->>'awaited_table',
+           _problem->>'awaited_key', coalesce(current_setting('cortex.sync_source', true), 'backfill')
       from src where _problem is not null
-    on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
+    on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+      awaited_table = excluded.awaited_table, awaited_key = excluded.awaited_key, last_seen = clock_timestamp()),
   q_clear as (
     delete from cortex_migration.quarantine q
      where q.old_schema = 'crm' and q.old_table = 'groups' and q.old_id = any(old_ids)
@@ -79,7 +81,7 @@ begin
   if cleared_ids is not null then
     perform cortex_migration.retry_dependents('crm', 'groups', cleared_ids);
   end if;
-  if exists (select 1 from cortex_migration.quarantine q where cortex_migration.awaited_table(q.reason) = 'crm.groups') then
+  if exists (select 1 from cortex_migration.quarantine q where q.awaited_table = 'crm.groups') then
     perform cortex_migration.retry_waiting('crm', 'groups', old_ids);
   end if;
   return n;
@@ -94,10 +96,12 @@ begin
     select * from cortex_migration.tx_crm_groups v where v._legacy_key = any(keys) and v._old_id = any(old_ids)),
   good as materialized (select * from src where _problem is null),
   q_put as (
-    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, reason, source)
-    select 'crm', 'groups', _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
+    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, code, reason, awaited_table, awaited_key, source)
+    select 'crm', 'groups', _old_id, _problem->>'code', _problem->>'reason', _problem->>'awaited_table',
+           _problem->>'awaited_key', coalesce(current_setting('cortex.sync_source', true), 'backfill')
       from src where _problem is not null
-    on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
+    on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+      awaited_table = excluded.awaited_table, awaited_key = excluded.awaited_key, last_seen = clock_timestamp()),
   registry as (
     insert into cortex_foundation.entities as t (id, entity_type, name, created_at, updated_at, created_by)
     select id, 'group', left(_entity_name, 255), created_at, updated_at, null::varchar from good

@@ -13,10 +13,12 @@ begin
     select * from cortex_migration.tx_crm_notes v where v._legacy_key = any(keys) and v._old_id = any(old_ids)),
   good as materialized (select * from src where _problem is null),
   q_put as (
-    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, reason, source)
-    select 'crm', 'notes', _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
+    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, code, reason, awaited_table, awaited_key, source)
+    select 'crm', 'notes', _old_id, _problem->>'code', _problem->>'reason', _problem->>'awaited_table',
+           _problem->>'awaited_key', coalesce(current_setting('cortex.sync_source', true), 'backfill')
       from src where _problem is not null
-    on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
+    on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+      awaited_table = excluded.awaited_table, awaited_key = excluded.awaited_key, last_seen = clock_timestamp()),
   q_clear as (
     delete from cortex_migration.quarantine q
      where q.old_schema = 'crm' and q.old_table = 'notes' and q.old_id = any(old_ids)
@@ -67,7 +69,7 @@ begin
     returning 1)
   select (select count(*)::integer from upserted)
     into n;
-  if exists (select 1 from cortex_migration.quarantine q where cortex_migration.awaited_table(q.reason) = 'crm.notes') then
+  if exists (select 1 from cortex_migration.quarantine q where q.awaited_table = 'crm.notes') then
     perform cortex_migration.retry_waiting('crm', 'notes', old_ids);
   end if;
   return n;
@@ -82,10 +84,12 @@ begin
     select * from cortex_migration.tx_crm_notes v where v._legacy_key = any(keys) and v._old_id = any(old_ids)),
   good as materialized (select * from src where _problem is null),
   q_put as (
-    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, reason, source)
-    select 'crm', 'notes', _old_id, _problem, coalesce(current_setting('cortex.sync_source', true), 'backfill')
+    insert into cortex_migration.quarantine as q (old_schema, old_table, old_id, code, reason, awaited_table, awaited_key, source)
+    select 'crm', 'notes', _old_id, _problem->>'code', _problem->>'reason', _problem->>'awaited_table',
+           _problem->>'awaited_key', coalesce(current_setting('cortex.sync_source', true), 'backfill')
       from src where _problem is not null
-    on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp()),
+    on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+      awaited_table = excluded.awaited_table, awaited_key = excluded.awaited_key, last_seen = clock_timestamp()),
   wanted_tags as materialized (
     select g.id::text as owner, e as name, cortex_migration.derived_id('tag', 'global', e) as tag_id
       from good g, jsonb_array_elements_text(g._tags) e where g._tags is not null),

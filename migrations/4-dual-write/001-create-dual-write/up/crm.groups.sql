@@ -11,8 +11,7 @@ begin
   select v.*, exists (select 1 from cortex_migration.quarantine q
                        where q.old_schema = 'crm' and q.old_table = 'groups' and q.old_id = v._old_id) as _quarantined,
          p_insert and exists (select 1 from cortex_migration.quarantine q
-                               where cortex_migration.awaited_table(q.reason) = 'crm.groups'
-                                 and cortex_migration.awaited_key(q.reason) = p_old_id) as _awaited
+                               where q.awaited_table = 'crm.groups' and q.awaited_key = p_old_id) as _awaited
     into r
     from cortex_migration.tx_crm_groups v
    where v._legacy_key = split_part(p_old_id, ':', 1)::integer and v._old_id = p_old_id;
@@ -108,9 +107,10 @@ begin
   exception when others then
     -- Last line of defence: record the keys and let the application's write commit.
     begin
-      insert into cortex_migration.quarantine (old_schema, old_table, old_id, reason, source)
-      select 'crm', 'groups', k, 'dual-write failed: ' || sqlerrm, 'dual-write' from unnest(ids) k
-      on conflict (old_schema, old_table, old_id) do update set reason = excluded.reason, last_seen = clock_timestamp();
+      insert into cortex_migration.quarantine (old_schema, old_table, old_id, code, reason, source)
+      select 'crm', 'groups', k, 'failed', 'dual-write failed: ' || sqlerrm, 'dual-write' from unnest(ids) k
+      on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
+        awaited_table = null, awaited_key = null, last_seen = clock_timestamp();
     exception when others then
       raise warning 'cortex dual-write on crm.groups failed: %', sqlerrm;
     end;
