@@ -61,6 +61,41 @@ export function belowFunction(schema: string, table: string): GeneratedName {
   return generated('below', schema, table);
 }
 
+/** The reverse transform view of one legacy table: target row → legacy row (phase 4). */
+export function reverseView(schema: string, table: string): GeneratedName {
+  return generated('rx', schema, table);
+}
+
+/**
+ * lx_<t>: the legacy table as the reverse sync reaches it, a view bound to the table itself (not
+ * its name), so the way back still writes it once the archive has renamed its schema (phase 4).
+ */
+export function legacyView(schema: string, table: string): GeneratedName {
+  return generated('lx', schema, table);
+}
+
+/** rsync_<t>(new_ids): make the legacy table agree with its reverse view for these target ids (phase 4). */
+export function reverseSyncFunction(schema: string, table: string): GeneratedName {
+  return generated('rsync', schema, table);
+}
+
+/**
+ * rv_<target schema>_<target table>(): the reverse trigger function of one target table (or of a
+ * table whose rows fold back into legacy columns, like tag links), named after that table.
+ */
+export function reverseTriggerFunction(schema: string, table: string): GeneratedName {
+  return generated('rv', schema, table);
+}
+
+/** The row-level trigger on each target table that writes the application's target writes back to legacy (phase 4). */
+export const REVERSE_TRIGGER = 'cortex_reverse_sync';
+
+/** Set ('on') while cortex writes the target from legacy rows: reverse triggers do not fire then. */
+export const IN_FORWARD_SETTING = 'cortex.in_forward';
+
+/** Set ('on') while cortex writes legacy rows from the target: forward triggers return at once then. */
+export const IN_REVERSE_SETTING = 'cortex.in_reverse';
+
 /** Statement-level triggers on each mapped legacy table that log changed keys for catch-up (phase 3 on). */
 export const CHANGE_LOG_TRIGGERS = {
   INSERT: 'cortex_log_insert',

@@ -1,7 +1,7 @@
 // Load the coverage manifest and the mapped tables (from their specs) into cortex_migration, so
 // SQL (mapping, triggers, checks, the generic sync helpers) can use them.
 import { dependentsOf, legacyName } from '../../src/generate/spec.js';
-import { belowFunction, changeLogFunction, dualWriteFunction, mappingFunction, syncFillFunction, syncFunction, syncOneFunction, transformView } from '../../src/names.js';
+import { belowFunction, changeLogFunction, dualWriteFunction, mappingFunction, reverseSyncFunction, syncFillFunction, syncFunction, syncOneFunction, transformView } from '../../src/names.js';
 import { assertCoverage, assertSpecsCover, type Coverage, loadCoverage } from '../../src/plan/coverage.js';
 import { literal } from '../../src/generate/sql.js';
 import { describeStatements } from '../../src/plan/locks.js';
@@ -30,12 +30,12 @@ export async function up({ sql }: StepContext): Promise<StepOutcome> {
     const below = dependentsOf(t, TABLES).length > 0 ? belowFunction(schema, table)[1] : null;
     await sql`insert into cortex_migration.mapped_tables (old_schema, old_table, key_columns, key_type, new_schema, new_table, prefix,
                 content_type, has_tags, has_links, position, transform_view, sync_function, sync_fill_function, sync_one_function,
-                below_function, mapping_function, change_log_function, dual_write_function)
+                below_function, mapping_function, change_log_function, dual_write_function, reverse_sync_function)
               values (${schema}, ${table}, ${t.legacy.key.map((k) => k.name)}, ${t.legacy.key[0]!.type}, ${t.target.schema}, ${t.target.table},
                 ${t.prefix ?? null}, ${t.contentType}, ${t.tags !== undefined}, ${t.links === true}, ${position},
                 ${transformView(schema, table)[1]}, ${syncFunction(schema, table)[1]}, ${syncFillFunction(schema, table)[1]},
                 ${syncOneFunction(schema, table)[1]}, ${below}, ${mappingFunction(schema, table)[1]}, ${changeLogFunction(schema, table)[1]},
-                ${dualWriteFunction(schema, table)[1]})`;
+                ${dualWriteFunction(schema, table)[1]}, ${t.reverse ? reverseSyncFunction(schema, table)[1] : null})`;
   }
   for (const t of TABLES) {
     for (const r of t.references) {

@@ -10,6 +10,7 @@ import type { Check, StepContext, StepDescription, StepOutcome } from '../../src
 import { DUAL_WRITE_TRIGGERS } from '../../src/names.js';
 import { throwIfStopped } from '../../src/runner/interrupt.js';
 import { bijectionCheck, parityChecks, referenceChecks } from '../../src/verify/parity.js';
+import { targetRowChecks } from '../../src/verify/target-rows.js';
 import { withSnapshotTwin } from '../../src/verify/snapshot-pair.js';
 
 /** Nothing to apply: validation reads only. */
@@ -113,6 +114,7 @@ export async function verify({ sql, log, target }: StepContext): Promise<Check[]
   }
   const checks: Check[] = tables.flatMap((m) => parity.get(`${m.old_schema}.${m.old_table}`) ?? []);
   checks.push(...(await referenceChecks(sql)));
+  checks.push(...(await targetRowChecks(sql)));
   checks.push(await bijectionCheck(sql));
   const [q] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.quarantine where coalesce(btrim(reason), '') = ''`;
   checks.push({ id: 'quarantine-has-reasons', status: q!.n === 0 ? 'passed' : 'failed', expected: 0, actual: q!.n });

@@ -13,4 +13,13 @@ export const crmTasks = defineTable({
   plain: ['description', 'due_date', 'completed_at', 'updated_at'],
   derived: { status: 'cortex_migration.task_status(%s)' },
   references: [{ column: 'parent_task_id', type: 'uuid', parent: 'crm.tasks' }],
+  reverse: {
+    columns: ['title', 'description', 'status', 'priority', 'due_date', 'parent_task_id', 'project_id', 'assigned_contact_id',
+      'created_by', 'tags', 'space_id', 'created_at', 'updated_at', 'completed_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      status: "todo comes back as 'pending' (the forward transform maps null, pending and todo to todo)",
+      priority: 'comes back lower-cased and trimmed, as the target holds it',
+    },
+  },
 });

@@ -27,6 +27,7 @@ import { belowFunctions } from '../../src/generate/templates/below.js';
 import { changeLogTrigger } from '../../src/generate/templates/change-log.js';
 import { dualWriteTrigger } from '../../src/generate/templates/dual-write.js';
 import { mappingTrigger } from '../../src/generate/templates/mapping.js';
+import { reverseSyncFunctions } from '../../src/generate/templates/reverse-sync.js';
 import { syncOne } from '../../src/generate/templates/sync-one.js';
 import { syncFunctions } from '../../src/generate/templates/sync.js';
 
@@ -62,4 +63,5 @@ export const OUTPUTS: readonly Output[] = [
   { step: 'migrations/3-backfill/007-create-sync-functions', templates: [belowFunctions, syncFunctions] },
   { step: 'migrations/3-backfill/008-create-change-log', templates: [changeLogTrigger] },
   { step: 'migrations/4-dual-write/001-create-dual-write', templates: [syncOne, dualWriteTrigger] },
+  { step: 'migrations/4-dual-write/003-create-reverse-sync', templates: [reverseSyncFunctions] },
 ];

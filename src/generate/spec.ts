@@ -18,6 +18,30 @@ export interface Reference {
   readonly parent: string;
 }
 
+/** How the reverse sync makes the legacy key of a row the application created on the target. */
+export type ReverseKey =
+  /** The key column's own sequence (a serial or bigserial key). */
+  | { readonly kind: 'sequence' }
+  /** A new uuid (gen_random_uuid()). */
+  | { readonly kind: 'uuid' };
+
+/**
+ * The way back (phase 4 on): the application's writes on the target reach the legacy table through
+ * the reverse view cortex_migration.rx_<schema>_<table> (target row → legacy row, hand-written
+ * beside the forward transform).
+ */
+export interface ReverseSpec {
+  /** The legacy columns the reverse view yields and the reverse sync writes, in the view's order (not the key). */
+  readonly columns: readonly string[];
+  /** How a new legacy key is made. */
+  readonly key: ReverseKey;
+  /**
+   * Legacy columns where the forward transform is not one-to-one, and the value the reverse writes
+   * (the canonical one), in words: `status: 'todo comes back as pending'`.
+   */
+  readonly canonical: Readonly<Record<string, string>>;
+}
+
 /** A mapped legacy table and its target. */
 export interface TableSpec {
   readonly legacy: {
@@ -54,6 +78,8 @@ export interface TableSpec {
   readonly derived: Readonly<Record<string, string>>;
   /** The target's foreign keys to other mapped tables' targets. */
   readonly references: readonly Reference[];
+  /** The way back; absent: the application's writes on the target are not synced back yet. */
+  readonly reverse?: ReverseSpec;
 }
 
 /** `schema.table` of a spec's legacy table. */

@@ -53,11 +53,14 @@ describe('generated SQL', () => {
     for (const n of [1, 2, 3, 4]) expect((await runCli(['--database-url', db().url, 'migrate', 'phase', String(n)])).code).toBe(0);
     const installed = await db().sql<{ name: string; body: string }[]>`
       select p.proname as name, p.prosrc as body from pg_proc p
-      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ '^(map|log|sync|below|dw)_'
+      where p.pronamespace = 'cortex_migration'::regnamespace and p.proname ~ '^(map|log|sync|below|dw|rsync|rv)_'
       order by 1`;
     const committed = committedBodies();
-    // map_, log_, sync_, sync_*_fill, sync_*_one and dw_ per table, below_ per table with rows below it.
-    expect(committed.size).toBe(TABLES.length * 6 + TABLES.filter((t) => dependentsOf(t, TABLES).length > 0).length);
+    // map_, log_, sync_, sync_*_fill, sync_*_one and dw_ per table, below_ per table with rows below
+    // it, rsync_ per table with a way back and rv_ per target table of those.
+    const reversed = TABLES.filter((t) => t.reverse);
+    expect(committed.size).toBe(TABLES.length * 6 + TABLES.filter((t) => dependentsOf(t, TABLES).length > 0).length
+      + reversed.length + new Set(reversed.map((t) => `${t.target.schema}.${t.target.table}`)).size);
     expect([...committed.keys()].filter((n) => !installed.some((f) => f.name === n)), 'generated but not installed').toEqual([]);
     const handWritten = sqlFiles(join(packageRoot, 'migrations')).map((f) => readFileSync(f, 'utf8'));
     for (const f of installed) {

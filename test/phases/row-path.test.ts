@@ -63,7 +63,7 @@ describe('dual-write row path', () => {
   it('every row-path function plans generically from its first call (no per-session custom plans)', async () => {
     const { fns, mapped } = await generatedSettings(db().sql, '^sync_.*_one$');
     expect(fns.length).toBe(mapped);
-    for (const f of fns) expect(f.config, f.name).toEqual(['plan_cache_mode=force_generic_plan']);
+    for (const f of fns) expect(f.config, f.name).toEqual(['plan_cache_mode=force_generic_plan', 'cortex.in_forward=on']);
   });
 
   it('computes derived ids inline: derived_id is never called as a function, per tag or per link', async () => {

@@ -4,6 +4,7 @@ import type { Template } from '../generate.js';
 import { changeLogFunction } from '../../names.js';
 import { literal, qualified } from '../sql.js';
 import { changedKeys } from './changed-keys.js';
+import { SKIP_REVERSE_WRITES } from './direction.js';
 
 /**
  * log_<schema>_<table>(): the change-log trigger function. Static SQL per table: transition tables
@@ -20,6 +21,8 @@ export const changeLogTrigger: Template = {
 declare
   ids text[];
 begin
+  -- A write the reverse sync made mirrors one already in the target: nothing to replay.
+  ${SKIP_REVERSE_WRITES}
   ${changedKeys(spec)}
   -- Nothing to log once dual-write has taken the table over.
   if cardinality(ids) > 0 and not exists (select 1 from cortex_migration.capture c

@@ -9,6 +9,7 @@ import { dualWriteFunction, syncFunction, syncOneFunction } from '../../names.js
 import { legacyName } from '../spec.js';
 import { indent, literal, qualified } from '../sql.js';
 import { changedKeys } from './changed-keys.js';
+import { FORWARD, SKIP_REVERSE_WRITES } from './direction.js';
 import { mappingInsert } from './mapping.js';
 import { plainUpdate } from './plain-update.js';
 
@@ -35,13 +36,14 @@ export const dualWriteTrigger: Template = {
   end if;`
       : changedKeys(spec);
     return {
-      up: `create function ${fn}() returns trigger language plpgsql set jit = off as $$
+      up: `create function ${fn}() returns trigger language plpgsql set jit = off ${FORWARD} as $$
 declare
   ids text[];
   plan_mode text;${plain ? `\n  ${plain.declare}` : ''}
   check_tags boolean := true;
   row_tried boolean := false;
 begin
+  ${SKIP_REVERSE_WRITES}
   ${keys}
   if cardinality(ids) = 1 and not row_tried then
     -- The row path: one subtransaction, no settings touched. A row it does not handle (-1), or any

@@ -4,6 +4,7 @@ import type { Template } from '../generate.js';
 import { mappingFunction } from '../../names.js';
 import type { TableSpec } from '../spec.js';
 import { indent, keyText, literal, qualified } from '../sql.js';
+import { SKIP_REVERSE_WRITES } from './direction.js';
 
 /**
  * The statement that maps every row of `source` (the legacy table, or a trigger's transition
@@ -30,6 +31,8 @@ export const mappingTrigger: Template = {
     return {
       up: `create function ${fn}() returns trigger language plpgsql as $$
 begin
+  -- A row the reverse sync inserts was mapped to its target row just before.
+  ${SKIP_REVERSE_WRITES}
   ${indent(mappingInsert(spec, 'new_rows'), 2)};
   return null;
 end $$;`,

@@ -5,6 +5,7 @@ import type { Template } from '../generate.js';
 import { syncOneFunction, transformView } from '../../names.js';
 import { entityType, legacyName, type TableSpec } from '../spec.js';
 import { derivedId, ident, literal, qualified } from '../sql.js';
+import { FORWARD } from './direction.js';
 
 // Every statement costs executor start-up, so the read also answers "was it quarantined?" (and,
 // for a new row, "do quarantined rows wait for it?").
@@ -144,7 +145,7 @@ export const syncOne: Template = {
     const fn = qualified(syncOneFunction(spec.legacy.schema, spec.legacy.table));
     return {
       up: `create function ${fn}(p_old_id text, p_check_tags boolean default true, p_insert boolean default false)
-  returns integer language plpgsql set plan_cache_mode = force_generic_plan as $$
+  returns integer language plpgsql set plan_cache_mode = force_generic_plan ${FORWARD} as $$
 declare
   r record;
   n integer;

@@ -7,6 +7,7 @@ import type { Template } from '../generate.js';
 import { belowFunction, syncFillFunction, syncFunction } from '../../names.js';
 import { dependentsOf, legacyName, type TableSpec } from '../spec.js';
 import { ident, literal, qualified } from '../sql.js';
+import { FORWARD } from './direction.js';
 import { syncCtes, type SyncVariant } from './sync-parts.js';
 
 /**
@@ -80,7 +81,7 @@ function syncBody(spec: TableSpec, all: readonly TableSpec[], v: SyncVariant): s
     results.push('(select array_agg(id) from gone)', '(select array_agg(g.id::text) from good g join q_clear c on c.old_id = g._old_id)');
     into.push('gone_ids', 'cleared_ids');
   }
-  return `create function ${fn}(old_ids text[]) returns integer language plpgsql as $$
+  return `create function ${fn}(old_ids text[]) returns integer language plpgsql ${FORWARD} as $$
 declare
   keys ${keyType}[] := array(select split_part(x, ':', 1)::${keyType} from unnest(old_ids) x);
   n integer;${v.dependents ? `

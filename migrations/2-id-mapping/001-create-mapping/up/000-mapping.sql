@@ -52,6 +52,7 @@ create table cortex_migration.mapped_tables (
   mapping_function    text not null,
   change_log_function text not null,
   dual_write_function text not null,
+  reverse_sync_function text,            -- only where the application's target writes go back (phase 4)
   primary key (old_schema, old_table)
 );
 

@@ -3,6 +3,10 @@
 
 create function cortex_migration.map_app_spaces() returns trigger language plpgsql as $$
 begin
+  -- A row the reverse sync inserts was mapped to its target row just before.
+  if current_setting('cortex.in_reverse', true) = 'on' then
+    return null;
+  end if;
   insert into cortex_migration.migration_mappings (old_schema, old_table, old_id, new_schema, new_table, new_id)
   select 'app', 'spaces', k, 'cortex_foundation', 'spaces',
          cortex_migration.new_id(z.salt, 'cs', 'app', 'spaces', k)

@@ -23,7 +23,7 @@ begin
   end if;
 end $$;
 
-create function cortex_migration.sync_app_spaces(old_ids text[]) returns integer language plpgsql as $$
+create function cortex_migration.sync_app_spaces(old_ids text[]) returns integer language plpgsql set cortex.in_forward = 'on' as $$
 declare
   keys integer[] := array(select split_part(x, ':', 1)::integer from unnest(old_ids) x);
   n integer;
@@ -94,7 +94,7 @@ begin
   return n;
 end $$;
 
-create function cortex_migration.sync_app_spaces_fill(old_ids text[]) returns integer language plpgsql as $$
+create function cortex_migration.sync_app_spaces_fill(old_ids text[]) returns integer language plpgsql set cortex.in_forward = 'on' as $$
 declare
   keys integer[] := array(select split_part(x, ':', 1)::integer from unnest(old_ids) x);
   n integer;

@@ -31,7 +31,7 @@ begin
   end if;
 end $$;
 
-create function cortex_migration.sync_app_users(old_ids text[]) returns integer language plpgsql as $$
+create function cortex_migration.sync_app_users(old_ids text[]) returns integer language plpgsql set cortex.in_forward = 'on' as $$
 declare
   keys uuid[] := array(select split_part(x, ':', 1)::uuid from unnest(old_ids) x);
   n integer;
@@ -102,7 +102,7 @@ begin
   return n;
 end $$;
 
-create function cortex_migration.sync_app_users_fill(old_ids text[]) returns integer language plpgsql as $$
+create function cortex_migration.sync_app_users_fill(old_ids text[]) returns integer language plpgsql set cortex.in_forward = 'on' as $$
 declare
   keys uuid[] := array(select split_part(x, ':', 1)::uuid from unnest(old_ids) x);
   n integer;

@@ -16,7 +16,7 @@ begin
   end if;
 end $$;
 
-create function cortex_migration.sync_crm_groups(old_ids text[]) returns integer language plpgsql as $$
+create function cortex_migration.sync_crm_groups(old_ids text[]) returns integer language plpgsql set cortex.in_forward = 'on' as $$
 declare
   keys integer[] := array(select split_part(x, ':', 1)::integer from unnest(old_ids) x);
   n integer;
@@ -87,7 +87,7 @@ begin
   return n;
 end $$;
 
-create function cortex_migration.sync_crm_groups_fill(old_ids text[]) returns integer language plpgsql as $$
+create function cortex_migration.sync_crm_groups_fill(old_ids text[]) returns integer language plpgsql set cortex.in_forward = 'on' as $$
 declare
   keys integer[] := array(select split_part(x, ':', 1)::integer from unnest(old_ids) x);
   n integer;

@@ -5,6 +5,10 @@ create function cortex_migration.log_crm_group_members() returns trigger languag
 declare
   ids text[];
 begin
+  -- A write the reverse sync made mirrors one already in the target: nothing to replay.
+  if current_setting('cortex.in_reverse', true) = 'on' then
+    return null;
+  end if;
   if tg_op = 'INSERT' then
     ids := array(select s.group_id::text || ':' || s.contact_id::text from new_rows s);
   elsif tg_op = 'DELETE' then

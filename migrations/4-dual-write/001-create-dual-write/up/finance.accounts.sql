@@ -2,7 +2,7 @@
 -- Do not edit: change the spec or the template and run `npm run generate`.
 
 create function cortex_migration.sync_finance_accounts_one(p_old_id text, p_check_tags boolean default true, p_insert boolean default false)
-  returns integer language plpgsql set plan_cache_mode = force_generic_plan as $$
+  returns integer language plpgsql set plan_cache_mode = force_generic_plan set cortex.in_forward = 'on' as $$
 declare
   r record;
   n integer;
@@ -55,7 +55,7 @@ begin
   return n;
 end $$;
 
-create function cortex_migration.dw_finance_accounts() returns trigger language plpgsql set jit = off as $$
+create function cortex_migration.dw_finance_accounts() returns trigger language plpgsql set jit = off set cortex.in_forward = 'on' as $$
 declare
   ids text[];
   plan_mode text;
@@ -68,6 +68,9 @@ declare
   check_tags boolean := true;
   row_tried boolean := false;
 begin
+  if current_setting('cortex.in_reverse', true) = 'on' then
+    return null;
+  end if;
   if tg_op = 'UPDATE' then
     begin
       select count(*) into n_rows from new_rows;

@@ -1,0 +1,1 @@
+drop view cortex_migration.rx_crm_tasks;
