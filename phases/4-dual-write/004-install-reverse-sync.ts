@@ -15,10 +15,14 @@ import { TABLES } from '../tables/index.js';
 /** Each target table is locked only for its own CREATE TRIGGER (short lock_timeout, retried). */
 export const transactional = false;
 
-// The target tables with a way back, each once.
+// The target tables with a way back, and those whose rows fold back into them (tag links), each once.
 function targets(): Array<[string, string]> {
   const seen = new Map<string, [string, string]>();
-  for (const t of TABLES) if (t.reverse) seen.set(`${t.target.schema}.${t.target.table}`, [t.target.schema, t.target.table]);
+  for (const t of TABLES) {
+    if (!t.reverse) continue;
+    seen.set(`${t.target.schema}.${t.target.table}`, [t.target.schema, t.target.table]);
+    for (const o of t.reverse.owners ?? []) seen.set(o.table, o.table.split('.') as [string, string]);
+  }
   return [...seen.values()];
 }
 

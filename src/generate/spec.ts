@@ -23,7 +23,17 @@ export type ReverseKey =
   /** The key column's own sequence (a serial or bigserial key). */
   | { readonly kind: 'sequence' }
   /** A new uuid (gen_random_uuid()). */
-  | { readonly kind: 'uuid' };
+  | { readonly kind: 'uuid' }
+  /** A composite key: the reverse view yields the key columns (mapped back from the target's references). */
+  | { readonly kind: 'columns' };
+
+/** Another target table whose rows fold back into this legacy row (tag links): the column holding this table's target id. */
+export interface ReverseOwner {
+  /** `schema.table` of the other target table. */
+  readonly table: string;
+  /** Its column holding the target id of the row it belongs to. */
+  readonly column: string;
+}
 
 /**
  * The way back (phase 4 on): the application's writes on the target reach the legacy table through
@@ -40,6 +50,8 @@ export interface ReverseSpec {
    * (the canonical one), in words: `status: 'todo comes back as pending'`.
    */
   readonly canonical: Readonly<Record<string, string>>;
+  /** Other target tables whose writes change this legacy row: their reverse trigger re-syncs it too. */
+  readonly owners?: readonly ReverseOwner[];
 }
 
 /** A mapped legacy table and its target. */

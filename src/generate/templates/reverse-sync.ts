@@ -7,7 +7,7 @@
 import type { Template } from '../generate.js';
 import { legacyView, reverseSyncFunction, reverseTriggerFunction, reverseView } from '../../names.js';
 import { legacyName, type TableSpec } from '../spec.js';
-import { ident, list, literal, qualified } from '../sql.js';
+import { ident, keyText, list, literal, qualified } from '../sql.js';
 import { REVERSE } from './direction.js';
 
 // `(a, b, c)`, or `(r.a, r.b, r.c)` of a row.
@@ -24,14 +24,32 @@ function legacyViewSql(spec: TableSpec): string {
   return `create view ${qualified(legacyView(schema, table))} as select * from ${qualified([schema, table])};`;
 }
 
-// A sequence key comes from the table's own default; a uuid key is made here.
-const newKeyWords = (spec: TableSpec) => (spec.reverse!.key.kind === 'uuid' ? 'a new uuid' : "the key column's own sequence");
-const newKeyColumns = (spec: TableSpec) => (spec.reverse!.key.kind === 'uuid' ? `${ident(spec.legacy.key[0]!.name)}, ` : '');
-const newKeyValues = (spec: TableSpec) => (spec.reverse!.key.kind === 'uuid' ? 'gen_random_uuid(), ' : '');
+// The legacy key: k holds it as text (`a`, or `a:b` for a composite key), as migration_mappings does.
+function keyMatch(spec: TableSpec): string {
+  const key = spec.legacy.key;
+  if (key.length === 1) return `l.${ident(key[0]!.name)} = k::${key[0]!.type}`;
+  return key.map((c, i) => `l.${ident(c.name)} = split_part(k, ':', ${i + 1})::${c.type}`).join(' and ');
+}
+
+// The key of the row r as text (a composite key: the view yields its columns).
+const keyOfRow = (spec: TableSpec) => keyText(spec.legacy.key, 'r');
+
+/** What a new legacy row is inserted with: the columns, the values, and how its key comes back into k. */
+function newRow(spec: TableSpec): { columns: string[]; values: string[]; comment: string } {
+  const cols = spec.reverse!.columns;
+  const key = spec.legacy.key;
+  switch (spec.reverse!.key.kind) {
+    case 'sequence':
+      return { columns: [...cols], values: cols.map((c) => `r.${ident(c)}`), comment: "the key column's own sequence" };
+    case 'uuid':
+      return { columns: [key[0]!.name, ...cols], values: ['gen_random_uuid()', ...cols.map((c) => `r.${ident(c)}`)], comment: 'a new uuid' };
+    case 'columns':
+      return { columns: [...key.map((c) => c.name), ...cols], values: [...key.map((c) => `r.${ident(c.name)}`), ...cols.map((c) => `r.${ident(c)}`)], comment: 'its references, mapped back' };
+  }
+}
 
 /**
- * rsync_<schema>_<table>(p_new_ids): make the legacy table agree with its reverse view for these
- * target ids, one id at a time (the reverse trigger is row-level: one id per call). A row the
+ * rsync_<schema>_<table>(p_new_ids) target ids, one id at a time (the reverse trigger is row-level: one id per call). A row the
  * reverse cannot write back fails the application's statement with the reason (nothing is lost
  * silently); a new target row gets a new legacy key and its mapping first, so the legacy table's
  * mapping trigger finds it and the two ids stay paired; a target row that is gone takes its legacy
@@ -40,16 +58,18 @@ const newKeyValues = (spec: TableSpec) => (spec.reverse!.key.kind === 'uuid' ? '
 function reverseSync(spec: TableSpec): string {
   const { schema, table, key } = spec.legacy;
   const legacy = qualified(legacyView(schema, table));
-  const cols = spec.reverse!.columns;
-  const keyCol = ident(key[0]!.name);
-  const keyType = key[0]!.type;
+  const composite = spec.reverse!.key.kind === 'columns';
+  // A composite key lives in the row's own columns: the update carries it (a member moved to another group).
+  const cols = composite ? [...key.map((c) => c.name), ...spec.reverse!.columns] : spec.reverse!.columns;
+  const fresh = newRow(spec);
+  const again = composite ? fresh : { columns: [key[0]!.name, ...cols], values: [`k::${key[0]!.type}`, ...cols.map((c) => `r.${ident(c)}`)] };
   return `create function ${qualified(reverseSyncFunction(schema, table))}(p_new_ids text[], p_wait boolean default false)
   returns integer language plpgsql ${REVERSE} as $$
 declare
   tid text;
   r ${qualified(reverseView(schema, table))};
   present boolean;
-  k ${keyType};
+  k text;
   n integer := 0;
 begin
   foreach tid in array p_new_ids loop
@@ -60,15 +80,15 @@ begin
         message = format(${literal(`cortex: ${spec.target.schema}.${spec.target.table} %s cannot be written back to ${legacyName(spec)}: %s`)}, tid, r._problem->>'reason');
     end if;
     k := coalesce(r._old_id, (select mm.old_id from cortex_migration.migration_mappings mm
-                               where mm.old_schema = ${literal(schema)} and mm.old_table = ${literal(table)} and mm.new_id = tid))::${keyType};
+                               where mm.old_schema = ${literal(schema)} and mm.old_table = ${literal(table)} and mm.new_id = tid));
     continue when k is null and not present;  -- not a row of this legacy table
     if k is not null and p_wait then
       -- Draining the deferred ids (drain_reverse_log): outside the application's transaction, it waits.
-      perform 1 from ${legacy} l where l.${keyCol} = k for update;
+      perform 1 from ${legacy} l where ${keyMatch(spec)} for update;
     elsif k is not null then
       -- Never wait for a legacy writer: it may be waiting for this target row (see above).
       begin
-        perform 1 from ${legacy} l where l.${keyCol} = k for update nowait;
+        perform 1 from ${legacy} l where ${keyMatch(spec)} for update nowait;
       exception when lock_not_available then
         insert into cortex_migration.reverse_log (new_schema, new_table, new_ids)
         values (${literal(spec.target.schema)}, ${literal(spec.target.table)}, array[tid]);
@@ -77,19 +97,25 @@ begin
     end if;
     if not present then
       -- The target row is gone: so is its legacy row.
-      delete from ${legacy} l where l.${keyCol} = k;
+      delete from ${legacy} l where ${keyMatch(spec)};
     elsif k is null then
-      -- A row the application created on the target: a new legacy key (${newKeyWords(spec)}), and its
-      -- mapping to the target's own id (the legacy table's mapping trigger leaves it to us).
-      insert into ${legacy} (${newKeyColumns(spec)}${list(cols)}) values (${newKeyValues(spec)}${list(cols, 'r.')}) returning ${keyCol} into k;
+      -- A row the application created on the target: a new legacy key (${fresh.comment}), and
+      -- its mapping to the target's own id (the legacy table's mapping trigger leaves it to us).
+      insert into ${legacy} (${list(fresh.columns)}) values (${fresh.values.join(', ')})
+      returning ${key.map((c) => `${ident(c.name)}::text`).join(` || ':' || `)} into k;
       insert into cortex_migration.migration_mappings (old_schema, old_table, old_id, new_schema, new_table, new_id)
-      values (${literal(schema)}, ${literal(table)}, k::text, ${literal(spec.target.schema)}, ${literal(spec.target.table)}, tid);
+      values (${literal(schema)}, ${literal(table)}, k, ${literal(spec.target.schema)}, ${literal(spec.target.table)}, tid);
     else
       update ${legacy} l set ${tuple(cols)} = row${tuple(cols, 'r')}
-       where l.${keyCol} = k and ${tuple(cols, 'l')} is distinct from ${tuple(cols, 'r')};
-      if not found and not exists (select 1 from ${legacy} l where l.${keyCol} = k) then
+       where ${keyMatch(spec)} and ${tuple(cols, 'l')} is distinct from ${tuple(cols, 'r')};${composite ? `
+      if found and ${keyOfRow(spec)} <> k then
+        -- Its references changed, and with them its legacy key: the mapping follows.
+        update cortex_migration.migration_mappings set old_id = ${keyOfRow(spec)}
+         where old_schema = ${literal(schema)} and old_table = ${literal(table)} and old_id = k;
+      end if;` : ''}
+      if not found and not exists (select 1 from ${legacy} l where ${keyMatch(spec)}) then
         -- A target row inserted again under an id mapped before: its legacy row comes back with its key.
-        insert into ${legacy} (${keyCol}, ${list(cols)}) values (k, ${list(cols, 'r.')});
+        insert into ${legacy} (${list(again.columns)}) values (${again.values.join(', ')});
       end if;
     end if;
     n := n + 1;
@@ -122,6 +148,35 @@ begin
 end $$;`;
 }
 
+/**
+ * rv_<owner schema>_<owner table>(): the row-level trigger function of a target table whose rows
+ * fold back into other tables' legacy rows (tag links into a legacy tags column): it re-syncs the
+ * rows they belong to (rendered with the first table that names it as an owner).
+ */
+function ownerTriggers(spec: TableSpec, all: readonly TableSpec[]): Array<{ up: string; down: string }> {
+  const out: Array<{ up: string; down: string }> = [];
+  for (const owner of spec.reverse?.owners ?? []) {
+    const users = all.flatMap((t) => (t.reverse?.owners ?? []).filter((o) => o.table === owner.table).map((o) => ({ t, o })));
+    if (users[0]?.t !== spec) continue;
+    const [schema, table] = owner.table.split('.') as [string, string];
+    const fn = qualified(reverseTriggerFunction(schema, table));
+    const ids = (col: string) => `case when tg_op = 'DELETE' then array[old.${col}::text]
+                   when tg_op = 'UPDATE' and old.${col} is distinct from new.${col} then array[old.${col}::text, new.${col}::text]
+                   else array[new.${col}::text] end`;
+    const calls = users.map(({ t, o }) => `perform ${qualified(reverseSyncFunction(t.legacy.schema, t.legacy.table))}(${ids(ident(o.column))});`);
+    out.push({
+      up: `create function ${fn}() returns trigger language plpgsql as $$
+begin
+  -- The rows these links belong to (both, when an UPDATE moved a link from one to another).
+  ${calls.join('\n  ')}
+  return null;
+end $$;`,
+      down: `drop function ${fn}();`,
+    });
+  }
+  return out;
+}
+
 /** rsync_<t> for every table with a reverse spec, and rv_<target> with the first table of each target. */
 export const reverseSyncFunctions: Template = {
   source: 'reverse-sync',
@@ -129,9 +184,11 @@ export const reverseSyncFunctions: Template = {
     if (!spec.reverse) return undefined;
     const { schema, table } = spec.legacy;
     const trigger = reverseTrigger(spec, all);
+    const owners = ownerTriggers(spec, all);
     return {
-      up: [legacyViewSql(spec), reverseSync(spec), trigger].filter(Boolean).join('\n\n'),
+      up: [legacyViewSql(spec), reverseSync(spec), trigger, ...owners.map((o) => o.up)].filter(Boolean).join('\n\n'),
       down: [
+        ...owners.map((o) => o.down),
         trigger ? `drop function ${qualified(reverseTriggerFunction(spec.target.schema, spec.target.table))}();` : '',
         `drop function ${qualified(reverseSyncFunction(schema, table))}(text[], boolean);`,
         `drop view ${qualified(legacyView(schema, table))};`,

@@ -9,7 +9,7 @@ declare
   tid text;
   r cortex_migration.rx_crm_tasks;
   present boolean;
-  k integer;
+  k text;
   n integer := 0;
 begin
   foreach tid in array p_new_ids loop
@@ -20,15 +20,15 @@ begin
         message = format('cortex: cortex_projects.tasks %s cannot be written back to crm.tasks: %s', tid, r._problem->>'reason');
     end if;
     k := coalesce(r._old_id, (select mm.old_id from cortex_migration.migration_mappings mm
-                               where mm.old_schema = 'crm' and mm.old_table = 'tasks' and mm.new_id = tid))::integer;
+                               where mm.old_schema = 'crm' and mm.old_table = 'tasks' and mm.new_id = tid));
     continue when k is null and not present;  -- not a row of this legacy table
     if k is not null and p_wait then
       -- Draining the deferred ids (drain_reverse_log): outside the application's transaction, it waits.
-      perform 1 from cortex_migration.lx_crm_tasks l where l.task_id = k for update;
+      perform 1 from cortex_migration.lx_crm_tasks l where l.task_id = k::integer for update;
     elsif k is not null then
       -- Never wait for a legacy writer: it may be waiting for this target row (see above).
       begin
-        perform 1 from cortex_migration.lx_crm_tasks l where l.task_id = k for update nowait;
+        perform 1 from cortex_migration.lx_crm_tasks l where l.task_id = k::integer for update nowait;
       exception when lock_not_available then
         insert into cortex_migration.reverse_log (new_schema, new_table, new_ids)
         values ('cortex_projects', 'tasks', array[tid]);
@@ -37,19 +37,20 @@ begin
     end if;
     if not present then
       -- The target row is gone: so is its legacy row.
-      delete from cortex_migration.lx_crm_tasks l where l.task_id = k;
+      delete from cortex_migration.lx_crm_tasks l where l.task_id = k::integer;
     elsif k is null then
-      -- A row the application created on the target: a new legacy key (the key column's own sequence), and its
-      -- mapping to the target's own id (the legacy table's mapping trigger leaves it to us).
-      insert into cortex_migration.lx_crm_tasks (title, description, status, priority, due_date, parent_task_id, project_id, assigned_contact_id, created_by, tags, space_id, created_at, updated_at, completed_at) values (r.title, r.description, r.status, r.priority, r.due_date, r.parent_task_id, r.project_id, r.assigned_contact_id, r.created_by, r.tags, r.space_id, r.created_at, r.updated_at, r.completed_at) returning task_id into k;
+      -- A row the application created on the target: a new legacy key (the key column's own sequence), and
+      -- its mapping to the target's own id (the legacy table's mapping trigger leaves it to us).
+      insert into cortex_migration.lx_crm_tasks (title, description, status, priority, due_date, parent_task_id, project_id, assigned_contact_id, created_by, tags, space_id, created_at, updated_at, completed_at) values (r.title, r.description, r.status, r.priority, r.due_date, r.parent_task_id, r.project_id, r.assigned_contact_id, r.created_by, r.tags, r.space_id, r.created_at, r.updated_at, r.completed_at)
+      returning task_id::text into k;
       insert into cortex_migration.migration_mappings (old_schema, old_table, old_id, new_schema, new_table, new_id)
-      values ('crm', 'tasks', k::text, 'cortex_projects', 'tasks', tid);
+      values ('crm', 'tasks', k, 'cortex_projects', 'tasks', tid);
     else
       update cortex_migration.lx_crm_tasks l set (title, description, status, priority, due_date, parent_task_id, project_id, assigned_contact_id, created_by, tags, space_id, created_at, updated_at, completed_at) = row(r.title, r.description, r.status, r.priority, r.due_date, r.parent_task_id, r.project_id, r.assigned_contact_id, r.created_by, r.tags, r.space_id, r.created_at, r.updated_at, r.completed_at)
-       where l.task_id = k and (l.title, l.description, l.status, l.priority, l.due_date, l.parent_task_id, l.project_id, l.assigned_contact_id, l.created_by, l.tags, l.space_id, l.created_at, l.updated_at, l.completed_at) is distinct from (r.title, r.description, r.status, r.priority, r.due_date, r.parent_task_id, r.project_id, r.assigned_contact_id, r.created_by, r.tags, r.space_id, r.created_at, r.updated_at, r.completed_at);
-      if not found and not exists (select 1 from cortex_migration.lx_crm_tasks l where l.task_id = k) then
+       where l.task_id = k::integer and (l.title, l.description, l.status, l.priority, l.due_date, l.parent_task_id, l.project_id, l.assigned_contact_id, l.created_by, l.tags, l.space_id, l.created_at, l.updated_at, l.completed_at) is distinct from (r.title, r.description, r.status, r.priority, r.due_date, r.parent_task_id, r.project_id, r.assigned_contact_id, r.created_by, r.tags, r.space_id, r.created_at, r.updated_at, r.completed_at);
+      if not found and not exists (select 1 from cortex_migration.lx_crm_tasks l where l.task_id = k::integer) then
         -- A target row inserted again under an id mapped before: its legacy row comes back with its key.
-        insert into cortex_migration.lx_crm_tasks (task_id, title, description, status, priority, due_date, parent_task_id, project_id, assigned_contact_id, created_by, tags, space_id, created_at, updated_at, completed_at) values (k, r.title, r.description, r.status, r.priority, r.due_date, r.parent_task_id, r.project_id, r.assigned_contact_id, r.created_by, r.tags, r.space_id, r.created_at, r.updated_at, r.completed_at);
+        insert into cortex_migration.lx_crm_tasks (task_id, title, description, status, priority, due_date, parent_task_id, project_id, assigned_contact_id, created_by, tags, space_id, created_at, updated_at, completed_at) values (k::integer, r.title, r.description, r.status, r.priority, r.due_date, r.parent_task_id, r.project_id, r.assigned_contact_id, r.created_by, r.tags, r.space_id, r.created_at, r.updated_at, r.completed_at);
       end if;
     end if;
     n := n + 1;
