@@ -2,9 +2,8 @@
 // write the application makes there reaches the legacy table in the same transaction. Row-level
 // with a WHEN, not statement-level with transition tables: when the forward sync writes the target
 // (cortex.in_forward on) nothing is queued at all, so dual-write pays nothing for it.
-import type { Sql } from '../../src/db/client.js';
 import { shortDdl } from '../../src/db/ddl.js';
-import { withLockRetry } from '../../src/db/retry.js';
+import { drainReverseLog } from '../../src/db/reverse-log.js';
 import { UNLESS_FORWARD } from '../../src/generate/templates/direction.js';
 import { ident, qualified } from '../../src/generate/sql.js';
 import { describeStatements } from '../../src/plan/locks.js';
@@ -35,19 +34,6 @@ function createTrigger([schema, table]: [string, string]): string {
   for each row when (${UNLESS_FORWARD}) execute function ${qualified(reverseTriggerFunction(schema, table))}()`;
 }
 
-/** Apply the ids deferred while a legacy row was busy, until none is left (a busy row: retried). */
-async function drainReverseLog(sql: Sql, retries: number): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const n = await withLockRetry(async () => {
-      const [r] = await sql<{ n: number }[]>`select cortex_migration.drain_reverse_log(100) as n`;
-      return r!.n;
-    }, { retries });
-    total += n;
-    if (n === 0) return total;
-  }
-}
-
 /** Install the reverse triggers, then apply anything deferred. */
 export async function up({ sql, settings, log }: StepContext): Promise<StepOutcome> {
   for (const t of targets()) {
@@ -56,6 +42,12 @@ export async function up({ sql, settings, log }: StepContext): Promise<StepOutco
       await tx.unsafe(createTrigger(t));
     }, (a, d) => log(`${t.join('.')}: lock not available, retry ${a} in ${d} ms`));
   }
+  // The legacy tables' write counters now: `cortex status` counts each side's writes from here.
+  await sql`insert into cortex_migration.write_baseline (old_schema, old_table, legacy_rows)
+            select m.old_schema, m.old_table, coalesce(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, 0)
+              from cortex_migration.mapped_tables m
+              left join pg_stat_user_tables s on s.relid = to_regclass(format('%I.%I', m.old_schema, m.old_table))
+            on conflict (old_schema, old_table) do update set legacy_rows = excluded.legacy_rows, taken_at = excluded.taken_at`;
   const drained = await drainReverseLog(sql, Math.max(settings.lockRetries, 10));
   log(`reverse sync live on ${targets().length} target tables${drained ? `; ${drained} deferred writes applied` : ''}`);
   return { rows: drained };
@@ -65,6 +57,7 @@ export async function up({ sql, settings, log }: StepContext): Promise<StepOutco
 export async function down({ sql, settings }: StepContext): Promise<void> {
   await drainReverseLog(sql, Math.max(settings.lockRetries, 10));
   for (const t of targets()) await shortDdl(sql, settings, (tx) => tx.unsafe(dropTrigger(t)));
+  await sql`delete from cortex_migration.write_baseline`;
 }
 
 /** One short transaction per target table, then the deferred writes applied. */

@@ -6,6 +6,7 @@
 // made before a rerun is in the target; one stopped after it is found done. whatsapp is never touched.
 import type { Sql } from '../../src/db/client.js';
 import { shortDdl } from '../../src/db/ddl.js';
+import { drainReverseLog } from '../../src/db/reverse-log.js';
 import { lockExclusive, TableLockTimeout } from '../../src/db/lock-holders.js';
 import { statementTriggerSql, swapStatementTriggers } from '../../src/db/triggers.js';
 import { ident, literal, qualified } from '../../src/generate/sql.js';
@@ -109,6 +110,9 @@ export async function up(ctx: StepContext): Promise<StepOutcome> {
   }
   await assertValidated(sql);
   const dump = await backupPossible(ctx);
+  // Target writes deferred while their legacy row was busy: in the legacy tables before the backup.
+  const deferred = await drainReverseLog(sql, Math.max(settings.lockRetries, 10));
+  if (deferred > 0) log(`${deferred} deferred target writes applied to the legacy tables`);
   const tables = await mappedTables(sql);
   for (const t of await notDualWritten(sql)) {
     throwIfStopped();
@@ -132,6 +136,7 @@ export async function up(ctx: StepContext): Promise<StepOutcome> {
 /** Rename back, reinstall dual-write, replay anything logged meanwhile. */
 export async function down(ctx: StepContext): Promise<void> {
   const { sql, settings } = ctx;
+  await drainReverseLog(sql, Math.max(settings.lockRetries, 10));
   await shortDdl(sql, settings, async (tx) => {
     const rows = await tx<{ schema_name: string; archived_as: string }[]>`select schema_name, archived_as from cortex_migration.archive`;
     for (const r of rows) await tx`alter schema ${tx(r.archived_as)} rename to ${tx(r.schema_name)}`;

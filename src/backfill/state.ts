@@ -74,3 +74,32 @@ export function formatBackfillState(s: BackfillState, now = Date.now()): string[
   lines.push(`change log: ${fmt(s.changeLogEntries)}${more} entries not yet replayed to the target`);
   return lines;
 }
+
+/** Writes that arrived from each side of one mapped table since phase 4 (two-way sync). */
+export interface WritesBySide {
+  table: string;
+  legacy: number;
+  target: number;
+}
+
+/** Per mapped table, the writes from each side since the way back went live; null before phase 4. Read-only. */
+export async function readWritesBySide(sql: Sql): Promise<WritesBySide[] | null> {
+  const [ok] = await sql<{ ok: boolean }[]>`select to_regclass('cortex_migration.writes_by_side') is not null as ok`;
+  if (!ok?.ok) return null;
+  const rows = await sql<{ table: string; legacy: string; target: string }[]>`
+    select old_schema || '.' || old_table as table, legacy_side::text as legacy, target_side::text as target
+      from cortex_migration.writes_by_side order by position`;
+  return rows.map((r) => ({ table: r.table, legacy: Number(r.legacy), target: Number(r.target) }));
+}
+
+/** Text lines for `cortex status`: the tables written from the target (features that moved), then the totals. */
+export function formatWritesBySide(rows: WritesBySide[]): string[] {
+  const fmt = (x: number) => x.toLocaleString('en-US');
+  const legacy = rows.reduce((n, r) => n + r.legacy, 0);
+  const target = rows.reduce((n, r) => n + r.target, 0);
+  const lines = [`writes since phase 4: ${fmt(legacy)} from the legacy side, ${fmt(target)} from the target side`];
+  for (const r of rows.filter((x) => x.legacy > 0 || x.target > 0)) {
+    lines.push(`  ${r.table.padEnd(34)} legacy ${fmt(r.legacy).padStart(10)}   target ${fmt(r.target).padStart(10)}`);
+  }
+  return lines;
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CortexError } from '../errors.js';
+import { REVERSE_TRIGGER } from '../names.js';
 import { action } from './shell.js';
 import { withRun } from './session.js';
 
@@ -35,12 +36,21 @@ export function registerArchive(program: Command): void {
           if (early.length > 0 && !opts.force) {
             throw new CortexError('REFUSED', `retention has not passed for ${early.map((r) => `${r.archived_as} (until ${new Date(r.retain_until).toISOString()})`).join(', ')}; pass --force to purge anyway`);
           }
+          // The way back ends here: the reverse triggers go with the tables they wrote, in one
+          // transaction, so no target write is ever left calling a reverse sync with no table.
           const purged: string[] = [];
-          for (const r of rows) {
-            await sql`drop schema ${sql(r.archived_as)} cascade`;
-            purged.push(r.archived_as);
-          }
-          return { data: { purged }, text: `purged ${purged.join(', ')}` };
+          const reverse = await sql<{ schema: string; table: string }[]>`
+            select n.nspname as schema, c.relname as table from pg_trigger g join pg_class c on c.oid = g.tgrelid
+              join pg_namespace n on n.oid = c.relnamespace where g.tgname = ${REVERSE_TRIGGER} order by 1, 2`;
+          await sql.begin(async (tx) => {
+            for (const t of reverse) await tx`drop trigger ${tx(REVERSE_TRIGGER)} on ${tx(t.schema)}.${tx(t.table)}`;
+            for (const r of rows) {
+              await tx`drop schema ${tx(r.archived_as)} cascade`;
+              purged.push(r.archived_as);
+            }
+          });
+          const ended = reverse.length > 0 ? `; the way back is removed from ${reverse.length} target tables` : '';
+          return { data: { purged, reverseTriggersRemoved: reverse.length }, text: `purged ${purged.join(', ')}${ended}` };
         });
       }),
     );

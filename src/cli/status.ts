@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type BackfillState, formatBackfillState, readBackfillState } from '../backfill/state.js';
+import { type BackfillState, formatBackfillState, formatWritesBySide, readBackfillState, readWritesBySide, type WritesBySide } from '../backfill/state.js';
 import { openDatabase } from '../db/client.js';
 import { runLockSession } from '../db/lock.js';
 import { readLedger } from '../runner/ledger.js';
@@ -12,9 +12,11 @@ interface StatusData {
   drift: string[];
   run: { active: boolean; pid: number | null; application: string | null; client: string | null };
   backfill: BackfillState | null;
+  /** Per mapped table, the writes from each side since phase 4 (null before it). */
+  writes: WritesBySide[] | null;
 }
 
-function render(ctx: CommandContext, { phases, drift, run, backfill }: StatusData): string {
+function render(ctx: CommandContext, { phases, drift, run, backfill, writes }: StatusData): string {
   const c = ctx.out.color;
   const paint = (s: string) =>
     s === 'applied' ? c.green(s) : s === 'failed' || s === 'drift' ? c.red(s) : s === 'partial' || s === 'running' ? c.yellow(s) : c.dim(s);
@@ -30,6 +32,7 @@ function render(ctx: CommandContext, { phases, drift, run, backfill }: StatusDat
     }
   }
   if (backfill) lines.push('', ...formatBackfillState(backfill));
+  if (writes) lines.push('', ...formatWritesBySide(writes));
   if (drift.length > 0) lines.push('', c.red('drift:'), ...drift.map((d) => `  ${d}`));
   return lines.join('\n');
 }
@@ -38,7 +41,7 @@ function render(ctx: CommandContext, { phases, drift, run, backfill }: StatusDat
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('each phase and step (pending / applied / running / failed), checksum drift, backfill progress (read-only)')
+    .description('each phase and step (pending / applied / running / failed), checksum drift, backfill progress, writes from each side since phase 4 (read-only)')
     .action(
       action('status', async (ctx) => {
         const plan = await planOf(ctx, configOf(ctx));
@@ -52,6 +55,7 @@ export function registerStatus(program: Command): void {
             drift: findDrift(plan, ledger),
             run: { active: pid !== null, pid, application: holder?.application || null, client: holder?.client ?? null },
             backfill: await readBackfillState(sql),
+            writes: await readWritesBySide(sql),
           };
           return { data: { plan: plan.name, ...data }, text: render(ctx, data) };
         } finally {

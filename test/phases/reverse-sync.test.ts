@@ -161,4 +161,30 @@ describe('reverse sync (target → legacy)', () => {
     await sql`alter table cortex_projects.tasks enable trigger cortex_reverse_sync`;
     expect((await cli(['validate'])).code).toBe(0);
   });
+
+  it('status counts the writes from each side since phase 4, per table', async () => {
+    const status = async () => {
+      const r = await cli(['--json', 'status']);
+      return (JSON.parse(r.stdout).data.writes as Array<{ table: string; legacy: number; target: number }>).find((w) => w.table === 'crm.tasks')!;
+    };
+    const before = await status();
+    const conn = await db().sql.reserve();
+    try {
+      await conn`update crm.tasks set title = title || '' where task_id in (select task_id from crm.tasks order by task_id limit 3)`;
+      await conn`insert into cortex_projects.tasks (title) values ('Counted on the target side')`;
+      // pg_stat reaches a table's counter when a backend reports; this one reports now.
+      await conn`select pg_stat_force_next_flush()`;
+    } finally {
+      conn.release();
+    }
+    let after = await status();
+    for (let i = 0; i < 50 && after.legacy < before.legacy + 3; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await status();
+    }
+    expect(after.target).toBe(before.target + 1);
+    expect(after.legacy).toBe(before.legacy + 3);
+    const text = (await cli(['status'])).stderr + (await cli(['status'])).stdout;
+    expect(text).toMatch(/writes since phase 4: [\d,]+ from the legacy side, [\d,]+ from the target side/);
+  });
 });

@@ -26,6 +26,28 @@ create unlogged table cortex_migration.reverse_writes (
   at         timestamptz not null default clock_timestamp()
 );
 
+-- Each legacy table's own write counter (pg_stat: rows inserted, updated, deleted) when the way
+-- back went live: the writes since, less those the reverse sync made, came from the legacy side.
+create table cortex_migration.write_baseline (
+  old_schema   text not null,
+  old_table    text not null,
+  legacy_rows  bigint not null,
+  taken_at     timestamptz not null default clock_timestamp(),
+  primary key (old_schema, old_table)
+);
+
+-- Per mapped table: writes that arrived from each side since phase 4 (approximate: pg_stat
+-- counts the rows of rolled-back writes too, and reaches a counter at the end of a transaction).
+create view cortex_migration.writes_by_side as
+select m.old_schema, m.old_table, m.position,
+       greatest(coalesce(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, 0) - b.legacy_rows - coalesce(r.n, 0), 0) as legacy_side,
+       coalesce(r.n, 0) as target_side
+  from cortex_migration.mapped_tables m
+  join cortex_migration.write_baseline b using (old_schema, old_table)
+  left join pg_stat_user_tables s on s.relid = to_regclass(format('%I.%I', m.old_schema, m.old_table))
+  left join (select old_schema, old_table, sum(n)::bigint as n from cortex_migration.reverse_writes group by 1, 2) r
+    using (old_schema, old_table);
+
 -- Apply the oldest deferred entries (up to max_entries) and remove them; returns how many. Each
 -- entry is re-synced by the reverse sync of every legacy table of its target table, waiting for
 -- the legacy rows this time (the lock_timeout below): a writer that still holds one fails the call,
