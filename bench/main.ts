@@ -11,6 +11,7 @@ import { cortex } from './lib/cli.js';
 import { backfillAt } from './metrics/backfill.js';
 import { diffVsMigra } from './metrics/diff.js';
 import { dualWrite } from './metrics/dual-write.js';
+import { reverseWrite } from './metrics/reverse-write.js';
 import { oltpDuringMigration } from './metrics/oltp.js';
 import { validateVsExceptAll } from './metrics/validate.js';
 
@@ -20,6 +21,7 @@ export const GOALS: Record<string, { op: '>=' | '<=' | '='; bound: number }> = {
   backfill_rate_large_vs_small: { op: '>=', bound: 0.9 },
   dual_write_tps_ratio: { op: '>=', bound: 0.6 },
   dual_write_bulk_update_slowdown: { op: '<=', bound: 2.5 },
+  reverse_write_tps_ratio: { op: '>=', bound: 0.6 },
   oltp_p99_during_migration_ratio: { op: '<=', bound: 2.0 },
   oltp_failed_transactions: { op: '=', bound: 0 },
   validate_vs_except_all: { op: '<=', bound: 1.0 },
@@ -61,6 +63,7 @@ async function allMetrics(ctx: BenchContext, metrics: Record<string, Metric>): P
     detail: `${Math.round(rate(large))} rows/s at scale ${large.scale} (${large.rows} rows) vs ${Math.round(rate(small))} rows/s at scale ${small.scale} (${small.rows} rows)`,
   };
   Object.assign(metrics, await dualWrite(ctx, 'bench_fixture'));
+  Object.assign(metrics, await reverseWrite(ctx, server.url('bench_dual_write')));
   Object.assign(metrics, await oltpDuringMigration(ctx, 'bench_fixture'));
   Object.assign(metrics, await validateVsExceptAll(ctx, server.url('bench_small'), small.rows));
   Object.assign(metrics, await diffVsMigra(ctx, server.url('bench_small'), server.url('bench_dual_write')));
@@ -92,7 +95,12 @@ async function main(): Promise<void> {
       const url = await server.create('bench_fixture');
       log(`scale ${sizes.small}: loading the fixture`);
       await cortex(url, ['fixtures', 'load', '--scale', String(sizes.small), '--seed', '1']);
-      Object.assign(metrics, o.only === 'dual-write' ? await dualWrite(ctx, 'bench_fixture') : await oltpDuringMigration(ctx, 'bench_fixture'));
+      if (o.only === 'dual-write') {
+        Object.assign(metrics, await dualWrite(ctx, 'bench_fixture'));
+        Object.assign(metrics, await reverseWrite(ctx, server.url('bench_dual_write')));
+      } else {
+        Object.assign(metrics, await oltpDuringMigration(ctx, 'bench_fixture'));
+      }
     } else {
       await allMetrics(ctx, metrics);
     }
