@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,6 +44,14 @@ async function state(sql: Sql): Promise<State> {
   return { schema: await inspect(sql, schemas), data };
 }
 
+// A phase may ship writes.sql: writes an application makes while the phase is applied (the Cortex
+// plan's phase 4: writes on the target, which the way back must keep). Run once after the phase's
+// checks; the rollbacks must then keep their effects on the legacy data.
+function phaseWrites(env: RunEnv, slug: string): string | undefined {
+  const file = join(env.plan.root, 'phases', slug, 'writes.sql');
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
 function compare(before: State, after: State): string[] {
   const out = diffCatalogs(before.schema, after.schema).map(describeChange);
   for (const [t, h] of before.data) if (after.data.get(t) !== h) out.push(`data of ${t} changed`);
@@ -66,6 +75,8 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
   const record = (name: string, problems: string[]) =>
     cases.push({ name, ok: problems.length === 0, ...(problems.length ? { message: problems.slice(0, 20).join('; ') } : {}) });
   const start = await state(env.sql);
+  // The legacy data every rollback must leave: the start's, plus the effects of the phases' writes.
+  let kept = start.data;
   // The scratch database is this command's own: a phase that asks for confirmation breaks no one here.
   const confirmed = { confirmed: true };
   for (const phase of env.plan.phases) {
@@ -79,10 +90,19 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
     const v = await verifyPhase(env, p);
     await storeReport(env.sql, v.runId, v.report);
     record(`phase ${p} ${phase.name}: verify`, v.report.steps.flatMap((s) => s.checks.filter((c) => c.status === 'failed').map((c) => `${s.id}:${c.id} ${c.details ?? ''}`)));
+    const writes = phaseWrites(env, phase.slug);
+    if (writes) {
+      const ran = await env.sql.unsafe(writes).then(() => [], (err: Error) => [`writes.sql: ${err.message}`]);
+      const now = await dataHashes(env.sql, [...LEGACY_SCHEMAS]);
+      // Their purpose is the way back: writes that never reached the legacy data prove nothing.
+      const reached = [...now].some(([t, h]) => kept.get(t) !== h) ? [] : ['writes.sql changed no legacy data: its writes did not come back'];
+      record(`phase ${p} ${phase.name}: the application's writes while it is applied reach the legacy tables`, [...ran, ...reached]);
+      kept = now;
+    }
     const down = await rollbackPhase(env, p);
     record(`phase ${p} ${phase.name}: down`, down.failedStep ? [`${down.failedStep}: ${down.error}`] : []);
     if (down.failedStep) return;
-    record(`phase ${p} ${phase.name}: down restores schema and data`, compare(before, await state(env.sql)));
+    record(`phase ${p} ${phase.name}: down restores the schema and keeps every write`, compare({ schema: before.schema, data: writes ? kept : before.data }, await state(env.sql)));
     const again = await migratePhase(env, p, confirmed);
     await storeReport(env.sql, again.runId, again.report);
     record(`phase ${p} ${phase.name}: up again`, again.failedStep ? [`${again.failedStep}: ${again.error}`] : again.report.status === 'failed' ? ['checks failed'] : []);
@@ -97,7 +117,7 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
       return;
     }
   }
-  record('all phases down restore the starting schema and data', compare(start, await state(env.sql)));
+  record('all phases down restore the starting schema and keep every write', compare({ schema: start.schema, data: kept }, await state(env.sql)));
 }
 
 /** `cortex verify-rollback`: on a scratch database, every phase up → verify → down → compare → up again. */

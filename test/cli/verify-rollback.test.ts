@@ -15,9 +15,13 @@ describe('cortex verify-rollback', () => {
     const junit = join(mkdtempSync(join(tmpdir(), 'cortex-junit-')), 'nested', 'vr.xml');
     const r = await runCli(['--database-url', adminUrl(), 'verify-rollback', '--scale', '0.02', '--junit', junit]);
     expect(r.code, r.stdout.slice(-1500)).toBe(0);
-    expect(r.stdout).toContain('| phase 3 backfill: down restores schema and data | passed |');
+    expect(r.stdout).toContain('| phase 3 backfill: down restores the schema and keeps every write | passed |');
+    // Phase 4's writes.sql writes on the target; the rollbacks keep them in the legacy tables.
+    expect(r.stdout).toContain("| phase 4 dual-write: the application's writes while it is applied reach the legacy tables | passed |");
+    expect(r.stdout).toContain('| phase 4 dual-write: down restores the schema and keeps every write | passed |');
+    expect(r.stdout).toContain('| all phases down restore the starting schema and keep every write | passed |');
     const xml = readFileSync(junit, 'utf8');
-    expect(xml).toContain('tests="31" failures="0"');
+    expect(xml).toContain('tests="32" failures="0"');
   });
 
   it('exits 1 and names what a broken down step leaves behind', async () => {
@@ -25,7 +29,7 @@ describe('cortex verify-rollback', () => {
     writeFileSync(join(plan, 'migrations', '2-beta', '002-create-index', 'down.sql'), 'select 1;');
     const r = await runCli(['--database-url', adminUrl(), '--plan', plan, 'verify-rollback', '--scale', '0.01']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('phase 2 beta: down restores schema and data | FAILED');
+    expect(r.stdout).toContain('phase 2 beta: down restores the schema and keeps every write | FAILED');
     expect(r.stdout).toContain('+ index sample.items_name_idx');
   });
 
