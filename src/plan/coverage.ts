@@ -15,6 +15,10 @@ const Entry = z.discriminatedUnion('status', [
 export const CoverageSchema = z.strictObject({
   legacySchemas: z.array(z.string().min(1)).min(1),
   tables: z.record(z.string().regex(/^[a-z_]+\.[a-z_]+$/), Entry),
+  /** Target tables (`schema.table`) and columns (`schema.table.column`) with no legacy home: never synced back, with the reason. */
+  targetOnly: z.record(z.string().regex(/^[a-z_]+\.[a-z_]+(\.[a-z_]+)?$/), z.string().min(10)).default({}),
+  /** Target tables the syncs derive from other rows (a registry, tag links): not mapped from one legacy table, with the reason. */
+  derived: z.record(z.string().regex(/^[a-z_]+\.[a-z_]+$/), z.string().min(10)).default({}),
 });
 
 /** Parsed coverage manifest. */
