@@ -204,7 +204,7 @@ describe('reverse sync of app.* (target → legacy)', () => {
     const [{ max }] = await sql<{ max: number }[]>`select max(workspace_id)::int as max from app.workspaces`;
     expect(made!.workspace_id).toBe(max); // the key column's own sequence
     expect(await mappingCount(sql, id)).toBe(1);
-    // updated_at has no legacy column: the forward derives it from created_at.
+    // updated_at has no legacy column (the forward sets it to created_at): written equal here, it compares too.
     await expectForwardIsTarget(sql, appWorkspaces, id);
 
     await sql`update cortex_foundation.workspaces set name = 'Renamed', slug = 'renamed', owner_user_id = ${u2!.new_id}, settings = null,
@@ -334,6 +334,11 @@ describe('reverse sync of app.* (target → legacy)', () => {
                                          where id = ${id}`);
     expect(err.message).toMatch(new RegExp(`spaces ${id} cannot be written back to app\\.spaces: workspace_id 00000000-0000-4000-8000-000000000000 has no app\\.workspaces row`));
 
+    // Deleting a space deletes its items on the target (a cascade): on legacy too.
+    const [task] = await mappings(sql, 'crm', 'tasks', 'cortex_projects.tasks', 1);
+    const [item] = await sql<{ id: string }[]>`
+      insert into cortex_foundation.space_items (space_id, item_type, item_id) values (${child}, 'task', ${task!.new_id}) returning id::text`;
+    expect(await legacyOf(sql, appSpaceItems, item!.id)).toMatchObject({ item_type: 'task', item_id: task!.old_id });
     for (const s of [child, id]) {
       await sql.begin(async (tx) => {
         await tx`delete from cortex_foundation.spaces where id = ${s}`;
@@ -341,6 +346,7 @@ describe('reverse sync of app.* (target → legacy)', () => {
       });
       expect(await legacyOf(sql, appSpaces, s)).toBeUndefined();
     }
+    expect(await legacyOf(sql, appSpaceItems, item!.id)).toBeUndefined();
   });
 
   it('space_items: item_id goes back to the legacy key of the item its item_type names; an item with no legacy row fails the write', async () => {
