@@ -11,4 +11,12 @@ export const appSpaceItems = defineTable({
   plain: ['sort_order', 'added_at'],
   derived: {},
   references: [{ column: 'space_id', type: 'character varying(50)', parent: 'app.spaces' }],
+  reverse: {
+    columns: ['space_id', 'item_type', 'item_id', 'display_name', 'sort_order', 'added_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      item_type: "person comes back as 'contact' (the forward's only renamed type), the others as they are",
+      item_id: 'the legacy key of the item, mapped back from the target id through the legacy table its item_type names',
+    },
+  },
 });

@@ -12,4 +12,13 @@ export const appSpaces = defineTable({
   plain: ['description', 'icon', 'is_archived', 'sort_order'],
   derived: {},
   references: [{ column: 'owner_user_id', type: 'character varying(50)', parent: 'app.users' }, { column: 'parent_space_id', type: 'character varying(50)', parent: 'app.spaces' }],
+  reverse: {
+    columns: ['workspace_id', 'parent_space_id', 'name', 'description', 'space_type', 'color', 'icon', 'is_archived', 'sort_order',
+      'owner_user_id', 'created_at', 'updated_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      space_type: 'the legacy value the forward kept in category while it still maps to the target space_type, else the target value (folder, project, shared, archive: each a legacy value mapping to itself)',
+      workspace_id: "from custom_fields.workspace_id (where the forward puts it), mapped back to app.workspaces",
+    },
+  },
 });

@@ -12,4 +12,11 @@ export const appUsers = defineTable({
   plain: ['password_hash', 'is_email_verified', 'is_active', 'last_login_at'],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['email', 'password_hash', 'full_name', 'is_email_verified', 'is_active', 'last_login_at', 'created_at', 'updated_at'],
+    key: { kind: 'uuid' },
+    canonical: {
+      full_name: 'comes back as the target holds it; a target user with no full_name gets first_name and last_name joined by a space (the forward derives both from full_name)',
+    },
+  },
 });

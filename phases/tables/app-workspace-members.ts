@@ -11,4 +11,11 @@ export const appWorkspaceMembers = defineTable({
   plain: [],
   derived: {},
   references: [{ column: 'user_id', type: 'character varying(50)', parent: 'app.users' }, { column: 'workspace_id', type: 'uuid', parent: 'app.workspaces' }],
+  reverse: {
+    columns: ['role', 'joined_at'],
+    key: { kind: 'columns' },
+    canonical: {
+      role: "comes back as the target holds it, lower-case (the forward maps null to 'member' and lower-cases and trims the rest)",
+    },
+  },
 });

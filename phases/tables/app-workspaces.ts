@@ -11,4 +11,9 @@ export const appWorkspaces = defineTable({
   plain: ['settings'],
   derived: {},
   references: [{ column: 'owner_user_id', type: 'character varying(50)', parent: 'app.users' }],
+  reverse: {
+    columns: ['name', 'slug', 'owner_user_id', 'settings', 'created_at'],
+    key: { kind: 'sequence' },
+    canonical: {},
+  },
 });
