@@ -30,12 +30,12 @@ export async function up({ sql }: StepContext): Promise<StepOutcome> {
     const below = dependentsOf(t, TABLES).length > 0 ? belowFunction(schema, table)[1] : null;
     await sql`insert into cortex_migration.mapped_tables (old_schema, old_table, key_columns, key_type, new_schema, new_table, prefix,
                 content_type, has_tags, has_links, position, transform_view, sync_function, sync_fill_function, sync_one_function,
-                below_function, mapping_function, change_log_function, dual_write_function, reverse_sync_function)
+                below_function, mapping_function, change_log_function, dual_write_function, reverse_sync_function, insert_only)
               values (${schema}, ${table}, ${t.legacy.key.map((k) => k.name)}, ${t.legacy.key[0]!.type}, ${t.target.schema}, ${t.target.table},
                 ${t.prefix ?? null}, ${t.contentType}, ${t.tags !== undefined}, ${t.links === true}, ${position},
                 ${transformView(schema, table)[1]}, ${syncFunction(schema, table)[1]}, ${syncFillFunction(schema, table)[1]},
                 ${syncOneFunction(schema, table)[1]}, ${below}, ${mappingFunction(schema, table)[1]}, ${changeLogFunction(schema, table)[1]},
-                ${dualWriteFunction(schema, table)[1]}, ${t.reverse ? reverseSyncFunction(schema, table)[1] : null})`;
+                ${dualWriteFunction(schema, table)[1]}, ${t.reverse ? reverseSyncFunction(schema, table)[1] : null}, ${[...(t.insertOnly ?? [])]}::text[])`;
   }
   for (const t of TABLES) {
     for (const r of t.references) {

@@ -90,8 +90,20 @@ export interface TableSpec {
   readonly derived: Readonly<Record<string, string>>;
   /** The target's foreign keys to other mapped tables' targets. */
   readonly references: readonly Reference[];
+  /**
+   * Target columns the forward transform fills only when it creates a target row (a default, or a
+   * value the legacy row has no column for: `updated_at` from created_at, a member's `status`):
+   * the application owns them afterwards, so a later legacy write does not overwrite them and
+   * content parity does not compare them. Each is also target-only in phases/coverage.json.
+   */
+  readonly insertOnly?: readonly string[];
   /** The way back; absent: the application's writes on the target are not synced back yet. */
   readonly reverse?: ReverseSpec;
+}
+
+/** The target columns a forward sync updates on an existing row: all it yields but the insert-only ones. */
+export function updatedColumns(spec: TableSpec): string[] {
+  return spec.columns.filter((c) => !(spec.insertOnly ?? []).includes(c));
 }
 
 /** `schema.table` of a spec's legacy table. */

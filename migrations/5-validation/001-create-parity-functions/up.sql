@@ -1,5 +1,6 @@
 -- Phase 5 content parity, read-only: the transformed legacy rows (tx_* views) against the target
--- rows that came from them (a quarantined row is accounted for by count parity, not here: the
+-- rows that came from them, but for the columns the forward fills on insert only (the table's
+-- spec: insertOnly; the application owns them afterwards) (a quarantined row is accounted for by count parity, not here: the
 -- transform may find nothing wrong with it, yet its parent is missing from the target), compared by hash in buckets of target id; a bucket that differs is
 -- narrowed to rows and columns. Run inside one snapshot (dual-write keeps both sides consistent
 -- in every snapshot, so in-flight writes cannot cause false alarms).
@@ -17,7 +18,7 @@ begin
   select string_agg(format('v.%I', a.attname), ', ' order by a.attnum), string_agg(format('t.%I', a.attname), ', ' order by a.attnum)
     into cols, tcols
     from pg_attribute a where a.attrelid = format('cortex_migration.%I', v)::regclass and a.attnum > 0
-     and not a.attisdropped and left(a.attname, 1) <> '_';
+     and not a.attisdropped and left(a.attname, 1) <> '_' and a.attname <> all (m.insert_only);
   return query execute format($q$
     with a as materialized (select v._problem is null and q.old_id is null as good, abs(hashtext(v.id::text)) %% $1 as b, v.id::text as id, row(%1$s)::text as r
                  from cortex_migration.%2$I v
@@ -46,7 +47,7 @@ declare
 begin
   select array_agg(a.attname::text order by a.attnum) into cols
     from pg_attribute a where a.attrelid = format('cortex_migration.%I', v)::regclass and a.attnum > 0
-     and not a.attisdropped and left(a.attname, 1) <> '_';
+     and not a.attisdropped and left(a.attname, 1) <> '_' and a.attname <> all (m.insert_only);
   return query execute format($q$
     with l as (select v._old_id, v.id::text as id, to_jsonb(v) as j from cortex_migration.%1$I v
                 where v._problem is null and abs(hashtext(v.id::text)) %% $1 = any($2)

@@ -18,7 +18,7 @@ export interface PlainColumns {
 /**
  * The plain and derived columns of a spec, refused (with every offending column named) unless each
  * is a legacy column the transform reads and a target column it yields, and none is the key,
- * created_at, a reference to another table or the tag list, nor the registry's updated_at or
+ * created_at, a reference to another table, the tag list or an insert-only column, nor the registry's updated_at or
  * created_by of a core entity (the transform reads those for the registry row too). Undefined when
  * the table has neither.
  */
@@ -30,7 +30,7 @@ export function plainColumns(spec: TableSpec): PlainColumns | undefined {
   if (spec.legacy.key.length !== 1) throw new Error(`${what}: only tables with a one-column key have a plain path`);
   const bad = all.filter((c) =>
     c === spec.legacy.key[0]!.name || c === 'created_at' || c === 'id' || !spec.reads.includes(c) || !spec.columns.includes(c)
-    || spec.references.some((r) => r.column === c) || c === spec.tags?.from
+    || spec.references.some((r) => r.column === c) || c === spec.tags?.from || (spec.insertOnly ?? []).includes(c)
     || (spec.prefix !== undefined && (c === 'updated_at' || c === 'created_by')));
   if (bad.length > 0) throw new Error(`${what}: ${bad.join(', ')} cannot be copied as they are`);
   const odd = derived.filter((d) => d.expression.split('%').length !== 2 || !d.expression.includes('%s'));

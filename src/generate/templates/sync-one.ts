@@ -3,7 +3,7 @@
 // cached index lookups and updates instead of a 15-part CTE.
 import type { Template } from '../generate.js';
 import { syncOneFunction, transformView } from '../../names.js';
-import { entityType, legacyName, type TableSpec } from '../spec.js';
+import { entityType, legacyName, type TableSpec, updatedColumns } from '../spec.js';
 import { derivedId, ident, literal, qualified } from '../sql.js';
 import { FORWARD } from './direction.js';
 
@@ -49,7 +49,7 @@ function registry(spec: TableSpec): string {
 // The target row: updated in place when it differs, inserted when missing.
 function targetRow(spec: TableSpec): string {
   const target = qualified([spec.target.schema, spec.target.table]);
-  const rest = spec.columns.filter((c) => c !== 'id');
+  const rest = updatedColumns(spec).filter((c) => c !== 'id');
   const insert = `insert into ${target} (${spec.columns.map(ident).join(', ')}) values (${spec.columns.map((c) => `r.${ident(c)}`).join(', ')}) on conflict (id) do nothing;`;
   return `n := 0;
   if p_insert then

@@ -2,7 +2,7 @@
 // transform view once (materialized) and write quarantine, registry, target, removals, tags and
 // links in one statement; the target's foreign keys are checked at its end, after every CTE.
 import { transformView } from '../../names.js';
-import { entityType, legacyName, type TableSpec } from '../spec.js';
+import { entityType, legacyName, type TableSpec, updatedColumns } from '../spec.js';
 import { derivedId, ident, list, literal, qualified } from '../sql.js';
 
 /** Which of the two sync functions a statement is for. */
@@ -169,11 +169,12 @@ export function linkCtes(spec: TableSpec, v: SyncVariant): string[] {
 /** upserted: the good rows into the target, a row updated only when a column changed. */
 export function upsertCte(spec: TableSpec): string {
   const cols = spec.columns;
+  const updated = updatedColumns(spec);
   return `upserted as (
     insert into ${target(spec)} as t (${list(cols)})
     select ${list(cols)} from good
-    on conflict (id) do update set ${cols.map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ')}
-    where (${list(cols, 't.')}) is distinct from (${list(cols, 'excluded.')})
+    on conflict (id) do update set ${updated.map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ')}
+    where (${list(updated, 't.')}) is distinct from (${list(updated, 'excluded.')})
     returning 1)`;
 }
 

@@ -53,6 +53,7 @@ create table cortex_migration.mapped_tables (
   change_log_function text not null,
   dual_write_function text not null,
   reverse_sync_function text,            -- only where the application's target writes go back (phase 4)
+  insert_only         text[] not null default '{}',  -- target columns the forward fills on insert only (not compared)
   primary key (old_schema, old_table)
 );
 
