@@ -12,4 +12,13 @@ export const crmProjects = defineTable({
   plain: ['description', 'start_date', 'end_date'],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['name', 'description', 'status', 'priority', 'budget', 'start_date', 'end_date', 'owner_user_id', 'client_company_id',
+      'space_id', 'created_at', 'updated_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      status: "comes back as the target holds it, lower-cased (the forward transform trims and lower-cases, and maps null to 'planning')",
+      priority: 'comes back lower-cased and trimmed, as the target holds it',
+    },
+  },
 });

@@ -12,4 +12,13 @@ export const financeAccounts = defineTable({
   plain: ['institution_name', 'current_balance'],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['name', 'account_type', 'institution_name', 'account_number_masked', 'currency', 'current_balance', 'owner_user_id',
+      'is_active', 'created_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      account_type: "comes back lower-cased and trimmed, as the target holds it; null comes back as null (read forward as 'other')",
+      is_active: "true for status active, false for closed; frozen has no legacy value and cannot go back",
+    },
+  },
 });

@@ -11,4 +11,12 @@ export const financePayables = defineTable({
   plain: ['amount', 'amount_paid', 'bill_date', 'due_date', 'description'],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['vendor_company_id', 'amount', 'amount_paid', 'bill_date', 'due_date', 'status', 'project_id', 'account_id',
+      'description', 'created_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      status: "unpaid comes back as 'pending', partially_paid as 'partial' (the forward transform maps null, pending and unpaid to unpaid, partial and partially_paid to partially_paid) (cortex_migration.legacy_payable_status)",
+    },
+  },
 });

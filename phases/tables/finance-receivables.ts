@@ -11,4 +11,12 @@ export const financeReceivables = defineTable({
   plain: ['amount', 'amount_received', 'invoice_date', 'due_date', 'description'],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['customer_company_id', 'amount', 'amount_received', 'invoice_date', 'due_date', 'status', 'project_id', 'account_id',
+      'description', 'created_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      status: "partially_paid comes back as 'partial' (the forward transform maps partial and partially_paid to partially_paid, and null to draft) (cortex_migration.legacy_receivable_status)",
+    },
+  },
 });

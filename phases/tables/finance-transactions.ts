@@ -11,4 +11,13 @@ export const financeTransactions = defineTable({
   plain: ['amount', 'description', 'transaction_date'],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['account_id', 'amount', 'transaction_type', 'description', 'category', 'transaction_date', 'vendor_company_id',
+      'project_id', 'created_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      transaction_type: "expense comes back as 'debit', income as 'credit' (the forward transform maps debit and expense to expense, credit and income to income) (cortex_migration.legacy_transaction_type)",
+      account_id: 'the to_account_id of an income, the from_account_id of an expense or a transfer (the other one must be null)',
+    },
+  },
 });

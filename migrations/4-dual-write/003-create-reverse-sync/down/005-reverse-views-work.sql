@@ -1,0 +1,11 @@
+drop view cortex_migration.rx_finance_receivables;
+drop view cortex_migration.rx_finance_payables;
+drop view cortex_migration.rx_finance_transactions;
+drop view cortex_migration.rx_finance_accounts;
+drop view cortex_migration.rx_crm_notes;
+drop view cortex_migration.rx_crm_projects;
+drop function cortex_migration.legacy_receivable_status(text);
+drop function cortex_migration.legacy_payable_status(text);
+drop function cortex_migration.legacy_transaction_type(text);
+drop function cortex_migration.legacy_content_tags(text, text);
+drop function cortex_migration.legacy_note_format(text);
