@@ -127,48 +127,38 @@ begin
 end $$;`;
 }
 
-/**
- * rv_<target schema>_<target table>(): the row-level trigger function of a target table, calling
- * the reverse sync of every legacy table whose rows it holds (rendered with the first of them).
- */
-function reverseTrigger(spec: TableSpec, all: readonly TableSpec[]): string | undefined {
-  const owners = all.filter((t) => t.reverse && t.target.schema === spec.target.schema && t.target.table === spec.target.table);
-  if (owners[0] !== spec) return undefined;
-  const calls = owners.map((t) => `perform ${qualified(reverseSyncFunction(t.legacy.schema, t.legacy.table))}(ids);`).join('\n  ');
-  return `create function ${qualified(reverseTriggerFunction(spec.target.schema, spec.target.table))}() returns trigger language plpgsql as $$
-declare
-  ids text[] := array[(case when tg_op = 'DELETE' then old.id else new.id end)::text];
-begin
-  -- An UPDATE that changed the id: the old one is gone.
-  if tg_op = 'UPDATE' and old.id is distinct from new.id then
-    ids := ids || old.id::text;
-  end if;
-  ${calls}
-  return null;
-end $$;`;
+// Who a target table's row trigger re-syncs: each legacy table it is the target of (through the
+// row's id), and each legacy table whose rows it folds back into (through its owner column).
+function triggerCalls(name: string, all: readonly TableSpec[]): Array<{ spec: TableSpec; column: string }> {
+  return all.filter((t) => t.reverse).flatMap((t) => [
+    ...(`${t.target.schema}.${t.target.table}` === name ? [{ spec: t, column: 'id' }] : []),
+    ...(t.reverse!.owners ?? []).filter((o) => o.table === name).map((o) => ({ spec: t, column: o.column })),
+  ]);
 }
 
+// The ids of the row that fired, from one of its columns: old and new when an UPDATE moved it.
+const firedIds = (col: string) => `case when tg_op = 'DELETE' then array[old.${col}::text]
+                  when tg_op = 'UPDATE' and old.${col} is distinct from new.${col} then array[old.${col}::text, new.${col}::text]
+                  else array[new.${col}::text] end`;
+
 /**
- * rv_<owner schema>_<owner table>(): the row-level trigger function of a target table whose rows
- * fold back into other tables' legacy rows (tag links into a legacy tags column): it re-syncs the
- * rows they belong to (rendered with the first table that names it as an owner).
+ * rv_<schema>_<table>(): the row-level trigger function of one target table: it calls the reverse
+ * sync of every legacy table that holds its rows (its target) or takes values from them (an owner,
+ * like tag links). One function per table, rendered with the first spec that involves it.
  */
-function ownerTriggers(spec: TableSpec, all: readonly TableSpec[]): Array<{ up: string; down: string }> {
+function rowTriggers(spec: TableSpec, all: readonly TableSpec[]): Array<{ up: string; down: string }> {
+  const names = [`${spec.target.schema}.${spec.target.table}`, ...(spec.reverse!.owners ?? []).map((o) => o.table)];
   const out: Array<{ up: string; down: string }> = [];
-  for (const owner of spec.reverse?.owners ?? []) {
-    const users = all.flatMap((t) => (t.reverse?.owners ?? []).filter((o) => o.table === owner.table).map((o) => ({ t, o })));
-    if (users[0]?.t !== spec) continue;
-    const [schema, table] = owner.table.split('.') as [string, string];
+  for (const name of [...new Set(names)]) {
+    const calls = triggerCalls(name, all);
+    if (calls[0]?.spec !== spec) continue;
+    const [schema, table] = name.split('.') as [string, string];
     const fn = qualified(reverseTriggerFunction(schema, table));
-    const ids = (col: string) => `case when tg_op = 'DELETE' then array[old.${col}::text]
-                   when tg_op = 'UPDATE' and old.${col} is distinct from new.${col} then array[old.${col}::text, new.${col}::text]
-                   else array[new.${col}::text] end`;
-    const calls = users.map(({ t, o }) => `perform ${qualified(reverseSyncFunction(t.legacy.schema, t.legacy.table))}(${ids(ident(o.column))});`);
     out.push({
       up: `create function ${fn}() returns trigger language plpgsql as $$
 begin
-  -- The rows these links belong to (both, when an UPDATE moved a link from one to another).
-  ${calls.join('\n  ')}
+  -- The rows it holds or folds into (both the old and the new, when an UPDATE moved it).
+  ${calls.map((c) => `perform ${qualified(reverseSyncFunction(c.spec.legacy.schema, c.spec.legacy.table))}(${firedIds(ident(c.column))});`).join('\n  ')}
   return null;
 end $$;`,
       down: `drop function ${fn}();`,
@@ -177,22 +167,20 @@ end $$;`,
   return out;
 }
 
-/** rsync_<t> for every table with a reverse spec, and rv_<target> with the first table of each target. */
+/** lx_<t> and rsync_<t> for every table with a reverse spec, and each rv_<table> with the first spec that involves it. */
 export const reverseSyncFunctions: Template = {
   source: 'reverse-sync',
   render(spec, all) {
     if (!spec.reverse) return undefined;
     const { schema, table } = spec.legacy;
-    const trigger = reverseTrigger(spec, all);
-    const owners = ownerTriggers(spec, all);
+    const triggers = rowTriggers(spec, all);
     return {
-      up: [legacyViewSql(spec), reverseSync(spec), trigger, ...owners.map((o) => o.up)].filter(Boolean).join('\n\n'),
+      up: [legacyViewSql(spec), reverseSync(spec), ...triggers.map((t) => t.up)].join('\n\n'),
       down: [
-        ...owners.map((o) => o.down),
-        trigger ? `drop function ${qualified(reverseTriggerFunction(spec.target.schema, spec.target.table))}();` : '',
+        ...triggers.map((t) => t.down),
         `drop function ${qualified(reverseSyncFunction(schema, table))}(text[], boolean);`,
         `drop view ${qualified(legacyView(schema, table))};`,
-      ].filter(Boolean).join('\n'),
+      ].join('\n'),
     };
   },
 };

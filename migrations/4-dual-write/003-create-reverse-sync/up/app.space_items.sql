@@ -62,13 +62,10 @@ begin
 end $$;
 
 create function cortex_migration.rv_cortex_foundation_space_items() returns trigger language plpgsql as $$
-declare
-  ids text[] := array[(case when tg_op = 'DELETE' then old.id else new.id end)::text];
 begin
-  -- An UPDATE that changed the id: the old one is gone.
-  if tg_op = 'UPDATE' and old.id is distinct from new.id then
-    ids := ids || old.id::text;
-  end if;
-  perform cortex_migration.rsync_app_space_items(ids);
+  -- The rows it holds or folds into (both the old and the new, when an UPDATE moved it).
+  perform cortex_migration.rsync_app_space_items(case when tg_op = 'DELETE' then array[old.id::text]
+                  when tg_op = 'UPDATE' and old.id is distinct from new.id then array[old.id::text, new.id::text]
+                  else array[new.id::text] end);
   return null;
 end $$;

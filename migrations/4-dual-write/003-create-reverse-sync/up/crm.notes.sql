@@ -62,31 +62,28 @@ begin
 end $$;
 
 create function cortex_migration.rv_cortex_knowledge_notes() returns trigger language plpgsql as $$
-declare
-  ids text[] := array[(case when tg_op = 'DELETE' then old.id else new.id end)::text];
 begin
-  -- An UPDATE that changed the id: the old one is gone.
-  if tg_op = 'UPDATE' and old.id is distinct from new.id then
-    ids := ids || old.id::text;
-  end if;
-  perform cortex_migration.rsync_crm_notes(ids);
+  -- The rows it holds or folds into (both the old and the new, when an UPDATE moved it).
+  perform cortex_migration.rsync_crm_notes(case when tg_op = 'DELETE' then array[old.id::text]
+                  when tg_op = 'UPDATE' and old.id is distinct from new.id then array[old.id::text, new.id::text]
+                  else array[new.id::text] end);
   return null;
 end $$;
 
 create function cortex_migration.rv_cortex_foundation_content_tags() returns trigger language plpgsql as $$
 begin
-  -- The rows these links belong to (both, when an UPDATE moved a link from one to another).
+  -- The rows it holds or folds into (both the old and the new, when an UPDATE moved it).
   perform cortex_migration.rsync_crm_notes(case when tg_op = 'DELETE' then array[old.content_id::text]
-                   when tg_op = 'UPDATE' and old.content_id is distinct from new.content_id then array[old.content_id::text, new.content_id::text]
-                   else array[new.content_id::text] end);
+                  when tg_op = 'UPDATE' and old.content_id is distinct from new.content_id then array[old.content_id::text, new.content_id::text]
+                  else array[new.content_id::text] end);
   return null;
 end $$;
 
 create function cortex_migration.rv_cortex_foundation_entity_relationships() returns trigger language plpgsql as $$
 begin
-  -- The rows these links belong to (both, when an UPDATE moved a link from one to another).
+  -- The rows it holds or folds into (both the old and the new, when an UPDATE moved it).
   perform cortex_migration.rsync_crm_notes(case when tg_op = 'DELETE' then array[old.content_id::text]
-                   when tg_op = 'UPDATE' and old.content_id is distinct from new.content_id then array[old.content_id::text, new.content_id::text]
-                   else array[new.content_id::text] end);
+                  when tg_op = 'UPDATE' and old.content_id is distinct from new.content_id then array[old.content_id::text, new.content_id::text]
+                  else array[new.content_id::text] end);
   return null;
 end $$;
