@@ -24,6 +24,13 @@ function legacyViewSql(spec: TableSpec): string {
   return `create view ${qualified(legacyView(schema, table))} as select * from ${qualified([schema, table])};`;
 }
 
+// The target id tid as the target's own type, so the lookup uses the target's primary key. An id of
+// another table (a link's content id passed to every owner) that is no uuid matches nothing.
+function asTargetId(spec: TableSpec): string {
+  if (spec.target.idType !== 'uuid') return `tid::${spec.target.idType}`;
+  return `(case when tid ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then tid::uuid end)`;
+}
+
 // The legacy key: k holds it as text (`a`, or `a:b` for a composite key), as migration_mappings does.
 function keyMatch(spec: TableSpec): string {
   const key = spec.legacy.key;
@@ -73,7 +80,7 @@ declare
   n integer := 0;
 begin
   foreach tid in array p_new_ids loop
-    select v.* into r from ${qualified(reverseView(schema, table))} v where v._new_id = tid;
+    select v.* into r from ${qualified(reverseView(schema, table))} v where v._new_id = ${asTargetId(spec)};
     present := found;
     if present and r._problem is not null then
       raise exception using errcode = 'CX001',

@@ -5,7 +5,7 @@
 -- through the mapping: a target reference whose row has no legacy row yet is a problem.
 
 create view cortex_migration.rx_crm_tasks as
-select t.id::text as _new_id, m.old_id as _old_id,
+select t.id as _new_id, m.old_id as _old_id,
        case when t.parent_task_id is not null and pt.old_id is null then cortex_migration.missing('parent_task_id', t.parent_task_id::text, 'crm.tasks')
             when t.project_id is not null and pj.old_id is null then cortex_migration.missing('project_id', t.project_id, 'crm.projects')
             when t.assigned_to_id is not null and a.old_id is null then cortex_migration.missing('assigned_to_id', t.assigned_to_id, 'crm.contacts')

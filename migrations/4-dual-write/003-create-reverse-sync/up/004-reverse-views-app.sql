@@ -31,7 +31,7 @@ language sql immutable parallel safe as $$
 $$;
 
 create view cortex_migration.rx_app_users as
-select u.id::text as _new_id, m.old_id as _old_id, null::jsonb as _problem,
+select u.id as _new_id, m.old_id as _old_id, null::jsonb as _problem,
        u.email::text as email, u.password_hash::text as password_hash,
        cortex_migration.legacy_full_name(u.full_name, u.first_name, u.last_name) as full_name,
        u.is_email_verified, u.is_active, u.last_login_at, u.created_at, u.updated_at
@@ -39,7 +39,7 @@ from cortex_foundation.users u
 left join cortex_migration.migration_mappings m on m.new_id = u.id::text and m.old_schema = 'app' and m.old_table = 'users';
 
 create view cortex_migration.rx_app_workspaces as
-select w.id::text as _new_id, m.old_id as _old_id,
+select w.id as _new_id, m.old_id as _old_id,
        case when w.owner_user_id is not null and o.old_id is null then cortex_migration.missing('owner_user_id', w.owner_user_id, 'app.users')
        end as _problem,
        w.name::text as name, w.slug::text as slug, o.old_id::uuid as owner_user_id, w.settings, w.created_at
@@ -49,7 +49,7 @@ left join cortex_migration.migration_mappings o on o.new_id = w.owner_user_id an
 
 -- A composite key: the key columns come first, mapped back from the member's references.
 create view cortex_migration.rx_app_workspace_members as
-select wm.id::text as _new_id, m.old_id as _old_id,
+select wm.id as _new_id, m.old_id as _old_id,
        case when w.old_id is null then cortex_migration.missing('workspace_id', wm.workspace_id::text, 'app.workspaces')
             when u.old_id is null then cortex_migration.missing('user_id', wm.user_id, 'app.users')
        end as _problem,
@@ -61,7 +61,7 @@ left join cortex_migration.migration_mappings u on u.new_id = wm.user_id and u.o
 
 -- The workspace lives in custom_fields.workspace_id (the forward puts it there).
 create view cortex_migration.rx_app_spaces as
-select s.id::text as _new_id, m.old_id as _old_id,
+select s.id as _new_id, m.old_id as _old_id,
        case when s.custom_fields->>'workspace_id' is not null and w.old_id is null then cortex_migration.missing('workspace_id', s.custom_fields->>'workspace_id', 'app.workspaces')
             when s.parent_space_id is not null and p.old_id is null then cortex_migration.missing('parent_space_id', s.parent_space_id, 'app.spaces')
             when s.owner_user_id is not null and o.old_id is null then cortex_migration.missing('owner_user_id', s.owner_user_id, 'app.users')
@@ -78,7 +78,7 @@ left join cortex_migration.migration_mappings o on o.new_id = s.owner_user_id an
 -- item_id holds the target id of a row of another table: back to that row's legacy key, found in
 -- the legacy table the item_type names.
 create view cortex_migration.rx_app_space_items as
-select i.id::text as _new_id, m.old_id as _old_id,
+select i.id as _new_id, m.old_id as _old_id,
        case when sp.old_id is null then cortex_migration.missing('space_id', i.space_id, 'app.spaces')
             when src.item_type is null then cortex_migration.invalid('item_type ' || quote_literal(i.item_type) || ' has no legacy table to follow')
             when it.old_id is null then cortex_migration.missing('item_id', i.item_id, src.old_schema || '.' || src.old_table)

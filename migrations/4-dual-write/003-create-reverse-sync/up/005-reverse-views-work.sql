@@ -43,7 +43,7 @@ create function cortex_migration.legacy_receivable_status(target text) returns t
 language sql immutable parallel safe as $$ select case target when 'partially_paid' then 'partial' else target end $$;
 
 create view cortex_migration.rx_crm_projects as
-select p.id::text as _new_id, m.old_id as _old_id,
+select p.id as _new_id, m.old_id as _old_id,
        case when p.owner_id is not null and o.old_id is null then cortex_migration.missing('owner_id', p.owner_id, 'app.users')
             when p.client_id is not null and c.old_id is null then cortex_migration.missing('client_id', p.client_id, 'crm.companies')
             when p.space_id is not null and s.old_id is null then cortex_migration.missing('space_id', p.space_id, 'app.spaces')
@@ -65,7 +65,7 @@ left join cortex_migration.migration_mappings s on s.new_id = p.space_id and s.o
 -- link; the legacy column holds the message id, and the forward finds its instance again as the
 -- first (by name) holding that id: a link naming another one cannot go back.
 create view cortex_migration.rx_crm_notes as
-select n.id::text as _new_id, m.old_id as _old_id,
+select n.id as _new_id, m.old_id as _old_id,
        case when ap.from_entity_id is not null and c.old_id is null then cortex_migration.missing('note_about_person', ap.from_entity_id, 'crm.contacts')
             when aj.from_entity_id is not null and pj.old_id is null then cortex_migration.missing('note_about_project', aj.from_entity_id, 'crm.projects')
             when n.space_id is not null and s.old_id is null then cortex_migration.missing('space_id', n.space_id, 'app.spaces')
@@ -103,7 +103,7 @@ left join lateral (select wm.instance_name || ':' || wm.message_id as ref from w
                     where wm.message_id = tm.message_id order by wm.instance_name limit 1) msg on true;
 
 create view cortex_migration.rx_finance_accounts as
-select a.id::text as _new_id, m.old_id as _old_id,
+select a.id as _new_id, m.old_id as _old_id,
        case when a.owner_id is not null and o.old_id is null then cortex_migration.missing('owner_id', a.owner_id, 'app.users')
             when a.status = 'frozen' then cortex_migration.invalid('status ''frozen'' has no finance.accounts value (is_active: active or closed)')
        end as _problem,
@@ -118,7 +118,7 @@ left join cortex_migration.migration_mappings o on o.new_id = a.owner_id and o.o
 -- from_account_id otherwise. A target transaction without that account, or with the other one
 -- too, cannot go back (a legacy touch would drop the other account, or the row).
 create view cortex_migration.rx_finance_transactions as
-select t.id::text as _new_id, m.old_id as _old_id,
+select t.id as _new_id, m.old_id as _old_id,
        case when x.account is null then cortex_migration.invalid('no account: ' || x.account_col || ' is null (transaction_type '
               || t.transaction_type || ' keeps its one finance.transactions.account_id there)')
             when x.other is not null then cortex_migration.invalid(x.other_col || ' ' || x.other || ' has no finance.transactions column (transaction_type '
@@ -141,7 +141,7 @@ left join cortex_migration.migration_mappings v on v.new_id = t.vendor_id and v.
 left join cortex_migration.migration_mappings pj on pj.new_id = t.project_id and pj.old_schema = 'crm' and pj.old_table = 'projects';
 
 create view cortex_migration.rx_finance_payables as
-select b.id::text as _new_id, m.old_id as _old_id,
+select b.id as _new_id, m.old_id as _old_id,
        case when b.vendor_id is not null and v.old_id is null then cortex_migration.missing('vendor_id', b.vendor_id, 'crm.companies')
             when b.project_id is not null and pj.old_id is null then cortex_migration.missing('project_id', b.project_id, 'crm.projects')
             when b.account_id is not null and a.old_id is null then cortex_migration.missing('account_id', b.account_id, 'finance.accounts')
@@ -156,7 +156,7 @@ left join cortex_migration.migration_mappings pj on pj.new_id = b.project_id and
 left join cortex_migration.migration_mappings a on a.new_id = b.account_id and a.old_schema = 'finance' and a.old_table = 'accounts';
 
 create view cortex_migration.rx_finance_receivables as
-select b.id::text as _new_id, m.old_id as _old_id,
+select b.id as _new_id, m.old_id as _old_id,
        case when b.customer_id is not null and c.old_id is null then cortex_migration.missing('customer_id', b.customer_id, 'crm.companies')
             when b.project_id is not null and pj.old_id is null then cortex_migration.missing('project_id', b.project_id, 'crm.projects')
             when b.account_id is not null and a.old_id is null then cortex_migration.missing('account_id', b.account_id, 'finance.accounts')

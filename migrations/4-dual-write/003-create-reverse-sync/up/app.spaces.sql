@@ -13,7 +13,7 @@ declare
   n integer := 0;
 begin
   foreach tid in array p_new_ids loop
-    select v.* into r from cortex_migration.rx_app_spaces v where v._new_id = tid;
+    select v.* into r from cortex_migration.rx_app_spaces v where v._new_id = tid::character varying(50);
     present := found;
     if present and r._problem is not null then
       raise exception using errcode = 'CX001',

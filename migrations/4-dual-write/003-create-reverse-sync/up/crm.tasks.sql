@@ -13,7 +13,7 @@ declare
   n integer := 0;
 begin
   foreach tid in array p_new_ids loop
-    select v.* into r from cortex_migration.rx_crm_tasks v where v._new_id = tid;
+    select v.* into r from cortex_migration.rx_crm_tasks v where v._new_id = (case when tid ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then tid::uuid end);
     present := found;
     if present and r._problem is not null then
       raise exception using errcode = 'CX001',
