@@ -53,6 +53,8 @@ async function bulkUpdate(url: string, shiftSeconds: number, mode: BulkMode = 't
     }
     const t0 = performance.now();
     const rows = await sql.begin(async (tx) => {
+      // The floor's and the ideal's target writes stand for dual-write's: not written back (the reverse triggers' WHEN).
+      if (mode !== 'triggers') await tx`set local cortex.in_forward = 'on'`;
       const r = await tx`update crm.tasks set updated_at = updated_at + make_interval(secs => ${shiftSeconds}) where task_id <= ${BULK_ROWS}`;
       if (mode === 'floor') {
         await tx`update cortex_projects.tasks t set updated_at = l.updated_at

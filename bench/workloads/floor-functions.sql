@@ -1,10 +1,12 @@
 -- The dual-write floor: what the writes of writes.sql cost when the application itself also writes
 -- the target, by hand, in server-side functions (one round trip per statement, cached plans, only
 -- the columns that change). No trigger can do the same work for less; dual_write_tps_ratio is read
--- against this. Created in a scratch schema and dropped after the run.
+-- against this. Created in a scratch schema and dropped after the run. Each runs with
+-- cortex.in_forward on, as cortex's own forward writes do: the target writes here stand for
+-- dual-write's, and must not be written back to legacy by the reverse triggers.
 create schema bench_floor;
 
-create function bench_floor.rename_contact(c integer) returns void language plpgsql as $$
+create function bench_floor.rename_contact(c integer) returns void language plpgsql set cortex.in_forward = 'on' as $$
 declare
   nid varchar;
 begin
@@ -15,14 +17,14 @@ begin
    where id = nid;
 end $$;
 
-create function bench_floor.move_task(t integer) returns void language plpgsql as $$
+create function bench_floor.move_task(t integer) returns void language plpgsql set cortex.in_forward = 'on' as $$
 begin
   update crm.tasks set status = 'in_progress', updated_at = now() where task_id = t;
   update cortex_projects.tasks set status = 'in_progress', updated_at = now()
    where id = (select new_id::uuid from cortex_migration.migration_mappings where old_schema = 'crm' and old_table = 'tasks' and old_id = t::text);
 end $$;
 
-create function bench_floor.add_task(c integer) returns void language plpgsql as $$
+create function bench_floor.add_task(c integer) returns void language plpgsql set cortex.in_forward = 'on' as $$
 declare
   k integer;
   ts timestamptz;
