@@ -15,7 +15,7 @@ language sql stable parallel safe as $$
 $$;
 
 -- The legacy tags of an entity: the names of the tags linked to it in entity_tags (whatever their
--- scope), each once, sorted by name; an entity with no tags comes back as null (never '[]': the
+-- scope), each once, sorted by name (the database collation); an entity with no tags comes back as null (never '[]': the
 -- forward transform reads both as no tags, and legacy rows without tags hold null).
 create function cortex_migration.legacy_entity_tags(p_entity_id text) returns jsonb
 language sql stable parallel safe as $$
