@@ -198,6 +198,9 @@ describe('reverse sync of people, companies and groups (target → legacy)', () 
 
     await sql`update cortex_entities.persons set full_name = null, first_name = 'Ana', middle_name = 'M.', last_name = 'Souza' where id = ${id}`;
     expect(await legacyOf('crm.contacts', id)).toMatchObject({ full_name: 'Ana M. Souza' });
+    // Three parts of 100 characters: cut to the 255 the forward transform takes (longer, it would refuse the row).
+    await sql`update cortex_entities.persons set first_name = ${'F'.repeat(100)}, middle_name = ${'M'.repeat(100)}, last_name = ${'L'.repeat(100)} where id = ${id}`;
+    expect(await legacyOf('crm.contacts', id)).toMatchObject({ full_name: `${'F'.repeat(100)} ${'M'.repeat(100)} ${'L'.repeat(53)}` });
     await sql`update cortex_entities.persons set full_name = '   ', first_name = null, middle_name = null, last_name = null where id = ${id}`;
     expect(await legacyOf('crm.contacts', id)).toMatchObject({ full_name: null });
     await sql`update cortex_entities.persons set full_name = 'Ana M. Souza', first_name = 'Ana', middle_name = null, last_name = 'M. Souza' where id = ${id}`;

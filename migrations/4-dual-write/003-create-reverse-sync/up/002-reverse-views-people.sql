@@ -5,18 +5,20 @@
 -- A person's legacy full_name: the target's full_name when it has text (first and last name are
 -- derived forward from it, so when the application sets them inconsistently with full_name,
 -- full_name wins and they are derived again at the row's next legacy write); else the names it
--- has, first middle last, one space apart (a person the application named only by parts keeps a
--- name in legacy); else null. Trimmed: the forward transform trims, so trimmed is the value it
--- came from. Stable, as concat_ws is (so the planner can inline it).
+-- has, first middle last one space apart (a person the application named only by parts keeps a
+-- name in legacy), cut to the 255 characters the forward transform takes; else null. Trimmed: the
+-- forward transform trims, so trimmed is the value it came from. Stable, as concat_ws is (so the
+-- planner can inline it).
 create function cortex_migration.legacy_full_name(full_name text, first_name text, middle_name text, last_name text) returns text
 language sql stable parallel safe as $$
   select coalesce(nullif(btrim(full_name), ''),
-                  nullif(concat_ws(' ', nullif(btrim(first_name), ''), nullif(btrim(middle_name), ''), nullif(btrim(last_name), '')), ''))
+                  rtrim(left(nullif(concat_ws(' ', nullif(btrim(first_name), ''), nullif(btrim(middle_name), ''), nullif(btrim(last_name), '')), ''), 255)))
 $$;
 
 -- The legacy tags of an entity: the names of the tags linked to it in entity_tags (whatever their
--- scope), each once, sorted by name (the database collation); an entity with no tags comes back as null (never '[]': the
--- forward transform reads both as no tags, and legacy rows without tags hold null).
+-- scope), each once, sorted by name (the database collation); an entity with no tags comes back as
+-- null (never '[]': the forward transform reads both as no tags, and legacy rows without tags hold
+-- null).
 create function cortex_migration.legacy_entity_tags(p_entity_id text) returns jsonb
 language sql stable parallel safe as $$
   select jsonb_agg(x.name order by x.name)
