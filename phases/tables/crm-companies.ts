@@ -13,4 +13,12 @@ export const crmCompanies = defineTable({
   plain: ['is_client', 'is_vendor'],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['name', 'industry', 'website', 'tax_id', 'is_client', 'is_vendor', 'tags', 'created_at', 'updated_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      tags: "the names of the tags linked in entity_tags, whatever their scope, each once, sorted by name; no tags come back as null, not '[]' (cortex_migration.legacy_entity_tags)",
+    },
+    owners: [{ table: 'cortex_foundation.entity_tags', column: 'entity_id' }],
+  },
 });

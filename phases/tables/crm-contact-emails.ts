@@ -11,4 +11,12 @@ export const crmContactEmails = defineTable({
   plain: ['is_primary'],
   derived: {},
   references: [{ column: 'person_id', type: 'character varying(50)', parent: 'crm.contacts' }],
+  reverse: {
+    columns: ['contact_id', 'email', 'label', 'is_primary'],
+    key: { kind: 'sequence' },
+    canonical: {
+      email: 'as the target holds it (the forward transform trims: a legacy address with surrounding spaces comes back trimmed)',
+      label: 'lower-case and trimmed, as the target holds it (the forward transform maps Work and work alike)',
+    },
+  },
 });

@@ -11,4 +11,12 @@ export const crmContactPhones = defineTable({
   plain: ['is_primary'],
   derived: {},
   references: [{ column: 'person_id', type: 'character varying(50)', parent: 'crm.contacts' }],
+  reverse: {
+    columns: ['contact_id', 'phone_number', 'label', 'is_primary', 'is_whatsapp'],
+    key: { kind: 'sequence' },
+    canonical: {
+      phone_number: 'as the target holds it (the forward transform trims: a legacy number with surrounding spaces comes back trimmed)',
+      label: 'lower-case and trimmed, as the target holds it (the forward transform maps Mobile and mobile alike)',
+    },
+  },
 });

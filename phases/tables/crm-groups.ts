@@ -12,4 +12,9 @@ export const crmGroups = defineTable({
   plain: [],
   derived: {},
   references: [{ column: 'parent_group_id', type: 'character varying(50)', parent: 'crm.groups' }],
+  reverse: {
+    columns: ['name', 'group_type', 'parent_group_id', 'created_at'],
+    key: { kind: 'sequence' },
+    canonical: {},
+  },
 });

@@ -170,6 +170,9 @@ describe('dual-write row path', () => {
                    and x.content_type = 'task' and x.content_id = m.new_id)::int as task`;
         return r!;
       };
+      // Behind the way back too (undone with the transaction): with it on, a tag link's removal is the
+      // application's and reaches the legacy tags.
+      await tx`alter table cortex_foundation.entity_tags disable trigger cortex_reverse_sync`;
       // Links lost behind cortex's back: a rename with the tags unchanged does not look at them...
       await tx`delete from cortex_foundation.entity_tags x using cortex_migration.migration_mappings m
                where m.old_schema = 'crm' and m.old_table = 'contacts' and m.old_id = ${c!.id}::text and x.entity_id = m.new_id`;
