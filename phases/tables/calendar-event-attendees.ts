@@ -11,4 +11,12 @@ export const calendarEventAttendees = defineTable({
   plain: [],
   derived: {},
   references: [{ column: 'event_id', type: 'uuid', parent: 'calendar.events' }],
+  reverse: {
+    columns: ['response_status', 'role'],
+    key: { kind: 'columns' },
+    canonical: {
+      response_status: "pending comes back as 'needs_action' (the forward transform maps null, needs_action and pending to pending)",
+      role: "attendee comes back as 'required' (the forward transform maps null, required and attendee to attendee)",
+    },
+  },
 });

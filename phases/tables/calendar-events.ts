@@ -12,4 +12,14 @@ export const calendarEvents = defineTable({
   plain: ['description', 'is_all_day', 'updated_at'],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['title', 'description', 'start_time', 'end_time', 'is_all_day', 'location', 'recurrence_rule', 'organizer_user_id',
+      'project_id', 'triggering_message_id', 'reminder_minutes', 'created_at', 'updated_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      triggering_message_id: "the message id of the triggered_by_message link's message (instance:message_id), which must be the first instance holding that id, as the forward transform picks it",
+    },
+    // project_id, triggering_message_id and reminder_minutes come from the event's derived links.
+    owners: [{ table: 'cortex_foundation.entity_relationships', column: 'content_id' }],
+  },
 });

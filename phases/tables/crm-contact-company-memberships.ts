@@ -11,4 +11,12 @@ export const crmContactCompanyMemberships = defineTable({
   plain: [],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['title', 'started_at', 'created_at'],
+    key: { kind: 'columns' },
+    canonical: {
+      title: "metadata's title (absent or null: null)",
+      started_at: "metadata's started_at, a YYYY-MM-DD date (absent or null: null); metadata null comes back as neither, and the forward transform writes it as {}",
+    },
+  },
 });

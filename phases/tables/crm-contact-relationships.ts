@@ -11,4 +11,11 @@ export const crmContactRelationships = defineTable({
   plain: [],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['contact_id', 'related_contact_id', 'relationship_type', 'created_at'],
+    key: { kind: 'sequence' },
+    canonical: {
+      relationship_type: 'as the target holds it (lower-case letters and underscores; the forward transform lower-cases and trims the legacy value)',
+    },
+  },
 });

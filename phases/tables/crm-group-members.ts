@@ -11,4 +11,9 @@ export const crmGroupMembers = defineTable({
   plain: [],
   derived: {},
   references: [],
+  reverse: {
+    columns: ['added_at'],
+    key: { kind: 'columns' },
+    canonical: {},
+  },
 });

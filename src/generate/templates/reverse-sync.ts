@@ -111,12 +111,17 @@ begin
       insert into ${legacy} (${list(fresh.columns)}) values (${fresh.values.join(', ')})
       returning ${key.map((c) => `${ident(c.name)}::text`).join(` || ':' || `)} into k;
       insert into cortex_migration.migration_mappings (old_schema, old_table, old_id, new_schema, new_table, new_id)
-      values (${literal(schema)}, ${literal(table)}, k, ${literal(spec.target.schema)}, ${literal(spec.target.table)}, tid);
+      values (${literal(schema)}, ${literal(table)}, k, ${literal(spec.target.schema)}, ${literal(spec.target.table)}, tid)${composite ? `
+      -- A pair deleted before keeps its mapping; its legacy row is gone (the insert above went in), so it is stale.
+      on conflict (old_schema, old_table, old_id) do update set new_id = excluded.new_id` : ''};
     else
       update ${legacy} l set ${tuple(cols)} = row${tuple(cols, 'r')}
        where ${keyMatch(spec)} and ${tuple(cols, 'l')} is distinct from ${tuple(cols, 'r')};${composite ? `
       if found and ${keyOfRow(spec)} <> k then
-        -- Its references changed, and with them its legacy key: the mapping follows.
+        -- Its references changed, and with them its legacy key: the mapping follows (over the stale
+        -- mapping of a pair deleted before: its legacy row is gone, the update above took its key).
+        delete from cortex_migration.migration_mappings
+         where old_schema = ${literal(schema)} and old_table = ${literal(table)} and old_id = ${keyOfRow(spec)};
         update cortex_migration.migration_mappings set old_id = ${keyOfRow(spec)}
          where old_schema = ${literal(schema)} and old_table = ${literal(table)} and old_id = k;
       end if;` : ''}

@@ -3,6 +3,5 @@
 
 drop function cortex_migration.rv_cortex_knowledge_notes();
 drop function cortex_migration.rv_cortex_foundation_content_tags();
-drop function cortex_migration.rv_cortex_foundation_entity_relationships();
 drop function cortex_migration.rsync_crm_notes(text[], boolean);
 drop view cortex_migration.lx_crm_notes;

@@ -44,12 +44,17 @@ begin
       insert into cortex_migration.lx_app_workspace_members (workspace_id, user_id, role, joined_at) values (r.workspace_id, r.user_id, r.role, r.joined_at)
       returning workspace_id::text || ':' || user_id::text into k;
       insert into cortex_migration.migration_mappings (old_schema, old_table, old_id, new_schema, new_table, new_id)
-      values ('app', 'workspace_members', k, 'cortex_foundation', 'workspace_members', tid);
+      values ('app', 'workspace_members', k, 'cortex_foundation', 'workspace_members', tid)
+      -- A pair deleted before keeps its mapping; its legacy row is gone (the insert above went in), so it is stale.
+      on conflict (old_schema, old_table, old_id) do update set new_id = excluded.new_id;
     else
       update cortex_migration.lx_app_workspace_members l set (workspace_id, user_id, role, joined_at) = row(r.workspace_id, r.user_id, r.role, r.joined_at)
        where l.workspace_id = split_part(k, ':', 1)::integer and l.user_id = split_part(k, ':', 2)::uuid and (l.workspace_id, l.user_id, l.role, l.joined_at) is distinct from (r.workspace_id, r.user_id, r.role, r.joined_at);
       if found and r.workspace_id::text || ':' || r.user_id::text <> k then
-        -- Its references changed, and with them its legacy key: the mapping follows.
+        -- Its references changed, and with them its legacy key: the mapping follows (over the stale
+        -- mapping of a pair deleted before: its legacy row is gone, the update above took its key).
+        delete from cortex_migration.migration_mappings
+         where old_schema = 'app' and old_table = 'workspace_members' and old_id = r.workspace_id::text || ':' || r.user_id::text;
         update cortex_migration.migration_mappings set old_id = r.workspace_id::text || ':' || r.user_id::text
          where old_schema = 'app' and old_table = 'workspace_members' and old_id = k;
       end if;

@@ -78,12 +78,3 @@ begin
                   else array[new.content_id::text] end);
   return null;
 end $$;
-
-create function cortex_migration.rv_cortex_foundation_entity_relationships() returns trigger language plpgsql as $$
-begin
-  -- The rows it holds or folds into (both the old and the new, when an UPDATE moved it).
-  perform cortex_migration.rsync_crm_notes(case when tg_op = 'DELETE' then array[old.content_id::text]
-                  when tg_op = 'UPDATE' and old.content_id is distinct from new.content_id then array[old.content_id::text, new.content_id::text]
-                  else array[new.content_id::text] end);
-  return null;
-end $$;

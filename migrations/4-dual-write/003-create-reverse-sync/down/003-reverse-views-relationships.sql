@@ -1,0 +1,11 @@
+drop view cortex_migration.rx_calendar_event_attendees;
+drop view cortex_migration.rx_calendar_events;
+drop view cortex_migration.rx_crm_group_members;
+drop view cortex_migration.rx_crm_contact_relationships;
+drop view cortex_migration.rx_crm_contact_company_memberships;
+drop function cortex_migration.legacy_attendee_role(text);
+drop function cortex_migration.legacy_response_status(text);
+drop function cortex_migration.jsonb_minutes(jsonb);
+drop function cortex_migration.jsonb_date(jsonb);
+drop function cortex_migration.bidirectional_relationship(text);
+drop function cortex_migration.legacy_link_table(text, text, text, jsonb);
