@@ -53,6 +53,11 @@ export function derivedId(...parts: string[]): string {
   return `cortex_migration.derived_id(${parts.join(', ')})`;
 }
 
+/** The id of the global tag named by the SQL expression `name` (cortex_migration.tag_id: an existing tag's, else derived). */
+export function tagId(name: string): string {
+  return `cortex_migration.tag_id(${name})`;
+}
+
 /** Indent every line but the first by `n` spaces (for a multi-line piece placed inside another). */
 export function indent(text: string, n: number): string {
   return text.replace(/\n/g, `\n${' '.repeat(n)}`);

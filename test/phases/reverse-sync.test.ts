@@ -187,4 +187,21 @@ describe('reverse sync (target → legacy)', () => {
     const text = (await cli(['status'])).stderr + (await cli(['status'])).stdout;
     expect(text).toMatch(/writes since phase 4: [\d,]+ from the legacy side, [\d,]+ from the target side/);
   });
+
+  it("a tag the application creates on the target (its own id) survives the next legacy write of the row it tags", async () => {
+    const sql = db().sql;
+    const [p] = await sql<{ id: string; contact: number }[]>`
+      select m.new_id as id, m.old_id::int as contact from cortex_migration.migration_mappings m
+        join cortex_entities.persons x on x.id = m.new_id where m.old_schema = 'crm' and m.old_table = 'contacts' order by m.old_id limit 1`;
+    const [tag] = await sql<{ id: string }[]>`insert into cortex_foundation.tags (name, tag_type, scope) values ('Made on the target', 'category', 'global') returning id::text`;
+    await sql`insert into cortex_foundation.entity_tags (entity_id, tag_id) values (${p!.id}, ${tag!.id}::uuid)`;
+    const [legacy] = await sql<{ tags: string[] }[]>`select tags from crm.contacts where contact_id = ${p!.contact}`;
+    expect(legacy!.tags).toContain('Made on the target');
+    // The forward sync finds the tag by its name: the application's id, not a derived one.
+    await sql`update crm.contacts set notes = coalesce(notes, '') where contact_id = ${p!.contact}`;
+    const [q] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_migration.quarantine where old_table = 'contacts' and old_id = ${String(p!.contact)}`;
+    expect(q!.n).toBe(0);
+    const [link] = await sql<{ n: number }[]>`select count(*)::int as n from cortex_foundation.entity_tags where entity_id = ${p!.id} and tag_id = ${tag!.id}::uuid`;
+    expect(link!.n).toBe(1);
+  });
 });

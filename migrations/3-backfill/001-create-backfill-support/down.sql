@@ -5,6 +5,7 @@ drop function cortex_migration.missing(text, text, text);
 drop function cortex_migration.invalid(text);
 drop function cortex_migration.unmapped();
 drop function cortex_migration.valid_tags(jsonb);
+drop function cortex_migration.tag_id(text);
 drop function cortex_migration.derived_id(text[]);
 drop table cortex_migration.backfill_checkpoints;
 drop table cortex_migration.quarantine;

@@ -73,6 +73,15 @@ language sql stable parallel safe as $$
   select md5(array_to_string(parts, '|'))::uuid
 $$;
 
+-- The id of the global tag named `name`: the tag of that name when one exists (the application may
+-- have created it with an id of its own once it writes the target), else its derived id. Every
+-- path that links a tag by name takes its id from here.
+create function cortex_migration.tag_id(name text) returns uuid
+language sql stable parallel safe as $$
+  select coalesce((select t.id from cortex_foundation.tags t where t.scope = 'global' and t.name = $1),
+                  cortex_migration.derived_id('tag', 'global', $1))
+$$;
+
 -- Is this jsonb an array of non-empty strings of at most 100 characters (a valid tag list)?
 -- One expression, no subquery, so the planner inlines it into the transform views.
 create function cortex_migration.valid_tags(tags jsonb) returns boolean

@@ -4,7 +4,7 @@
 import type { Template } from '../generate.js';
 import { syncOneFunction, transformView } from '../../names.js';
 import { entityType, legacyName, type TableSpec, updatedColumns } from '../spec.js';
-import { derivedId, ident, literal, qualified } from '../sql.js';
+import { derivedId, ident, literal, qualified, tagId } from '../sql.js';
 import { FORWARD } from './direction.js';
 
 // Every statement costs executor start-up, so the read also answers "was it quarantined?" (and,
@@ -73,16 +73,16 @@ function targetRow(spec: TableSpec): string {
 function tagLinks(spec: TableSpec): string {
   if (!spec.tags) return '';
   const ct = literal(spec.contentType);
-  const tagId = derivedId(literal('tag'), literal('global'), 'e');
+  const tag = tagId('e');
   const links = spec.prefix ? 'cortex_foundation.entity_tags x where x.entity_id = r.id'
     : `cortex_foundation.content_tags x where x.content_type = ${ct} and x.content_id = r.id::text`;
   const insert = spec.prefix
     ? `insert into cortex_foundation.entity_tags (id, entity_id, tag_id)
-      select distinct ${derivedId(literal('entity-tag'), 'r.id::text', 'e')}, r.id::text, ${tagId}`
+      select distinct ${derivedId(literal('entity-tag'), 'r.id::text', 'e')}, r.id::text, ${tag}`
     : `insert into cortex_foundation.content_tags (id, content_type, content_id, tag_id)
-      select distinct ${derivedId(literal('content-tag'), ct, 'r.id::text', 'e')}, ${ct}, r.id::text, ${tagId}`;
+      select distinct ${derivedId(literal('content-tag'), ct, 'r.id::text', 'e')}, ${ct}, r.id::text, ${tag}`;
   return `if p_check_tags then
-    wanted := array(select distinct ${tagId} from jsonb_array_elements_text(coalesce(r._tags, '[]')) e order by 1);
+    wanted := array(select distinct ${tag} from jsonb_array_elements_text(coalesce(r._tags, '[]')) e order by 1);
     -- Equal links imply the tags exist (foreign key). A target row inserted just now has none.
     if fresh then
       relink := cardinality(wanted) > 0;
@@ -91,7 +91,7 @@ function tagLinks(spec: TableSpec): string {
     end if;
     if relink then
       insert into cortex_foundation.tags (id, name, tag_type, scope)
-      select distinct ${tagId}, e, 'category', 'global' from jsonb_array_elements_text(coalesce(r._tags, '[]')) e
+      select distinct ${tag}, e, 'category', 'global' from jsonb_array_elements_text(coalesce(r._tags, '[]')) e
       on conflict do nothing;
       delete from ${links} and x.tag_id <> all (wanted);
       ${insert}

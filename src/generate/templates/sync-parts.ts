@@ -3,7 +3,7 @@
 // links in one statement; the target's foreign keys are checked at its end, after every CTE.
 import { transformView } from '../../names.js';
 import { entityType, legacyName, type TableSpec, updatedColumns } from '../spec.js';
-import { derivedId, ident, list, literal, qualified } from '../sql.js';
+import { derivedId, ident, list, literal, qualified, tagId } from '../sql.js';
 
 /** Which of the two sync functions a statement is for. */
 export interface SyncVariant {
@@ -106,7 +106,7 @@ export function registryCte(spec: TableSpec & { prefix: string }): string {
 export function tagCtes(spec: TableSpec, v: SyncVariant): string[] {
   const ctes = [
     `wanted_tags as materialized (
-    select g.id::text as owner, e as name, ${derivedId(literal('tag'), literal('global'), 'e')} as tag_id
+    select g.id::text as owner, e as name, ${tagId('e')} as tag_id
       from good g, jsonb_array_elements_text(g._tags) e where g._tags is not null)`,
     `tag_put as (
     insert into cortex_foundation.tags (id, name, tag_type, scope)

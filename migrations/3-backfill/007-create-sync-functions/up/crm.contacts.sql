@@ -61,7 +61,7 @@ begin
     where (t.name, t.created_at, t.updated_at, t.created_by) is distinct from
           (excluded.name, excluded.created_at, excluded.updated_at, excluded.created_by)),
   wanted_tags as materialized (
-    select g.id::text as owner, e as name, cortex_migration.derived_id('tag', 'global', e) as tag_id
+    select g.id::text as owner, e as name, cortex_migration.tag_id(e) as tag_id
       from good g, jsonb_array_elements_text(g._tags) e where g._tags is not null),
   tag_put as (
     insert into cortex_foundation.tags (id, name, tag_type, scope)
@@ -131,7 +131,7 @@ begin
     where (t.name, t.created_at, t.updated_at, t.created_by) is distinct from
           (excluded.name, excluded.created_at, excluded.updated_at, excluded.created_by)),
   wanted_tags as materialized (
-    select g.id::text as owner, e as name, cortex_migration.derived_id('tag', 'global', e) as tag_id
+    select g.id::text as owner, e as name, cortex_migration.tag_id(e) as tag_id
       from good g, jsonb_array_elements_text(g._tags) e where g._tags is not null),
   tag_put as (
     insert into cortex_foundation.tags (id, name, tag_type, scope)

@@ -48,7 +48,7 @@ begin
        and mm.old_id in (select k from unnest(old_ids) k except select _old_id from good)
        and (exists (select 1 from cortex_projects.tasks t where t.id = mm.new_id::uuid))),
   wanted_tags as materialized (
-    select g.id::text as owner, e as name, cortex_migration.derived_id('tag', 'global', e) as tag_id
+    select g.id::text as owner, e as name, cortex_migration.tag_id(e) as tag_id
       from good g, jsonb_array_elements_text(g._tags) e where g._tags is not null),
   tag_put as (
     insert into cortex_foundation.tags (id, name, tag_type, scope)
@@ -128,7 +128,7 @@ begin
     on conflict (old_schema, old_table, old_id) do update set code = excluded.code, reason = excluded.reason,
       awaited_table = excluded.awaited_table, awaited_key = excluded.awaited_key, last_seen = clock_timestamp()),
   wanted_tags as materialized (
-    select g.id::text as owner, e as name, cortex_migration.derived_id('tag', 'global', e) as tag_id
+    select g.id::text as owner, e as name, cortex_migration.tag_id(e) as tag_id
       from good g, jsonb_array_elements_text(g._tags) e where g._tags is not null),
   tag_put as (
     insert into cortex_foundation.tags (id, name, tag_type, scope)

@@ -39,7 +39,7 @@ begin
   end if;
 
   if p_check_tags then
-    wanted := array(select distinct cortex_migration.derived_id('tag', 'global', e) from jsonb_array_elements_text(coalesce(r._tags, '[]')) e order by 1);
+    wanted := array(select distinct cortex_migration.tag_id(e) from jsonb_array_elements_text(coalesce(r._tags, '[]')) e order by 1);
     -- Equal links imply the tags exist (foreign key). A target row inserted just now has none.
     if fresh then
       relink := cardinality(wanted) > 0;
@@ -48,11 +48,11 @@ begin
     end if;
     if relink then
       insert into cortex_foundation.tags (id, name, tag_type, scope)
-      select distinct cortex_migration.derived_id('tag', 'global', e), e, 'category', 'global' from jsonb_array_elements_text(coalesce(r._tags, '[]')) e
+      select distinct cortex_migration.tag_id(e), e, 'category', 'global' from jsonb_array_elements_text(coalesce(r._tags, '[]')) e
       on conflict do nothing;
       delete from cortex_foundation.content_tags x where x.content_type = 'note' and x.content_id = r.id::text and x.tag_id <> all (wanted);
       insert into cortex_foundation.content_tags (id, content_type, content_id, tag_id)
-      select distinct cortex_migration.derived_id('content-tag', 'note', r.id::text, e), 'note', r.id::text, cortex_migration.derived_id('tag', 'global', e)
+      select distinct cortex_migration.derived_id('content-tag', 'note', r.id::text, e), 'note', r.id::text, cortex_migration.tag_id(e)
         from jsonb_array_elements_text(coalesce(r._tags, '[]')) e
       on conflict do nothing;
     end if;
