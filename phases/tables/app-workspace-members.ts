@@ -11,6 +11,7 @@ export const appWorkspaceMembers = defineTable({
   plain: [],
   derived: {},
   references: [{ column: 'user_id', type: 'character varying(50)', parent: 'app.users' }, { column: 'workspace_id', type: 'uuid', parent: 'app.workspaces' }],
+  insertOnly: ['status'],
   reverse: {
     columns: ['role', 'joined_at'],
     key: { kind: 'columns' },

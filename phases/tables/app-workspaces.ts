@@ -11,6 +11,7 @@ export const appWorkspaces = defineTable({
   plain: ['settings'],
   derived: {},
   references: [{ column: 'owner_user_id', type: 'character varying(50)', parent: 'app.users' }],
+  insertOnly: ['updated_at'],
   reverse: {
     columns: ['name', 'slug', 'owner_user_id', 'settings', 'created_at'],
     key: { kind: 'sequence' },

@@ -12,6 +12,7 @@ export const calendarEvents = defineTable({
   plain: ['description', 'is_all_day', 'updated_at'],
   derived: {},
   references: [],
+  insertOnly: ['status'],
   reverse: {
     columns: ['title', 'description', 'start_time', 'end_time', 'is_all_day', 'location', 'recurrence_rule', 'organizer_user_id',
       'project_id', 'triggering_message_id', 'reminder_minutes', 'created_at', 'updated_at'],

@@ -13,6 +13,7 @@ export const crmCompanies = defineTable({
   plain: ['is_client', 'is_vendor'],
   derived: {},
   references: [],
+  insertOnly: ['status'],
   reverse: {
     columns: ['name', 'industry', 'website', 'tax_id', 'is_client', 'is_vendor', 'tags', 'created_at', 'updated_at'],
     key: { kind: 'sequence' },

@@ -13,6 +13,7 @@ export const crmContacts = defineTable({
   plain: ['notes', 'date_of_birth'],
   derived: {},
   references: [],
+  insertOnly: ['is_active'],
   reverse: {
     columns: ['full_name', 'profession', 'relationship', 'notes', 'profile_picture_url', 'date_of_birth', 'tags', 'created_by', 'created_at', 'updated_at'],
     key: { kind: 'sequence' },

@@ -12,6 +12,7 @@ export const crmGroups = defineTable({
   plain: [],
   derived: {},
   references: [{ column: 'parent_group_id', type: 'character varying(50)', parent: 'crm.groups' }],
+  insertOnly: ['status', 'updated_at'],
   reverse: {
     columns: ['name', 'group_type', 'parent_group_id', 'created_at'],
     key: { kind: 'sequence' },

@@ -12,6 +12,7 @@ export const financeAccounts = defineTable({
   plain: ['institution_name', 'current_balance'],
   derived: {},
   references: [],
+  insertOnly: ['updated_at'],
   reverse: {
     columns: ['name', 'account_type', 'institution_name', 'account_number_masked', 'currency', 'current_balance', 'owner_user_id',
       'is_active', 'created_at'],

@@ -11,6 +11,7 @@ export const financePayables = defineTable({
   plain: ['amount', 'amount_paid', 'bill_date', 'due_date', 'description'],
   derived: {},
   references: [],
+  insertOnly: ['updated_at'],
   reverse: {
     columns: ['vendor_company_id', 'amount', 'amount_paid', 'bill_date', 'due_date', 'status', 'project_id', 'account_id',
       'description', 'created_at'],

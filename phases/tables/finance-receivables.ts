@@ -11,6 +11,7 @@ export const financeReceivables = defineTable({
   plain: ['amount', 'amount_received', 'invoice_date', 'due_date', 'description'],
   derived: {},
   references: [],
+  insertOnly: ['updated_at'],
   reverse: {
     columns: ['customer_company_id', 'amount', 'amount_received', 'invoice_date', 'due_date', 'status', 'project_id', 'account_id',
       'description', 'created_at'],

@@ -11,6 +11,7 @@ export const financeTransactions = defineTable({
   plain: ['amount', 'description', 'transaction_date'],
   derived: {},
   references: [],
+  insertOnly: ['status', 'updated_at'],
   reverse: {
     columns: ['account_id', 'amount', 'transaction_type', 'description', 'category', 'transaction_date', 'vendor_company_id',
       'project_id', 'created_at'],

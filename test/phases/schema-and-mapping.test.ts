@@ -44,6 +44,9 @@ describe('Cortex phases 1 and 2 on a scale-1 fixture', () => {
       select table_schema || '.' || table_name || '.' || column_name as c from information_schema.columns where table_schema like 'cortex\\_%'`;
     const real = new Set(cols.map((r) => r.c));
     for (const k of Object.keys(coverage.targetOnly).filter((x) => x.split('.').length === 3)) expect(real.has(k), k).toBe(true);
+    // A column the forward fills on insert only is the application's afterwards: target-only.
+    const insertOnly = TABLES.flatMap((t) => (t.insertOnly ?? []).map((c) => `${t.target.schema}.${t.target.table}.${c}`));
+    expect(insertOnly.filter((c) => !(c in coverage.targetOnly))).toEqual([]);
   });
 
   it('the entity registry takes each type under its own prefix and refuses any other pairing', async () => {

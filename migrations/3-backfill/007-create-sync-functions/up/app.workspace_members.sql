@@ -31,8 +31,8 @@ begin
   upserted as (
     insert into cortex_foundation.workspace_members as t (id, workspace_id, user_id, role, status, joined_at)
     select id, workspace_id, user_id, role, status, joined_at from good
-    on conflict (id) do update set id = excluded.id, workspace_id = excluded.workspace_id, user_id = excluded.user_id, role = excluded.role, status = excluded.status, joined_at = excluded.joined_at
-    where (t.id, t.workspace_id, t.user_id, t.role, t.status, t.joined_at) is distinct from (excluded.id, excluded.workspace_id, excluded.user_id, excluded.role, excluded.status, excluded.joined_at)
+    on conflict (id) do update set id = excluded.id, workspace_id = excluded.workspace_id, user_id = excluded.user_id, role = excluded.role, joined_at = excluded.joined_at
+    where (t.id, t.workspace_id, t.user_id, t.role, t.joined_at) is distinct from (excluded.id, excluded.workspace_id, excluded.user_id, excluded.role, excluded.joined_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;
@@ -60,8 +60,8 @@ begin
   upserted as (
     insert into cortex_foundation.workspace_members as t (id, workspace_id, user_id, role, status, joined_at)
     select id, workspace_id, user_id, role, status, joined_at from good
-    on conflict (id) do update set id = excluded.id, workspace_id = excluded.workspace_id, user_id = excluded.user_id, role = excluded.role, status = excluded.status, joined_at = excluded.joined_at
-    where (t.id, t.workspace_id, t.user_id, t.role, t.status, t.joined_at) is distinct from (excluded.id, excluded.workspace_id, excluded.user_id, excluded.role, excluded.status, excluded.joined_at)
+    on conflict (id) do update set id = excluded.id, workspace_id = excluded.workspace_id, user_id = excluded.user_id, role = excluded.role, joined_at = excluded.joined_at
+    where (t.id, t.workspace_id, t.user_id, t.role, t.joined_at) is distinct from (excluded.id, excluded.workspace_id, excluded.user_id, excluded.role, excluded.joined_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;

@@ -49,8 +49,8 @@ begin
   upserted as (
     insert into cortex_foundation.workspaces as t (id, name, slug, owner_user_id, settings, created_at, updated_at)
     select id, name, slug, owner_user_id, settings, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, name = excluded.name, slug = excluded.slug, owner_user_id = excluded.owner_user_id, settings = excluded.settings, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.name, t.slug, t.owner_user_id, t.settings, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.name, excluded.slug, excluded.owner_user_id, excluded.settings, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, name = excluded.name, slug = excluded.slug, owner_user_id = excluded.owner_user_id, settings = excluded.settings, created_at = excluded.created_at
+    where (t.id, t.name, t.slug, t.owner_user_id, t.settings, t.created_at) is distinct from (excluded.id, excluded.name, excluded.slug, excluded.owner_user_id, excluded.settings, excluded.created_at)
     returning 1)
   select (select count(*)::integer from upserted),
          (select array_agg(id) from gone),
@@ -96,8 +96,8 @@ begin
   upserted as (
     insert into cortex_foundation.workspaces as t (id, name, slug, owner_user_id, settings, created_at, updated_at)
     select id, name, slug, owner_user_id, settings, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, name = excluded.name, slug = excluded.slug, owner_user_id = excluded.owner_user_id, settings = excluded.settings, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.name, t.slug, t.owner_user_id, t.settings, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.name, excluded.slug, excluded.owner_user_id, excluded.settings, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, name = excluded.name, slug = excluded.slug, owner_user_id = excluded.owner_user_id, settings = excluded.settings, created_at = excluded.created_at
+    where (t.id, t.name, t.slug, t.owner_user_id, t.settings, t.created_at) is distinct from (excluded.id, excluded.name, excluded.slug, excluded.owner_user_id, excluded.settings, excluded.created_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;

@@ -58,8 +58,8 @@ begin
   upserted as (
     insert into cortex_entities.companies as t (id, name, industry, tax_id, website_url, status, is_client, is_vendor, created_at, updated_at)
     select id, name, industry, tax_id, website_url, status, is_client, is_vendor, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, name = excluded.name, industry = excluded.industry, tax_id = excluded.tax_id, website_url = excluded.website_url, status = excluded.status, is_client = excluded.is_client, is_vendor = excluded.is_vendor, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.name, t.industry, t.tax_id, t.website_url, t.status, t.is_client, t.is_vendor, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.name, excluded.industry, excluded.tax_id, excluded.website_url, excluded.status, excluded.is_client, excluded.is_vendor, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, name = excluded.name, industry = excluded.industry, tax_id = excluded.tax_id, website_url = excluded.website_url, is_client = excluded.is_client, is_vendor = excluded.is_vendor, created_at = excluded.created_at, updated_at = excluded.updated_at
+    where (t.id, t.name, t.industry, t.tax_id, t.website_url, t.is_client, t.is_vendor, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.name, excluded.industry, excluded.tax_id, excluded.website_url, excluded.is_client, excluded.is_vendor, excluded.created_at, excluded.updated_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;
@@ -104,8 +104,8 @@ begin
   upserted as (
     insert into cortex_entities.companies as t (id, name, industry, tax_id, website_url, status, is_client, is_vendor, created_at, updated_at)
     select id, name, industry, tax_id, website_url, status, is_client, is_vendor, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, name = excluded.name, industry = excluded.industry, tax_id = excluded.tax_id, website_url = excluded.website_url, status = excluded.status, is_client = excluded.is_client, is_vendor = excluded.is_vendor, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.name, t.industry, t.tax_id, t.website_url, t.status, t.is_client, t.is_vendor, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.name, excluded.industry, excluded.tax_id, excluded.website_url, excluded.status, excluded.is_client, excluded.is_vendor, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, name = excluded.name, industry = excluded.industry, tax_id = excluded.tax_id, website_url = excluded.website_url, is_client = excluded.is_client, is_vendor = excluded.is_vendor, created_at = excluded.created_at, updated_at = excluded.updated_at
+    where (t.id, t.name, t.industry, t.tax_id, t.website_url, t.is_client, t.is_vendor, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.name, excluded.industry, excluded.tax_id, excluded.website_url, excluded.is_client, excluded.is_vendor, excluded.created_at, excluded.updated_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;

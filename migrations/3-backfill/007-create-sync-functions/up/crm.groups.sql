@@ -57,8 +57,8 @@ begin
   upserted as (
     insert into cortex_entities.groups as t (id, name, group_type, parent_group_id, status, created_at, updated_at)
     select id, name, group_type, parent_group_id, status, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, name = excluded.name, group_type = excluded.group_type, parent_group_id = excluded.parent_group_id, status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.name, t.group_type, t.parent_group_id, t.status, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.name, excluded.group_type, excluded.parent_group_id, excluded.status, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, name = excluded.name, group_type = excluded.group_type, parent_group_id = excluded.parent_group_id, created_at = excluded.created_at
+    where (t.id, t.name, t.group_type, t.parent_group_id, t.created_at) is distinct from (excluded.id, excluded.name, excluded.group_type, excluded.parent_group_id, excluded.created_at)
     returning 1)
   select (select count(*)::integer from upserted),
          (select array_agg(id) from gone),
@@ -112,8 +112,8 @@ begin
   upserted as (
     insert into cortex_entities.groups as t (id, name, group_type, parent_group_id, status, created_at, updated_at)
     select id, name, group_type, parent_group_id, status, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, name = excluded.name, group_type = excluded.group_type, parent_group_id = excluded.parent_group_id, status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.name, t.group_type, t.parent_group_id, t.status, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.name, excluded.group_type, excluded.parent_group_id, excluded.status, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, name = excluded.name, group_type = excluded.group_type, parent_group_id = excluded.parent_group_id, created_at = excluded.created_at
+    where (t.id, t.name, t.group_type, t.parent_group_id, t.created_at) is distinct from (excluded.id, excluded.name, excluded.group_type, excluded.parent_group_id, excluded.created_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;

@@ -43,8 +43,8 @@ begin
   upserted as (
     insert into cortex_finance.accounts as t (id, name, account_type, account_number, institution_name, current_balance, currency, owner_id, status, created_at, updated_at)
     select id, name, account_type, account_number, institution_name, current_balance, currency, owner_id, status, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, name = excluded.name, account_type = excluded.account_type, account_number = excluded.account_number, institution_name = excluded.institution_name, current_balance = excluded.current_balance, currency = excluded.currency, owner_id = excluded.owner_id, status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.name, t.account_type, t.account_number, t.institution_name, t.current_balance, t.currency, t.owner_id, t.status, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.name, excluded.account_type, excluded.account_number, excluded.institution_name, excluded.current_balance, excluded.currency, excluded.owner_id, excluded.status, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, name = excluded.name, account_type = excluded.account_type, account_number = excluded.account_number, institution_name = excluded.institution_name, current_balance = excluded.current_balance, currency = excluded.currency, owner_id = excluded.owner_id, status = excluded.status, created_at = excluded.created_at
+    where (t.id, t.name, t.account_type, t.account_number, t.institution_name, t.current_balance, t.currency, t.owner_id, t.status, t.created_at) is distinct from (excluded.id, excluded.name, excluded.account_type, excluded.account_number, excluded.institution_name, excluded.current_balance, excluded.currency, excluded.owner_id, excluded.status, excluded.created_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;
@@ -79,8 +79,8 @@ begin
   upserted as (
     insert into cortex_finance.accounts as t (id, name, account_type, account_number, institution_name, current_balance, currency, owner_id, status, created_at, updated_at)
     select id, name, account_type, account_number, institution_name, current_balance, currency, owner_id, status, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, name = excluded.name, account_type = excluded.account_type, account_number = excluded.account_number, institution_name = excluded.institution_name, current_balance = excluded.current_balance, currency = excluded.currency, owner_id = excluded.owner_id, status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.name, t.account_type, t.account_number, t.institution_name, t.current_balance, t.currency, t.owner_id, t.status, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.name, excluded.account_type, excluded.account_number, excluded.institution_name, excluded.current_balance, excluded.currency, excluded.owner_id, excluded.status, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, name = excluded.name, account_type = excluded.account_type, account_number = excluded.account_number, institution_name = excluded.institution_name, current_balance = excluded.current_balance, currency = excluded.currency, owner_id = excluded.owner_id, status = excluded.status, created_at = excluded.created_at
+    where (t.id, t.name, t.account_type, t.account_number, t.institution_name, t.current_balance, t.currency, t.owner_id, t.status, t.created_at) is distinct from (excluded.id, excluded.name, excluded.account_type, excluded.account_number, excluded.institution_name, excluded.current_balance, excluded.currency, excluded.owner_id, excluded.status, excluded.created_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;

@@ -31,8 +31,8 @@ begin
   upserted as (
     insert into cortex_finance.bills_payable as t (id, vendor_id, amount, amount_paid, bill_date, due_date, status, project_id, account_id, description, created_at, updated_at)
     select id, vendor_id, amount, amount_paid, bill_date, due_date, status, project_id, account_id, description, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, vendor_id = excluded.vendor_id, amount = excluded.amount, amount_paid = excluded.amount_paid, bill_date = excluded.bill_date, due_date = excluded.due_date, status = excluded.status, project_id = excluded.project_id, account_id = excluded.account_id, description = excluded.description, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.vendor_id, t.amount, t.amount_paid, t.bill_date, t.due_date, t.status, t.project_id, t.account_id, t.description, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.vendor_id, excluded.amount, excluded.amount_paid, excluded.bill_date, excluded.due_date, excluded.status, excluded.project_id, excluded.account_id, excluded.description, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, vendor_id = excluded.vendor_id, amount = excluded.amount, amount_paid = excluded.amount_paid, bill_date = excluded.bill_date, due_date = excluded.due_date, status = excluded.status, project_id = excluded.project_id, account_id = excluded.account_id, description = excluded.description, created_at = excluded.created_at
+    where (t.id, t.vendor_id, t.amount, t.amount_paid, t.bill_date, t.due_date, t.status, t.project_id, t.account_id, t.description, t.created_at) is distinct from (excluded.id, excluded.vendor_id, excluded.amount, excluded.amount_paid, excluded.bill_date, excluded.due_date, excluded.status, excluded.project_id, excluded.account_id, excluded.description, excluded.created_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;
@@ -60,8 +60,8 @@ begin
   upserted as (
     insert into cortex_finance.bills_payable as t (id, vendor_id, amount, amount_paid, bill_date, due_date, status, project_id, account_id, description, created_at, updated_at)
     select id, vendor_id, amount, amount_paid, bill_date, due_date, status, project_id, account_id, description, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, vendor_id = excluded.vendor_id, amount = excluded.amount, amount_paid = excluded.amount_paid, bill_date = excluded.bill_date, due_date = excluded.due_date, status = excluded.status, project_id = excluded.project_id, account_id = excluded.account_id, description = excluded.description, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.vendor_id, t.amount, t.amount_paid, t.bill_date, t.due_date, t.status, t.project_id, t.account_id, t.description, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.vendor_id, excluded.amount, excluded.amount_paid, excluded.bill_date, excluded.due_date, excluded.status, excluded.project_id, excluded.account_id, excluded.description, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, vendor_id = excluded.vendor_id, amount = excluded.amount, amount_paid = excluded.amount_paid, bill_date = excluded.bill_date, due_date = excluded.due_date, status = excluded.status, project_id = excluded.project_id, account_id = excluded.account_id, description = excluded.description, created_at = excluded.created_at
+    where (t.id, t.vendor_id, t.amount, t.amount_paid, t.bill_date, t.due_date, t.status, t.project_id, t.account_id, t.description, t.created_at) is distinct from (excluded.id, excluded.vendor_id, excluded.amount, excluded.amount_paid, excluded.bill_date, excluded.due_date, excluded.status, excluded.project_id, excluded.account_id, excluded.description, excluded.created_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;

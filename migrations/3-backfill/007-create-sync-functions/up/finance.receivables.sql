@@ -31,8 +31,8 @@ begin
   upserted as (
     insert into cortex_finance.bills_receivable as t (id, customer_id, amount, amount_received, invoice_date, due_date, status, project_id, account_id, description, created_at, updated_at)
     select id, customer_id, amount, amount_received, invoice_date, due_date, status, project_id, account_id, description, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, customer_id = excluded.customer_id, amount = excluded.amount, amount_received = excluded.amount_received, invoice_date = excluded.invoice_date, due_date = excluded.due_date, status = excluded.status, project_id = excluded.project_id, account_id = excluded.account_id, description = excluded.description, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.customer_id, t.amount, t.amount_received, t.invoice_date, t.due_date, t.status, t.project_id, t.account_id, t.description, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.customer_id, excluded.amount, excluded.amount_received, excluded.invoice_date, excluded.due_date, excluded.status, excluded.project_id, excluded.account_id, excluded.description, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, customer_id = excluded.customer_id, amount = excluded.amount, amount_received = excluded.amount_received, invoice_date = excluded.invoice_date, due_date = excluded.due_date, status = excluded.status, project_id = excluded.project_id, account_id = excluded.account_id, description = excluded.description, created_at = excluded.created_at
+    where (t.id, t.customer_id, t.amount, t.amount_received, t.invoice_date, t.due_date, t.status, t.project_id, t.account_id, t.description, t.created_at) is distinct from (excluded.id, excluded.customer_id, excluded.amount, excluded.amount_received, excluded.invoice_date, excluded.due_date, excluded.status, excluded.project_id, excluded.account_id, excluded.description, excluded.created_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;
@@ -60,8 +60,8 @@ begin
   upserted as (
     insert into cortex_finance.bills_receivable as t (id, customer_id, amount, amount_received, invoice_date, due_date, status, project_id, account_id, description, created_at, updated_at)
     select id, customer_id, amount, amount_received, invoice_date, due_date, status, project_id, account_id, description, created_at, updated_at from good
-    on conflict (id) do update set id = excluded.id, customer_id = excluded.customer_id, amount = excluded.amount, amount_received = excluded.amount_received, invoice_date = excluded.invoice_date, due_date = excluded.due_date, status = excluded.status, project_id = excluded.project_id, account_id = excluded.account_id, description = excluded.description, created_at = excluded.created_at, updated_at = excluded.updated_at
-    where (t.id, t.customer_id, t.amount, t.amount_received, t.invoice_date, t.due_date, t.status, t.project_id, t.account_id, t.description, t.created_at, t.updated_at) is distinct from (excluded.id, excluded.customer_id, excluded.amount, excluded.amount_received, excluded.invoice_date, excluded.due_date, excluded.status, excluded.project_id, excluded.account_id, excluded.description, excluded.created_at, excluded.updated_at)
+    on conflict (id) do update set id = excluded.id, customer_id = excluded.customer_id, amount = excluded.amount, amount_received = excluded.amount_received, invoice_date = excluded.invoice_date, due_date = excluded.due_date, status = excluded.status, project_id = excluded.project_id, account_id = excluded.account_id, description = excluded.description, created_at = excluded.created_at
+    where (t.id, t.customer_id, t.amount, t.amount_received, t.invoice_date, t.due_date, t.status, t.project_id, t.account_id, t.description, t.created_at) is distinct from (excluded.id, excluded.customer_id, excluded.amount, excluded.amount_received, excluded.invoice_date, excluded.due_date, excluded.status, excluded.project_id, excluded.account_id, excluded.description, excluded.created_at)
     returning 1)
   select (select count(*)::integer from upserted)
     into n;

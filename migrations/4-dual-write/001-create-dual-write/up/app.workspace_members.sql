@@ -26,7 +26,7 @@ begin
     fresh := n > 0;
   end if;
   if n = 0 then
-    update cortex_foundation.workspace_members t set workspace_id = r.workspace_id, user_id = r.user_id, role = r.role, status = r.status, joined_at = r.joined_at where t.id = r.id and (t.workspace_id, t.user_id, t.role, t.status, t.joined_at) is distinct from (r.workspace_id, r.user_id, r.role, r.status, r.joined_at);
+    update cortex_foundation.workspace_members t set workspace_id = r.workspace_id, user_id = r.user_id, role = r.role, joined_at = r.joined_at where t.id = r.id and (t.workspace_id, t.user_id, t.role, t.joined_at) is distinct from (r.workspace_id, r.user_id, r.role, r.joined_at);
     get diagnostics n = row_count;
     if n = 0 and not p_insert then
       insert into cortex_foundation.workspace_members (id, workspace_id, user_id, role, status, joined_at) values (r.id, r.workspace_id, r.user_id, r.role, r.status, r.joined_at) on conflict (id) do nothing;

@@ -26,7 +26,7 @@ begin
     fresh := n > 0;
   end if;
   if n = 0 then
-    update cortex_foundation.workspaces t set name = r.name, slug = r.slug, owner_user_id = r.owner_user_id, settings = r.settings, created_at = r.created_at, updated_at = r.updated_at where t.id = r.id and (t.name, t.slug, t.owner_user_id, t.settings, t.created_at, t.updated_at) is distinct from (r.name, r.slug, r.owner_user_id, r.settings, r.created_at, r.updated_at);
+    update cortex_foundation.workspaces t set name = r.name, slug = r.slug, owner_user_id = r.owner_user_id, settings = r.settings, created_at = r.created_at where t.id = r.id and (t.name, t.slug, t.owner_user_id, t.settings, t.created_at) is distinct from (r.name, r.slug, r.owner_user_id, r.settings, r.created_at);
     get diagnostics n = row_count;
     if n = 0 and not p_insert then
       insert into cortex_foundation.workspaces (id, name, slug, owner_user_id, settings, created_at, updated_at) values (r.id, r.name, r.slug, r.owner_user_id, r.settings, r.created_at, r.updated_at) on conflict (id) do nothing;

@@ -45,7 +45,7 @@ begin
     fresh := n > 0;
   end if;
   if n = 0 then
-    update cortex_entities.companies t set name = r.name, industry = r.industry, tax_id = r.tax_id, website_url = r.website_url, status = r.status, is_client = r.is_client, is_vendor = r.is_vendor, created_at = r.created_at, updated_at = r.updated_at where t.id = r.id and (t.name, t.industry, t.tax_id, t.website_url, t.status, t.is_client, t.is_vendor, t.created_at, t.updated_at) is distinct from (r.name, r.industry, r.tax_id, r.website_url, r.status, r.is_client, r.is_vendor, r.created_at, r.updated_at);
+    update cortex_entities.companies t set name = r.name, industry = r.industry, tax_id = r.tax_id, website_url = r.website_url, is_client = r.is_client, is_vendor = r.is_vendor, created_at = r.created_at, updated_at = r.updated_at where t.id = r.id and (t.name, t.industry, t.tax_id, t.website_url, t.is_client, t.is_vendor, t.created_at, t.updated_at) is distinct from (r.name, r.industry, r.tax_id, r.website_url, r.is_client, r.is_vendor, r.created_at, r.updated_at);
     get diagnostics n = row_count;
     if n = 0 and not p_insert then
       insert into cortex_entities.companies (id, name, industry, tax_id, website_url, status, is_client, is_vendor, created_at, updated_at) values (r.id, r.name, r.industry, r.tax_id, r.website_url, r.status, r.is_client, r.is_vendor, r.created_at, r.updated_at) on conflict (id) do nothing;

@@ -43,7 +43,7 @@ begin
     fresh := n > 0;
   end if;
   if n = 0 then
-    update cortex_entities.groups t set name = r.name, group_type = r.group_type, parent_group_id = r.parent_group_id, status = r.status, created_at = r.created_at, updated_at = r.updated_at where t.id = r.id and (t.name, t.group_type, t.parent_group_id, t.status, t.created_at, t.updated_at) is distinct from (r.name, r.group_type, r.parent_group_id, r.status, r.created_at, r.updated_at);
+    update cortex_entities.groups t set name = r.name, group_type = r.group_type, parent_group_id = r.parent_group_id, created_at = r.created_at where t.id = r.id and (t.name, t.group_type, t.parent_group_id, t.created_at) is distinct from (r.name, r.group_type, r.parent_group_id, r.created_at);
     get diagnostics n = row_count;
     if n = 0 and not p_insert then
       insert into cortex_entities.groups (id, name, group_type, parent_group_id, status, created_at, updated_at) values (r.id, r.name, r.group_type, r.parent_group_id, r.status, r.created_at, r.updated_at) on conflict (id) do nothing;

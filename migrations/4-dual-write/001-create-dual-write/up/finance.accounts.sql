@@ -43,7 +43,7 @@ begin
     fresh := n > 0;
   end if;
   if n = 0 then
-    update cortex_finance.accounts t set name = r.name, account_type = r.account_type, account_number = r.account_number, institution_name = r.institution_name, current_balance = r.current_balance, currency = r.currency, owner_id = r.owner_id, status = r.status, created_at = r.created_at, updated_at = r.updated_at where t.id = r.id and (t.name, t.account_type, t.account_number, t.institution_name, t.current_balance, t.currency, t.owner_id, t.status, t.created_at, t.updated_at) is distinct from (r.name, r.account_type, r.account_number, r.institution_name, r.current_balance, r.currency, r.owner_id, r.status, r.created_at, r.updated_at);
+    update cortex_finance.accounts t set name = r.name, account_type = r.account_type, account_number = r.account_number, institution_name = r.institution_name, current_balance = r.current_balance, currency = r.currency, owner_id = r.owner_id, status = r.status, created_at = r.created_at where t.id = r.id and (t.name, t.account_type, t.account_number, t.institution_name, t.current_balance, t.currency, t.owner_id, t.status, t.created_at) is distinct from (r.name, r.account_type, r.account_number, r.institution_name, r.current_balance, r.currency, r.owner_id, r.status, r.created_at);
     get diagnostics n = row_count;
     if n = 0 and not p_insert then
       insert into cortex_finance.accounts (id, name, account_type, account_number, institution_name, current_balance, currency, owner_id, status, created_at, updated_at) values (r.id, r.name, r.account_type, r.account_number, r.institution_name, r.current_balance, r.currency, r.owner_id, r.status, r.created_at, r.updated_at) on conflict (id) do nothing;

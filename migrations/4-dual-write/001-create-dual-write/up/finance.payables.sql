@@ -26,7 +26,7 @@ begin
     fresh := n > 0;
   end if;
   if n = 0 then
-    update cortex_finance.bills_payable t set vendor_id = r.vendor_id, amount = r.amount, amount_paid = r.amount_paid, bill_date = r.bill_date, due_date = r.due_date, status = r.status, project_id = r.project_id, account_id = r.account_id, description = r.description, created_at = r.created_at, updated_at = r.updated_at where t.id = r.id and (t.vendor_id, t.amount, t.amount_paid, t.bill_date, t.due_date, t.status, t.project_id, t.account_id, t.description, t.created_at, t.updated_at) is distinct from (r.vendor_id, r.amount, r.amount_paid, r.bill_date, r.due_date, r.status, r.project_id, r.account_id, r.description, r.created_at, r.updated_at);
+    update cortex_finance.bills_payable t set vendor_id = r.vendor_id, amount = r.amount, amount_paid = r.amount_paid, bill_date = r.bill_date, due_date = r.due_date, status = r.status, project_id = r.project_id, account_id = r.account_id, description = r.description, created_at = r.created_at where t.id = r.id and (t.vendor_id, t.amount, t.amount_paid, t.bill_date, t.due_date, t.status, t.project_id, t.account_id, t.description, t.created_at) is distinct from (r.vendor_id, r.amount, r.amount_paid, r.bill_date, r.due_date, r.status, r.project_id, r.account_id, r.description, r.created_at);
     get diagnostics n = row_count;
     if n = 0 and not p_insert then
       insert into cortex_finance.bills_payable (id, vendor_id, amount, amount_paid, bill_date, due_date, status, project_id, account_id, description, created_at, updated_at) values (r.id, r.vendor_id, r.amount, r.amount_paid, r.bill_date, r.due_date, r.status, r.project_id, r.account_id, r.description, r.created_at, r.updated_at) on conflict (id) do nothing;

@@ -135,7 +135,6 @@ select e.id as _new_id, m.old_id as _old_id,
        case when e.organizer_id is not null and o.old_id is null then cortex_migration.missing('organizer_id', e.organizer_id, 'app.users')
             when e.created_by_id is distinct from e.organizer_id
               then cortex_migration.invalid('created_by_id differs from organizer_id (calendar.events has one organizer_user_id for both)')
-            when e.status <> 'confirmed' then cortex_migration.invalid('status ' || quote_literal(e.status) || ' has no column in calendar.events (its events are confirmed)')
             when e.is_recurring <> (e.recurrence_rule is not null) then cortex_migration.invalid('is_recurring disagrees with recurrence_rule')
             when e.end_time < e.start_time then cortex_migration.invalid('ends before it starts')
             when l.projects > 1 or l.reminders > 1 or l.messages > 1
