@@ -9,10 +9,12 @@ import type { Check } from '../plan/model.js';
 type Target = { new_schema: string; new_table: string };
 type Legacy = Target & { old_schema: string; old_table: string; key_columns: string[] };
 
-// Rows a sync derives from others rather than maps from one legacy row (relationships a task,
-// note or event implies): no legacy row of their own.
+// Rows no single legacy row accounts for by design: relationships a sync derives from a content
+// row (a task's, a note's, an event's) or the application links to one (accounted for by that
+// row), and kinds of relationship no legacy link table holds (target-only, never synced back).
 const DERIVED: Record<string, string> = {
-  'cortex_foundation.entity_relationships': `t.metadata ? 'derived_from'`,
+  'cortex_foundation.entity_relationships': `coalesce(t.metadata ? 'derived_from', false) or t.content_id is not null
+    or cortex_migration.legacy_link_table(t.relationship_type, t.from_entity_id, t.to_entity_id, t.metadata) is null`,
 };
 
 const sample = (ids: string[] | null, n: number) => `${(ids ?? []).join(', ')}${n > (ids?.length ?? 0) ? ', …' : ''}`;
