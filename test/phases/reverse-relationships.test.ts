@@ -326,9 +326,9 @@ describe('reverse sync of relationships and the calendar', () => {
       const all = await tx<{ id: string; old_table: string | null; derived: boolean; claims: string[] }[]>`
         select r.id::text as id, m.old_table, coalesce(r.metadata ? 'derived_from', false) as derived,
                array_remove(array[
-                 (select 'contact_company_memberships' from cortex_migration.rx_crm_contact_company_memberships v where v._new_id = r.id::text),
-                 (select 'contact_relationships' from cortex_migration.rx_crm_contact_relationships v where v._new_id = r.id::text),
-                 (select 'group_members' from cortex_migration.rx_crm_group_members v where v._new_id = r.id::text)], null) as claims
+                 (select 'contact_company_memberships' from cortex_migration.rx_crm_contact_company_memberships v where v._new_id = r.id),
+                 (select 'contact_relationships' from cortex_migration.rx_crm_contact_relationships v where v._new_id = r.id),
+                 (select 'group_members' from cortex_migration.rx_crm_group_members v where v._new_id = r.id)], null) as claims
           from cortex_foundation.entity_relationships r
           left join cortex_migration.migration_mappings m on m.new_id = r.id::text`;
       expect(all.filter((r) => r.claims.length > 1)).toEqual([]);

@@ -8,7 +8,8 @@ import { runCli } from '../helpers/cli.js';
 import { useFreshDatabase } from '../helpers/db.js';
 
 const db = useFreshDatabase('twoway');
-const SECONDS = 15;
+// 15 s in the suite; CORTEX_TWO_WAY_SECONDS=60 runs the issue's full minute.
+const SECONDS = Number(process.env.CORTEX_TWO_WAY_SECONDS ?? 15);
 const HOT = 12;
 
 interface Hot { contact: number; person: string; task: number; target: string }
@@ -46,7 +47,9 @@ async function writer(url: string, side: 'legacy' | 'target', hot: Hot[], seed: 
           await tx`update crm.tasks set title = ${`Legacy ${seed}-${i}`}, status = 'in_progress', updated_at = now() where task_id = ${b.task}`;
           await tx`insert into crm.tasks (title, status) values (${`Legacy new ${seed}-${i}`}, 'pending')`;
         } else {
-          await tx`update cortex_entities.persons set full_name = ${`Target ${seed}-${i}`}, updated_at = now() where id = ${a.person}`;
+          // first_name and last_name as the forward derives them from full_name (docs/two-way-sync.md).
+          await tx`update cortex_entities.persons set full_name = ${`Target ${seed}-${i}`}, first_name = 'Target', last_name = ${`${seed}-${i}`},
+                   updated_at = now() where id = ${a.person}`;
           await tx`update cortex_projects.tasks set title = ${`Target ${seed}-${i}`}, status = 'waiting', updated_at = now() where id = ${b.target}::uuid`;
           await tx`insert into cortex_projects.tasks (title, status) values (${`Target new ${seed}-${i}`}, 'todo')`;
         }

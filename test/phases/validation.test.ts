@@ -101,7 +101,9 @@ describe('phase 5 validation', () => {
     await sql`alter table cortex_entities.persons disable trigger cortex_reverse_sync`;
     await sql`update cortex_entities.persons set full_name = 'Tampered Name' where id = ${p!.id}`;
     await sql`alter table cortex_entities.persons enable trigger cortex_reverse_sync`;
+    await sql`alter table cortex_finance.transactions disable trigger cortex_reverse_sync`;
     await sql`delete from cortex_finance.transactions where id = ${t!.id}`;
+    await sql`alter table cortex_finance.transactions enable trigger cortex_reverse_sync`;
     const r = await runCli(['--database-url', db().url, '--json', 'validate']);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout).data.report;
