@@ -2,7 +2,9 @@
 -- writes the legacy rows, by hand, in server-side functions (cached plans, only the columns that
 -- change, no lock taken beyond the writes). No trigger can do the same work for less;
 -- reverse_write_tps_ratio is read against this. Created with bench_reverse.task_ids, dropped after.
-create function bench_reverse.move_task(t integer) returns void language plpgsql as $$
+-- Each runs with cortex.in_reverse on, as the reverse sync does: its legacy writes stand for the
+-- reverse's, and are not synced forward again (nor mapped by the mapping trigger).
+create function bench_reverse.move_task(t integer) returns void language plpgsql set cortex.in_reverse = 'on' as $$
 declare
   tid uuid := (select id from bench_reverse.task_ids where n = t);
 begin
@@ -11,7 +13,7 @@ begin
    where task_id = (select old_id::integer from cortex_migration.migration_mappings where new_id = tid::text);
 end $$;
 
-create function bench_reverse.add_task() returns void language plpgsql as $$
+create function bench_reverse.add_task() returns void language plpgsql set cortex.in_reverse = 'on' as $$
 declare
   tid uuid;
   k integer;
