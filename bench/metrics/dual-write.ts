@@ -1,24 +1,14 @@
 import { readFileSync } from 'node:fs';
-import postgres from 'postgres';
 import { packagePath } from '../../src/paths.js';
 import { cortex } from '../lib/cli.js';
 import { type BenchContext, type Metric, median, ratio, secs } from '../lib/context.js';
-import { type PgbenchOptions, type PgbenchRun, pgbench } from '../lib/pgbench.js';
+import type { PgbenchOptions, PgbenchRun } from '../lib/pgbench.js';
+import { interleavedRounds, onConnection, type Round } from '../lib/rounds.js';
 
 const BULK_ROWS = 100_000;
 
 /** Workload files of the benchmarks (pgbench scripts). */
 export const workload = (name: string) => readFileSync(packagePath('bench', 'workloads', `${name}.sql`), 'utf8');
-
-/** Run `fn` on one fresh connection to `url`, closed afterwards. */
-async function onConnection<T>(url: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await fn(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
 
 /** Row counts pgbench scripts pick their random keys from. */
 export async function workloadVars(url: string): Promise<{ contacts: number; tasks: number }> {
@@ -87,37 +77,21 @@ async function cortexTriggers(url: string, on: boolean): Promise<void> {
   });
 }
 
-/** Single-row write throughput without cortex triggers, with dual-write, and the floor, in one round. */
-interface Round {
-  base: PgbenchRun;
-  dualWrite: PgbenchRun;
-  floor: PgbenchRun;
-}
-
-// Rounds of the three single-row runs, interleaved on the database with phases 1–4 applied, so a
-// drift of the machine or of the tables (each run adds tasks) touches all three alike; one 60 s run
-// each varied the floor's ratio from 0.55 to 0.69 between bench runs.
+// Rounds of the three single-row runs, interleaved on the database with phases 1–4 applied; one
+// 60 s run each varied the floor's ratio from 0.55 to 0.69 between bench runs.
 async function singleRowRounds(ctx: BenchContext, url: string, w: PgbenchOptions): Promise<Round[]> {
   await onConnection(url, (sql) => sql.unsafe(workload('floor-functions')));
-  const rounds: Round[] = [];
   try {
-    for (let r = 1; r <= ROUNDS; r++) {
-      const run = async (what: string, on: boolean, script: string) => {
-        ctx.log(`dual-write: round ${r}/${ROUNDS}, ${what}`);
-        await cortexTriggers(url, on);
-        await ctx.server.checkpoint();
-        return pgbench(url, { ...w, script: workload(script) });
-      };
-      const base = await run('writes without cortex triggers', false, 'writes');
-      const dualWrite = await run('writes with dual-write', true, 'writes');
-      const floor = await run('floor (the application writes the target itself, by hand)', false, 'writes-floor');
-      rounds.push({ base, dualWrite, floor });
-    }
+    return await interleavedRounds(ctx, url, w, ROUNDS, {
+      label: 'dual-write',
+      triggers: cortexTriggers,
+      base: { what: 'writes without cortex triggers', script: 'writes' },
+      on: { what: 'writes with dual-write', script: 'writes' },
+      floor: { what: 'floor (the application writes the target itself, by hand)', script: 'writes-floor' },
+    }, workload);
   } finally {
-    await cortexTriggers(url, true);
     await onConnection(url, (sql) => sql`drop schema bench_floor cascade`);
   }
-  return rounds;
 }
 
 // Small fixtures have fewer than 100k tasks: top them up so the bulk update touches 100k rows.
@@ -173,8 +147,8 @@ export async function dualWrite(ctx: BenchContext, template: string): Promise<Re
   const failed = (pick: (r: Round) => PgbenchRun) => rounds.reduce((n, r) => n + pick(r).failed, 0);
   return {
     dual_write_tps_ratio: {
-      value: median(ratios((r) => r.dualWrite)),
-      detail: `pgbench, 4 clients, 2 updates + 1 insert per transaction, ${ROUNDS} interleaved rounds of ${w.seconds} s runs on the database with phases 1–4 (cortex triggers switched off for the runs without them); median of the rounds' ratios ${ratios((r) => r.dualWrite).join(' / ')}. Tps without cortex triggers ${tps(rounds.map((r) => r.base))}, with dual-write ${tps(rounds.map((r) => r.dualWrite))}; failed ${failed((r) => r.base)} / ${failed((r) => r.dualWrite)}. Floor, the same writes plus hand-written target writes in server-side functions and no trigger: ${tps(rounds.map((r) => r.floor))} tps, median ratio ${median(ratios((r) => r.floor))} (${ratios((r) => r.floor).join(' / ')})`,
+      value: median(ratios((r) => r.on)),
+      detail: `pgbench, 4 clients, 2 updates + 1 insert per transaction, ${ROUNDS} interleaved rounds of ${w.seconds} s runs on the database with phases 1–4 (cortex triggers switched off for the runs without them); median of the rounds' ratios ${ratios((r) => r.on).join(' / ')}. Tps without cortex triggers ${tps(rounds.map((r) => r.base))}, with dual-write ${tps(rounds.map((r) => r.on))}; failed ${failed((r) => r.base)} / ${failed((r) => r.on)}. Floor, the same writes plus hand-written target writes in server-side functions and no trigger: ${tps(rounds.map((r) => r.floor))} tps, median ratio ${median(ratios((r) => r.floor))} (${ratios((r) => r.floor).join(' / ')})`,
     },
     dual_write_bulk_update_slowdown: {
       value: ratio(bulkAfter.ms, bulkBefore.ms),
