@@ -1,13 +1,16 @@
 // Validation from the target's side: every target row is accounted for by a legacy row (count
-// parity both ways). A row the application created on the target that the way back did not write
-// to legacy, or a target row whose legacy row is gone, fails; ids the reverse sync deferred while
-// their legacy row was busy are in flight (a warning naming them).
+// parity both ways), and every mapped target row maps back to the legacy row it is mapped to. A
+// row the application created on the target that the way back did not write to legacy, a target
+// row whose legacy row is gone, or one the way back would refuse or write to another legacy row,
+// fails; ids the reverse sync deferred while their legacy row was busy are in flight (a warning
+// naming them).
 import type { Sql } from '../db/client.js';
 import { keyText, qualified } from '../generate/sql.js';
+import { MIGRATION_SCHEMA, reverseView } from '../names.js';
 import type { Check } from '../plan/model.js';
 
 type Target = { new_schema: string; new_table: string };
-type Legacy = Target & { old_schema: string; old_table: string; key_columns: string[] };
+type Legacy = Target & { old_schema: string; old_table: string; key_columns: string[]; reverse_sync_function: string | null };
 
 // Rows no single legacy row accounts for by design: relationships a sync derives from a content
 // row (a task's, a note's, an event's) or the application links to one (accounted for by that
@@ -59,13 +62,49 @@ async function orphanedRows(sql: Sql, m: Legacy): Promise<Check> {
   };
 }
 
+/**
+ * Per legacy table with a way back: mapped target rows its reverse view cannot turn back into a
+ * legacy row (a problem), or turns into a legacy row of another key than the mapping's (where the
+ * view yields the key columns: a composite key made of the row's references).
+ */
+async function mapsBack(sql: Sql, m: Legacy): Promise<Check> {
+  const view = reverseView(m.old_schema, m.old_table);
+  const cols = await sql<{ attname: string }[]>`
+    select a.attname from pg_attribute a
+     where a.attrelid = to_regclass(${qualified(view)}) and a.attnum > 0 and not a.attisdropped`;
+  const name = `${m.old_schema}.${m.old_table}`;
+  if (cols.length === 0) {
+    return { id: `maps-back-${name}`, status: 'failed', expected: 'installed', actual: 'missing', details: `${qualified(view)} is missing` };
+  }
+  const have = new Set(cols.map((c) => c.attname));
+  const keyed = m.key_columns.every((c) => have.has(c));
+  const otherKey = keyed ? ` or ${keyText(m.key_columns.map((c) => ({ name: c })), 'v')} is distinct from v._old_id` : '';
+  const [r] = await sql.unsafe<{ n: number; pending: number; ids: string[] | null }[]>(`
+    select count(*)::int as n,
+           count(*) filter (where exists (select 1 from ${MIGRATION_SCHEMA}.reverse_log l where v._new_id::text = any(l.new_ids)))::int as pending,
+           (array_agg(v._new_id::text || coalesce(' (' || (v._problem->>'reason') || ')', ' (maps back to ' || v._old_id || ' as another row)')
+                      order by v._new_id::text))[1:10] as ids
+      from ${qualified(view)} v
+     where v._old_id is not null and (v._problem is not null${otherKey})`);
+  const n = r!.n;
+  return {
+    id: `maps-back-${name}`,
+    status: n === 0 ? 'passed' : n === r!.pending ? 'warning' : 'failed',
+    expected: 0,
+    actual: n,
+    ...(n > 0 ? { details: `${m.new_schema}.${m.new_table} rows that would not map back to their ${name} row${r!.pending ? ` (${r!.pending} deferred by the reverse sync, in flight)` : ''}: ${sample(r!.ids, n)}` } : {}),
+  };
+}
+
 /** Count parity from the target's side, for every mapped table and every target table. */
 export async function targetRowChecks(sql: Sql): Promise<Check[]> {
   const tables = await sql<Legacy[]>`
-    select old_schema, old_table, new_schema, new_table, key_columns from cortex_migration.mapped_tables order by position`;
+    select old_schema, old_table, new_schema, new_table, key_columns, reverse_sync_function
+      from cortex_migration.mapped_tables order by position`;
   const targets = [...new Map(tables.map((t) => [`${t.new_schema}.${t.new_table}`, t])).values()];
   const checks: Check[] = [];
   for (const t of targets) checks.push(await unmappedRows(sql, t));
   for (const m of tables) checks.push(await orphanedRows(sql, m));
+  for (const m of tables) if (m.reverse_sync_function) checks.push(await mapsBack(sql, m));
   return checks;
 }

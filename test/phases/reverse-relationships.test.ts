@@ -349,4 +349,38 @@ describe('reverse sync of relationships and the calendar', () => {
       expect(r.code, r.stdout + r.stderr).toBe(0);
     }
   });
+
+  it('validation fails for target rows that would map back to another legacy row or not at all, naming them', async () => {
+    const sql = db().sql;
+    type Checks = Array<{ id: string; status: string; details?: string }>;
+    const mapsBack = async () => {
+      const r = await cli(['--json', 'validate']);
+      const checks: Checks = JSON.parse(r.stdout).data.report.steps.flatMap((s: { checks: Checks }) => s.checks);
+      return { code: r.code, check: checks.find((c) => c.id === 'maps-back-crm.group_members')! };
+    };
+    const [a, b] = await sql<{ id: string; old_id: string; from_entity_id: string; to_entity_id: string }[]>`
+      select r.id::text, m.old_id, r.from_entity_id, r.to_entity_id from cortex_foundation.entity_relationships r
+        join cortex_migration.migration_mappings m on m.new_id = r.id::text and m.old_table = 'group_members'
+       order by m.old_id limit 2`;
+    const [other] = await sql<{ new_id: string }[]>`
+      select new_id from cortex_migration.migration_mappings where old_table = 'contacts' and new_id <> ${a!.from_entity_id}
+         and not exists (select 1 from cortex_foundation.entity_relationships r where r.from_entity_id = new_id and r.to_entity_id = ${a!.to_entity_id})
+       limit 1`;
+    // Writes that bypass the triggers (a restore, a replica session): the way back never saw them.
+    const bypass = (write: (tx: Sql) => Promise<unknown>) =>
+      sql.begin(async (tx) => { await tx`set local session_replication_role = replica`; await write(tx); });
+    await bypass((tx) => tx`update cortex_foundation.entity_relationships set from_entity_id = ${other!.new_id} where id = ${a!.id}::uuid`);
+    await bypass((tx) => tx`update cortex_foundation.entity_relationships set to_entity_id = 'cg_no_such_group' where id = ${b!.id}::uuid`);
+    const broken = await mapsBack();
+    expect(broken.code).toBe(1);
+    expect(broken.check).toMatchObject({ status: 'failed', actual: 2 });
+    expect(broken.check.details).toContain(`${a!.id} (maps back to ${a!.old_id} as another row)`);
+    expect(broken.check.details).toContain(`${b!.id} (to_entity_id cg_no_such_group has no crm.groups row)`);
+
+    await bypass((tx) => tx`update cortex_foundation.entity_relationships set from_entity_id = ${a!.from_entity_id} where id = ${a!.id}::uuid`);
+    await bypass((tx) => tx`update cortex_foundation.entity_relationships set to_entity_id = ${b!.to_entity_id} where id = ${b!.id}::uuid`);
+    const fixed = await mapsBack();
+    expect(fixed.code).toBe(0);
+    expect(fixed.check.status).toBe('passed');
+  });
 });
