@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { CortexError } from '../errors.js';
 import { packagePath, packageRoot } from '../paths.js';
+import { type PlanManifest, PlanManifestSchema, readPlanManifest } from './manifest.js';
 import { hashFiles, loadSqlStep } from './sql-step.js';
 import type { Phase, Plan, Step, StepModule } from './model.js';
 
@@ -20,8 +21,9 @@ const STEP_RE = /^(\d{3})-[a-z0-9-]+$/;
 // Under vitest the sources run as TypeScript; the built CLI imports the compiled twin in dist/.
 const runningFromSource = import.meta.url.endsWith('.ts');
 
-function stepModuleUrl(file: string): string {
-  if (runningFromSource) return pathToFileURL(file).href;
+/** The URL to import a plan's TypeScript module from (a step, a fixture): its compiled twin outside vitest; a .js/.mjs module as it is. */
+export function stepModuleUrl(file: string): string {
+  if (runningFromSource || /\.m?js$/.test(file)) return pathToFileURL(file).href;
   const rel = relative(packageRoot, file).replace(/\.ts$/, '.js');
   if (rel.startsWith('..')) {
     throw new CortexError('USAGE', `TypeScript step ${file} is outside the package and cannot run compiled`);
@@ -66,12 +68,14 @@ function assertPlanDir(root: string): void {
 }
 
 /**
- * Load a plan rooted at `root`: `phases/<N>-<slug>/phase.json` declares each phase; its steps are
- * the folders `migrations/<N>-<slug>/<NNN-verb-noun>/` and the modules `phases/<N>-<slug>/<NNN-verb-noun>.ts`,
- * ordered by NNN.
+ * Load a plan rooted at `root`: `plan.json` (optional) is its manifest; `phases/<N>-<slug>/phase.json`
+ * declares each phase; its steps are the folders `migrations/<N>-<slug>/<NNN-verb-noun>/` and the
+ * modules `phases/<N>-<slug>/<NNN-verb-noun>.ts`, ordered by NNN. Without a manifest the plan is
+ * named `fallbackName`, has no fixture and no data schemas.
  */
-export async function loadPlan(root: string, name = 'cortex'): Promise<Plan> {
+export async function loadPlan(root: string, fallbackName = 'custom'): Promise<Plan> {
   assertPlanDir(root);
+  const manifest: PlanManifest = readPlanManifest(root) ?? PlanManifestSchema.parse({ name: fallbackName });
   const phases: Phase[] = [];
   for (const dir of subdirs(join(root, 'phases'))) {
     const m = DIR_RE.exec(dir);
@@ -115,10 +119,10 @@ export async function loadPlan(root: string, name = 'cortex'): Promise<Plan> {
   phases.forEach((p, i) => {
     if (p.number !== i + 1) throw new CortexError('USAGE', `phases must be numbered 1..N without gaps (found ${p.slug})`);
   });
-  return { name, root, phases };
+  return { name: manifest.name, root, manifest, phases };
 }
 
 /** The built-in Cortex plan shipped with the package. */
 export function loadCortexPlan(): Promise<Plan> {
-  return loadPlan(packageRoot, 'cortex');
+  return loadPlan(packageRoot);
 }

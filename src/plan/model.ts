@@ -1,6 +1,7 @@
 import type { Progress } from '../backfill/progress.js';
 import type { ConnectionTarget } from '../config/connection.js';
 import type { Sql } from '../db/client.js';
+import type { PlanManifest } from './manifest.js';
 import type { StepOptions } from './step-options.js';
 
 /** Outcome of one named check. Warnings do not fail a phase. */
@@ -97,10 +98,11 @@ export interface Phase {
   steps: Step[];
 }
 
-/** A plan: phases in order. */
+/** A plan: phases in order, and its manifest (plan.json; defaults when it has none). */
 export interface Plan {
   name: string;
   root: string;
+  manifest: PlanManifest;
   phases: Phase[];
 }
 
