@@ -54,7 +54,7 @@ export function registerPlan(program: Command): void {
               for (const l of d.locks) {
                 if (seen.has(`${l.mode} ${l.target}`)) continue;
                 seen.add(`${l.mode} ${l.target}`);
-                locks.push({ ...l, estimatedRows: await estimateRows(t, l.target) });
+                locks.push(l.procedural ? l : { ...l, estimatedRows: await estimateRows(t, l.target) });
               }
               out.push({
                 id: step.id,
@@ -72,7 +72,7 @@ export function registerPlan(program: Command): void {
           for (const s of steps.out) {
             lines.push('', `${s.state === 'applied' ? c.green('[applied]') : '[pending]'} ${s.id}${s.transactional ? '' : ' (non-transactional)'}`);
             for (const l of s.locks) {
-              lines.push(`  lock ${l.mode} on ${l.target}${l.estimatedRows !== undefined ? ` (~${l.estimatedRows} rows)` : ''}`);
+              lines.push(`  lock ${l.mode} on ${l.target}${l.estimatedRows !== undefined ? ` (~${l.estimatedRows} rows)` : ''}${l.note ? ` — ${l.note}` : ''}`);
             }
             for (const st of s.statements) lines.push(...st.split('\n').map((x) => `    ${x}`), '');
           }

@@ -1,7 +1,6 @@
+import { alterTableLocks, IDENT, referencedTables } from './alter-table-locks.js';
 import type { LockInfo, StepDescription } from './model.js';
 import { splitStatements, stripComments } from './statements.js';
-
-const IDENT = String.raw`((?:"[^"]+"|[a-z_][a-z0-9_$]*)(?:\.(?:"[^"]+"|[a-z_][a-z0-9_$]*))?)`;
 
 // The heavyweight lock each DDL/DML form takes on the object it names (PostgreSQL docs, "Explicit
 // Locking"). First match wins; statements that touch only new objects take no lock worth showing.
@@ -10,9 +9,7 @@ const RULES: Array<[RegExp, string]> = [
   [new RegExp(String.raw`^create\s+(?:unique\s+)?index\b.*?\bon\s+(?:only\s+)?${IDENT}`, 'is'), 'SHARE'],
   [new RegExp(String.raw`^create\s+(?:or\s+replace\s+)?(?:constraint\s+)?trigger\b.*?\bon\s+${IDENT}`, 'is'), 'SHARE ROW EXCLUSIVE'],
   [new RegExp(String.raw`^drop\s+trigger\s+(?:if\s+exists\s+)?\S+\s+on\s+${IDENT}`, 'is'), 'ACCESS EXCLUSIVE'],
-  [new RegExp(String.raw`^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?${IDENT}\s+(?:enable|disable)\s+trigger`, 'is'), 'SHARE ROW EXCLUSIVE'],
-  [new RegExp(String.raw`^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?${IDENT}\s+validate\s+constraint`, 'is'), 'SHARE UPDATE EXCLUSIVE'],
-  [new RegExp(String.raw`^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?${IDENT}`, 'is'), 'ACCESS EXCLUSIVE'],
+  // ALTER TABLE: see alterTableLocks (each subcommand, the referenced tables of a new foreign key).
   [new RegExp(String.raw`^drop\s+(?:table|view|materialized\s+view|sequence)\s+(?:if\s+exists\s+)?${IDENT}`, 'is'), 'ACCESS EXCLUSIVE'],
   [new RegExp(String.raw`^drop\s+schema\s+(?:if\s+exists\s+)?${IDENT}`, 'is'), 'ACCESS EXCLUSIVE (every object in the schema)'],
   [new RegExp(String.raw`^alter\s+schema\s+${IDENT}\s+rename`, 'is'), 'ACCESS EXCLUSIVE (schema)'],
@@ -29,11 +26,43 @@ export function headline(statement: string): string {
   return line.length > 100 ? `${line.slice(0, 97)}...` : line;
 }
 
+// Procedural code: what it locks depends on what it runs, which a static reading cannot know; it is
+// listed rather than passed over, so `plan` never suggests that such a step takes no lock.
+const PROCEDURAL: Array<[RegExp, (m: RegExpExecArray) => string]> = [
+  [new RegExp(String.raw`^call\s+${IDENT}`, 'is'), (m) => m[1]!],
+  [/^do\b/is, () => 'DO block'],
+];
+
+const CREATE_TABLE_RE = new RegExp(String.raw`^create\s+(?:(?:global\s+|local\s+)?(?:temporary|temp|unlogged)\s+)?table\s+(?:if\s+not\s+exists\s+)?${IDENT}`, 'is');
+
+/** Mode shown for procedural code (CALL, DO), whose locks cannot be read statically. */
+export const PROCEDURAL_MODE = 'UNKNOWN (procedural code)';
+
 /** Locks a SQL script takes, statement by statement, by static analysis of each statement's form. */
 export function analyzeLocks(script: string): LockInfo[] {
   const out: LockInfo[] = [];
   for (const st of splitStatements(script)) {
     const body = stripComments(st);
+    const altered = alterTableLocks(body, headline(st));
+    if (altered) {
+      out.push(...altered);
+      continue;
+    }
+    const created = CREATE_TABLE_RE.exec(body);
+    if (created) {
+      // A new table takes no lock worth showing, but each table its foreign keys reference does.
+      for (const ref of referencedTables(body).filter((r) => r !== created[1])) {
+        out.push({ mode: 'SHARE ROW EXCLUSIVE', target: ref, statement: headline(st), note: `referenced by a foreign key of the new table ${created[1]}` });
+      }
+      continue;
+    }
+    const code = PROCEDURAL.find(([re]) => re.test(body));
+    if (code) {
+      const target = code[1](code[0].exec(body)!);
+      out.push({ mode: PROCEDURAL_MODE, target, statement: headline(st), procedural: true,
+        note: 'runs procedural code: the locks it takes depend on what it executes and cannot be read statically' });
+      continue;
+    }
     for (const [re, mode] of RULES) {
       const m = re.exec(body);
       if (m) {

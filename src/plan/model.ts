@@ -21,6 +21,10 @@ export interface LockInfo {
   mode: string;
   target: string;
   statement: string;
+  /** What the lock means in practice (a scan under it, a weaker way), when that matters. */
+  note?: string;
+  /** Procedural code (CALL, DO): `target` names the code, not a table; its locks are unknown. */
+  procedural?: boolean;
 }
 
 /** What a step would do, without doing it (dry run, reports). */
