@@ -55,6 +55,12 @@ export interface StepContext {
   progress?(p: Progress): void;
   /** The database being migrated (for tools such as pg_dump); never printed. */
   target?: ConnectionTarget;
+  /**
+   * Run `work` again after a lock timeout, with the run's backoff, each retry reported as the
+   * step's `retry` event. Given to non-transactional steps only: inside a transaction, a failed
+   * statement aborts the transaction and only the runner's whole-step retry can start it again.
+   */
+  lockRetry?<T>(work: (attempt: number) => Promise<T>): Promise<T>;
 }
 
 /** What `up`/`down` hand back for the ledger and the report. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CortexError } from '../errors.js';
+import { dropInvalidIndexFor } from './invalid-index.js';
 import { analyzeLocks } from './locks.js';
 import type { Check, CheckStatus, Step, StepContext } from './model.js';
 import { splitStatements } from './statements.js';
@@ -43,8 +44,18 @@ async function runScript(ctx: StepContext, script: string, transactional: boolea
     await ctx.sql.unsafe(script);
     return;
   }
-  // Outside a transaction (e.g. CREATE INDEX CONCURRENTLY) each statement is its own call.
-  for (const st of splitStatements(script)) await ctx.sql.unsafe(st);
+  // Outside a transaction (e.g. CREATE INDEX CONCURRENTLY) each statement is its own call and
+  // commits on its own: a lock timeout retries that statement alone, never the ones before it.
+  for (const st of splitStatements(script)) {
+    const attempt = async () => {
+      // An INVALID index of this name (left by a CREATE INDEX CONCURRENTLY that failed after
+      // creating it, in the previous attempt or an interrupted run) would make IF NOT EXISTS skip
+      // the build and leave the step "done" with an index no query uses: drop it first.
+      await dropInvalidIndexFor(ctx.sql, st, ctx.log);
+      await ctx.sql.unsafe(st);
+    };
+    await (ctx.lockRetry ? ctx.lockRetry(attempt) : attempt());
+  }
 }
 
 // A step's script: `<name>.sql`, or the `.sql` files of the folder `<name>/` (up in name order, down

@@ -56,6 +56,7 @@ async function serverVersion(sql: Sql): Promise<string> {
 const NOT_STARTED = { notStarted: true };
 
 // One attempt = one transaction holding the step and its ledger row; lock timeouts retry it whole.
+// A non-transactional step retries statement by statement instead (see lockRetry below).
 async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' | 'down'): Promise<number | undefined> {
   const signal = stopSignal();
   if (signal) throw new CortexError('INTERRUPTED', `interrupted by ${signal} before it started`, NOT_STARTED);
@@ -85,7 +86,11 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
     try {
       await conn`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, false),
                         set_config('statement_timeout', ${`${statementTimeoutMs}ms`}, false)`;
-      const out = await step[direction](stepContext(env, conn));
+      // Each statement of such a step commits on its own, so a lock timeout retries the statement
+      // that hit it (the step's lockRetry), with the backoff of a transactional step's retry.
+      const lockRetry = <T>(work: (attempt: number) => Promise<T>) =>
+        withLockRetry(work, { retries: env.settings.lockRetries, onRetry: (a, d) => env.events?.retry?.(step, a, d) });
+      const out = await step[direction]({ ...stepContext(env, conn), lockRetry });
       rows = out?.rows;
       await conn`reset lock_timeout`;
       await conn`reset statement_timeout`;
