@@ -32,7 +32,7 @@ async function publicCatalog() {
 
 describe('plan 001-cortex-ai (seed 001 from an empty database, CLI as a user runs it)', () => {
   it('verify-rollback: both phases up, verify, down to the identical schema, up again', async () => {
-    const r = await runCli(['--database-url', adminUrl(), '--plan', plan, 'verify-rollback', '--scale', '0.01']);
+    const r = await runCli(['--database-url', adminUrl(), '--plan', plan, 'verify-rollback']);
     expect(r.code, r.stdout.slice(-1500) + r.stderr.slice(-1500)).toBe(0);
     expect(r.stdout).toContain('| phase 2 indexes: down restores the schema and keeps every write | passed |');
     expect(r.stdout).toContain('| all phases down restore the starting schema and keep every write | passed |');
@@ -80,6 +80,17 @@ describe('plan 001-cortex-ai (seed 001 from an empty database, CLI as a user run
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 
+  it('diff reports an index added by hand on a plan table in public (exit 1)', async () => {
+    await db().sql`create index idx_extra on public.users (name)`;
+    try {
+      const r = await cli(['diff']);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toContain('public.idx_extra');
+    } finally {
+      await db().sql`drop index public.idx_extra`;
+    }
+  });
+
   it('verify phase 2 fails and names an index dropped by hand', async () => {
     await db().sql`drop index public.idx_messages_user`;
     try {
@@ -99,12 +110,15 @@ describe('plan 001-cortex-ai (seed 001 from an empty database, CLI as a user run
     expect((await publicCatalog()).indexes).toHaveLength(30);
   });
 
-  it('rolling back phase 2 then phase 1 leaves public empty', async () => {
+  it('rolling back phase 2 keeps the rows; then phase 1 leaves public empty', async () => {
+    await db().sql`insert into public.users (email) values ('a@example.org')`;
     const two = await cli(['rollback', 'phase', '2', '--yes']);
     expect(two.code, two.stdout + two.stderr).toBe(0);
     const between = await publicCatalog();
     expect(between.tables).toHaveLength(8);
     expect(between.indexes).toHaveLength(11);
+    const [users] = await db().sql<{ n: number }[]>`select count(*)::int as n from public.users`;
+    expect(users!.n).toBe(1);
     const one = await cli(['rollback', 'phase', '1', '--yes']);
     expect(one.code, one.stdout + one.stderr).toBe(0);
     const [left] = await db().sql<{ n: number }[]>`
