@@ -46,7 +46,10 @@ export function registerFixtures(program: Command): void {
         const scale = parseNumber('--scale', opts.scale);
         const seed = parseNumber('--seed', opts.seed);
         const plan = await planOf(ctx, configOf(ctx));
-        if (!plan.manifest.fixture) throw new CortexError('USAGE', `plan ${plan.name} has no fixture (plan.json): it starts from an empty database`);
+        // Nothing to load is not an error: `fixtures load && migrate all` works for every plan.
+        if (!plan.manifest.fixture) {
+          return { data: { plan: plan.name, loaded: false, tables: [] }, text: `plan ${plan.name} has no fixture (plan.json): it starts from an empty database; nothing loaded` };
+        }
         const target = ctx.target();
         const sql = await openDatabase(target, { max: 1 });
         const release = cancelOnSignal(ctx, { stop() {} }, target, '(one transaction: nothing is kept)');
@@ -59,7 +62,7 @@ export function registerFixtures(program: Command): void {
             ...(opts.input !== undefined ? { input: opts.input } : {}),
             onStage: (m) => ctx.out.info(m),
           });
-          return { data: result, text: render(result) };
+          return { data: { ...result, loaded: true }, text: render(result) };
         } catch (err) {
           const signal = stopSignal();
           if (signal) throw new CortexError('INTERRUPTED', `interrupted by ${signal}: the fixture was not loaded (its transaction rolled back)`);
