@@ -1,23 +1,30 @@
 #!/usr/bin/env node
-// Regenerate the generated expectations of the Cortex plan from its own DDL, on a scratch embedded PostgreSQL
-// (or CORTEX_TEST_DATABASE_URL's server):
-//  - catalog.json of SQL steps (phases 1, 3 and 5 by default, or the list given as first argument): what each creates;
+// Regenerate the generated expectations of a plan (the built-in Cortex plan, or `--plan <dir>`)
+// from its own DDL, on a scratch embedded PostgreSQL (or CORTEX_TEST_DATABASE_URL's server),
+// holding the plan's fixture if it has one:
+//  - catalog.json of SQL steps: what each creates. The Cortex plan: phases 1, 3 and 5 unless a list
+//    is given (`npm run catalogs -- 1,3`); any other plan: every SQL step that creates something,
+//    and every step that already has one;
 //  - phases/<N>-<slug>/expected-state.json of every phase: what its up changes (the state `cortex diff` checks).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { parseDatabaseUrl } from '../dist/src/config/connection.js';
 import { startEmbeddedPostgres } from '../dist/src/db/embedded.js';
-import { loadLegacyFixture } from '../dist/src/fixtures/legacy.js';
-import { loadCortexPlan } from '../dist/src/plan/loader.js';
+import { loadFixture } from '../dist/src/fixtures/load.js';
+import { loadCortexPlan, loadPlan } from '../dist/src/plan/loader.js';
 import { writePhaseDelta } from '../dist/src/schema/expected.js';
 import { computePhaseDeltas, computeStepCatalogs, writeStepCatalogs } from '../dist/src/schema/generate-catalogs.js';
+
+const { values, positionals } = parseArgs({ options: { plan: { type: 'string' } }, allowPositionals: true });
+const plan = values.plan ? await loadPlan(resolve(values.plan)) : await loadCortexPlan();
+const builtIn = !values.plan;
 
 const server = process.env.CORTEX_TEST_DATABASE_URL ? null : await startEmbeddedPostgres();
 const adminUrl = process.env.CORTEX_TEST_DATABASE_URL ?? server.url;
 const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-const plan = await loadCortexPlan();
 
 async function scratch(label, work) {
   const name = `cortex_${label}_${process.pid}`;
@@ -26,7 +33,9 @@ async function scratch(label, work) {
   url.pathname = `/${name}`;
   const sql = postgres(url.toString(), { max: 4, onnotice: () => {} });
   try {
-    await loadLegacyFixture(sql, { scale: 0.01, seed: 1, dirty: false, replace: false });
+    if (plan.manifest.fixture) {
+      await loadFixture(sql, plan, { scale: builtIn ? 0.01 : 1, seed: 1, dirty: false, replace: false });
+    }
     await work(sql, url.toString());
   } finally {
     await sql.end();
@@ -34,13 +43,18 @@ async function scratch(label, work) {
   }
 }
 
+// Which steps get a catalog.json: the Cortex plan's chosen phases; elsewhere those that create something.
+const wanted = positionals[0] ? new Set(positionals[0].split(',').map(Number)) : builtIn ? new Set([1, 3, 5]) : null;
+const keep = (step, snap) => !wanted ? snap.objects.length > 0 || existsSync(join(step.dir, 'catalog.json')) : true;
+
 try {
   await scratch('catalogs', async (sql) => {
     // Phases are applied in order up to the highest one asked for; catalogs are written for those asked.
-    const wanted = new Set((process.argv[2] ?? '1,3,5').split(',').map(Number));
-    for (const phase of plan.phases.filter((p) => p.number <= Math.max(...wanted))) {
+    const last = wanted ? Math.max(...wanted) : plan.phases.length;
+    for (const phase of plan.phases.filter((p) => p.number <= last)) {
       const catalogs = await computeStepCatalogs(sql, phase);
-      if (!wanted.has(phase.number)) continue;
+      if (wanted && !wanted.has(phase.number)) continue;
+      for (const [id, snap] of catalogs) if (!keep(phase.steps.find((s) => s.id === id), snap)) catalogs.delete(id);
       for (const f of writeStepCatalogs(phase, catalogs)) console.log(`wrote ${f}`);
     }
   });

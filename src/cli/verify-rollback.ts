@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { parseDatabaseUrl, withDatabase } from '../config/connection.js';
 import { openDatabase, type Sql } from '../db/client.js';
 import { CortexError, ExitCode } from '../errors.js';
-import { LEGACY_SCHEMAS, loadLegacyFixture } from '../fixtures/legacy.js';
+import { loadFixture } from '../fixtures/load.js';
 import { stopSignal, throwIfStopped } from '../runner/interrupt.js';
 import { ensureLedger } from '../runner/ledger.js';
 import { migratePhase, rollbackPhase, type RunEnv, verifyPhase } from '../runner/runner.js';
@@ -20,7 +20,7 @@ import { cancelOnSignal, configOf, planOf, progressEvents } from './session.js';
 import { action, type CommandContext } from './shell.js';
 
 interface Opts {
-  scale: string;
+  scale?: string;
   seed: string;
   keep: boolean;
   junit?: string;
@@ -37,11 +37,12 @@ interface State {
   data: Map<string, string>;
 }
 
-// Schema of everything but the ledger, and a content hash of every legacy and whatsapp table.
-async function state(sql: Sql): Promise<State> {
-  const schemas = (await userSchemas(sql)).filter((s) => s !== 'cortex_migration');
-  const data = await dataHashes(sql, [...LEGACY_SCHEMAS]);
-  return { schema: await inspect(sql, schemas), data };
+// Schema of everything but the ledger, and a content hash of every table of the plan's data
+// schemas (the built-in plan: the legacy and whatsapp schemas).
+async function state(env: RunEnv): Promise<State> {
+  const schemas = (await userSchemas(env.sql)).filter((s) => s !== 'cortex_migration');
+  const data = await dataHashes(env.sql, env.plan.manifest.dataSchemas);
+  return { schema: await inspect(env.sql, schemas), data };
 }
 
 // A phase may ship writes.sql: writes an application makes while the phase is applied (the Cortex
@@ -74,7 +75,7 @@ function junit(cases: Case[]): string {
 async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<void> {
   const record = (name: string, problems: string[]) =>
     cases.push({ name, ok: problems.length === 0, ...(problems.length ? { message: problems.slice(0, 20).join('; ') } : {}) });
-  const start = await state(env.sql);
+  const start = await state(env);
   // The legacy data every rollback must leave: the start's, plus the effects of the phases' writes.
   let kept = start.data;
   // The scratch database is this command's own: a phase that asks for confirmation breaks no one here.
@@ -82,7 +83,7 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
   for (const phase of env.plan.phases) {
     throwIfStopped();
     const p = phase.number;
-    const before = await state(env.sql);
+    const before = await state(env);
     const up = await migratePhase(env, p, confirmed);
     await storeReport(env.sql, up.runId, up.report);
     record(`phase ${p} ${phase.name}: up`, up.failedStep ? [`${up.failedStep}: ${up.error}`] : []);
@@ -93,16 +94,16 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
     const writes = phaseWrites(env, phase.slug);
     if (writes) {
       const ran = await env.sql.unsafe(writes).then(() => [], (err: Error) => [`writes.sql: ${err.message}`]);
-      const now = await dataHashes(env.sql, [...LEGACY_SCHEMAS]);
-      // Their purpose is the way back: writes that never reached the legacy data prove nothing.
-      const reached = [...now].some(([t, h]) => kept.get(t) !== h) ? [] : ['writes.sql changed no legacy data: its writes did not come back'];
-      record(`phase ${p} ${phase.name}: the application's writes while it is applied reach the legacy tables`, [...ran, ...reached]);
+      const now = await dataHashes(env.sql, env.plan.manifest.dataSchemas);
+      // Their purpose is the way back: writes that never reached the plan's data prove nothing.
+      const reached = [...now].some(([t, h]) => kept.get(t) !== h) ? [] : [`writes.sql changed no data of ${env.plan.manifest.dataSchemas.join(', ') || '(no data schemas)'}: its writes did not come back`];
+      record(`phase ${p} ${phase.name}: the application's writes while it is applied reach the plan's data schemas`, [...ran, ...reached]);
       kept = now;
     }
     const down = await rollbackPhase(env, p);
     record(`phase ${p} ${phase.name}: down`, down.failedStep ? [`${down.failedStep}: ${down.error}`] : []);
     if (down.failedStep) return;
-    record(`phase ${p} ${phase.name}: down restores the schema and keeps every write`, compare({ schema: before.schema, data: writes ? kept : before.data }, await state(env.sql)));
+    record(`phase ${p} ${phase.name}: down restores the schema and keeps every write`, compare({ schema: before.schema, data: writes ? kept : before.data }, await state(env)));
     const again = await migratePhase(env, p, confirmed);
     await storeReport(env.sql, again.runId, again.report);
     record(`phase ${p} ${phase.name}: up again`, again.failedStep ? [`${again.failedStep}: ${again.error}`] : again.report.status === 'failed' ? ['checks failed'] : []);
@@ -117,15 +118,15 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
       return;
     }
   }
-  record('all phases down restore the starting schema and keep every write', compare({ schema: start.schema, data: kept }, await state(env.sql)));
+  record('all phases down restore the starting schema and keep every write', compare({ schema: start.schema, data: kept }, await state(env)));
 }
 
 /** `cortex verify-rollback`: on a scratch database, every phase up → verify → down → compare → up again. */
 export function registerVerifyRollback(program: Command): void {
   program
     .command('verify-rollback')
-    .description('on a scratch database (created and dropped on the given server): load the fixture, then for each phase up, verify, down, compare schema and data, up again; finally down through all phases and compare with the start')
-    .option('--scale <n>', 'fixture scale', '0.05')
+    .description("on a scratch database (created and dropped on the given server): load the plan's fixture (if it has one), then for each phase up, verify, down, compare schema and the data of the plan's data schemas, up again; finally down through all phases and compare with the start")
+    .option('--scale <n>', 'fixture scale (default: 0.05 for the built-in plan, 1 for others)')
     .option('--seed <s>', 'fixture seed', '1')
     .option('--keep', 'keep the scratch database (its URL is printed, password masked)', false)
     .option('--junit <file>', 'write one JUnit test case per phase step')
@@ -149,7 +150,10 @@ export function registerVerifyRollback(program: Command): void {
           sql = await openDatabase(target, { max: 4 });
           backupDir = await mkdtemp(join(tmpdir(), 'cortex-vr-'));
           throwIfStopped();
-          await loadLegacyFixture(sql, { scale: Number(opts.scale), seed: Number(opts.seed), dirty: false, replace: false });
+          if (plan.manifest.fixture) {
+            const scale = Number(opts.scale ?? (plan.name === 'cortex' ? '0.05' : '1'));
+            await loadFixture(sql, plan, { scale, seed: Number(opts.seed), dirty: false, replace: false });
+          }
           await ensureLedger(sql);
           const env: RunEnv = {
             sql,

@@ -100,17 +100,27 @@ export function ownedSchemas(expected: ExpectedState): string[] {
   return [...s].sort();
 }
 
+/** The table a column, constraint, trigger or index belongs to (`schema.table`), if any. */
+function tableOf(o: CatalogObject): string | undefined {
+  if (o.kind === 'index') return typeof o.attrs.table === 'string' ? o.attrs.table : undefined;
+  if (o.kind === 'column' || o.kind === 'constraint' || o.kind === 'trigger') return o.name.split('.').slice(0, 2).join('.');
+  return undefined;
+}
+
 /**
  * Drift: the changes that turn the expected state into the live one. Compared are the objects the
- * phases touched, every object of the plan's own schemas, and any `cortex_*` trigger elsewhere;
- * the application's own objects in legacy schemas are not ours to judge.
+ * phases touched, every object of the plan's own schemas and of the tables the plan creates (in a
+ * schema it shares, such as public: an extra index on one is drift), and any `cortex_*` trigger
+ * elsewhere; the application's own objects in legacy schemas are not ours to judge.
  */
 export function diffExpected(expected: ExpectedState, live: Catalog): Change[] {
   const owned = new Set(ownedSchemas(expected));
+  const planTables = new Set([...expected.present.values()].filter((o) => o.kind === 'table').map((o) => o.name));
   const relevant = (o: CatalogObject) =>
     owned.has(o.schema) ||
     expected.present.has(objectKey(o)) ||
     expected.absent.has(objectKey(o)) ||
+    planTables.has(tableOf(o) ?? '') ||
     (o.kind === 'trigger' && (o.name.split('.').pop() ?? '').startsWith(OWNED_PREFIX));
   const liveSubset = [...live.objects.values()].filter(relevant).map(portable);
   const want = [...expected.present.values()];

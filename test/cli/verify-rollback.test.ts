@@ -17,7 +17,7 @@ describe('cortex verify-rollback', () => {
     expect(r.code, r.stdout.slice(-1500)).toBe(0);
     expect(r.stdout).toContain('| phase 3 backfill: down restores the schema and keeps every write | passed |');
     // Phase 4's writes.sql writes on the target; the rollbacks keep them in the legacy tables.
-    expect(r.stdout).toContain("| phase 4 dual-write: the application's writes while it is applied reach the legacy tables | passed |");
+    expect(r.stdout).toContain("| phase 4 dual-write: the application's writes while it is applied reach the plan's data schemas | passed |");
     expect(r.stdout).toContain('| phase 4 dual-write: down restores the schema and keeps every write | passed |');
     expect(r.stdout).toContain('| all phases down restore the starting schema and keep every write | passed |');
     const xml = readFileSync(junit, 'utf8');
