@@ -51,3 +51,16 @@ begin
       for each row execute function cortex_migration.events_append_only();
   end if;
 end $$;
+
+-- Checkpoints of batched work in TypeScript steps (src/batch/): one row per job, moved in the
+-- same transaction as each batch, so a rerun after a crash continues after the last commit.
+create table if not exists cortex_migration.batch_checkpoints (
+  job         text primary key,
+  last_key    text,
+  rows_done   bigint not null default 0,
+  batches     integer not null default 0,
+  rows_total  bigint,
+  started_at  timestamptz not null default clock_timestamp(),
+  updated_at  timestamptz not null default clock_timestamp(),
+  finished_at timestamptz
+);
