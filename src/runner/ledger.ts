@@ -17,6 +17,16 @@ export interface LedgerRow {
   error: string | null;
 }
 
+/**
+ * The ledger's own relations (tables and their sequences) and functions in cortex_migration, as
+ * sql/engine/ledger.sql creates them: the engine's, present in every plan's database, so never a
+ * plan's drift (a test holds this list to the file).
+ */
+export const LEDGER_RELATIONS: readonly string[] = ['steps', 'events', 'events_id_seq', 'reports', 'reports_id_seq', 'batch_checkpoints'];
+
+/** The ledger's functions, as the catalog names them (`name(arguments)`). */
+export const LEDGER_FUNCTIONS: readonly string[] = ['events_append_only()'];
+
 /** Event kinds of the append-only log. */
 export type EventDirection = 'up' | 'down' | 'verify' | 'fail';
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Phase, Plan } from '../plan/model.js';
+import { LEDGER_FUNCTIONS, LEDGER_RELATIONS } from '../runner/ledger.js';
 import { type Change, diffCatalogs } from './diff.js';
 import { type Catalog, type CatalogObject, catalogOf, objectKey } from './model.js';
 import { portable, readStepCatalog } from './step-catalog.js';
@@ -107,6 +108,15 @@ function tableOf(o: CatalogObject): string | undefined {
   return undefined;
 }
 
+/** An object of the engine's ledger (its schema, tables, their parts, functions): never a plan's drift. */
+export function isLedgerObject(o: CatalogObject): boolean {
+  if (o.schema !== LEDGER_SCHEMA) return false;
+  const own = (qualified: string) => LEDGER_RELATIONS.some((r) => qualified === `${LEDGER_SCHEMA}.${r}`);
+  if (o.kind === 'schema') return true;
+  if (o.kind === 'function') return LEDGER_FUNCTIONS.some((f) => o.name === `${LEDGER_SCHEMA}.${f}`);
+  return own(o.name) || own(tableOf(o) ?? '');
+}
+
 /**
  * Drift: the changes that turn the expected state into the live one. Compared are the objects the
  * phases touched, every object of the plan's own schemas and of the tables the plan creates (in a
@@ -122,8 +132,9 @@ export function diffExpected(expected: ExpectedState, live: Catalog): Change[] {
     expected.absent.has(objectKey(o)) ||
     planTables.has(tableOf(o) ?? '') ||
     (o.kind === 'trigger' && (o.name.split('.').pop() ?? '').startsWith(OWNED_PREFIX));
-  const liveSubset = [...live.objects.values()].filter(relevant).map(portable);
-  const want = [...expected.present.values()];
+  // The ledger is the engine's, whatever version of it a plan's expected state was made with.
+  const liveSubset = [...live.objects.values()].filter((o) => relevant(o) && !isLedgerObject(o)).map(portable);
+  const want = [...expected.present.values()].filter((o) => !isLedgerObject(o));
   const schemas = [...new Set([...want, ...liveSubset].map((o) => o.schema))];
   return diffCatalogs(catalogOf(schemas, want), catalogOf(schemas, liveSubset));
 }

@@ -61,9 +61,9 @@ export function writeStepCatalogs(phase: Phase, catalogs: Map<string, Snapshot>)
  * fixture, and record what each phase changes in the catalog: the expected state `cortex diff` checks.
  */
 export async function computePhaseDeltas(env: RunEnv): Promise<PhaseDelta[]> {
-  // Inspect before the ledger exists, so phase 1's delta carries it: a database at phase 1 always has both.
-  let before = await inspect(env.sql);
+  // The ledger is the engine's, not a phase's (diff leaves it out): it exists before the first inspect.
   await ensureLedger(env.sql);
+  let before = await inspect(env.sql);
   const deltas: PhaseDelta[] = [];
   for (const phase of env.plan.phases) {
     // A scratch database: the archive's confirmation protects an application, and none uses it.
