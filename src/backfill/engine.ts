@@ -1,10 +1,7 @@
+import { batchLoop } from '../batch/loop.js';
 import type { Sql } from '../db/client.js';
-import { withLockRetry } from '../db/retry.js';
-import { rollbackUnlessLost } from '../db/transaction.js';
 import type { RunSettings } from '../plan/model.js';
-import { stopped, throwIfStopped } from '../runner/interrupt.js';
-import { type Progress, progressOf } from './progress.js';
-import { Throttle } from './throttle.js';
+import type { Progress } from './progress.js';
 
 /** Knobs of a backfill run (CLI: --batch-size, --batch-delay, --max-rows-per-second). */
 export interface BackfillOptions {
@@ -69,62 +66,32 @@ export async function backfillTable(
   const total = t!.total;
   const stopKey = t!.stop_key;
   await sql`update cortex_migration.backfill_checkpoints set rows_total = ${total} where old_schema = ${schema} and old_table = ${table}`;
-  let lastKey = cp!.last_key;
-  let done = Number(cp!.rows_done);
-  const doneAtStart = done;
-  let batches = 0;
-  const throttle = new Throttle(opts.maxRowsPerSecond, opts.batchDelayMs, stopped);
-  for (;;) {
-    throwIfStopped();
-    let n = 0;
-    await withLockRetry(
-      async () => {
-        await sql`begin`;
-        try {
-          // Below deadlock_timeout (1 s): if a batch and a writer ever wait on each other, the
-          // batch gives up and retries; the application's transaction is never the victim.
-          // JIT off: a batch's plan costs enough to trigger LLVM compilation, which on PostgreSQL 15
-          // took 50–60 ms of a 5,000-row batch of crm.tasks (450 ms without it) and never paid back.
-          await sql`select set_config('lock_timeout', ${`${Math.min(settings.lockTimeoutMs, 500)}ms`}, true),
-                           set_config('statement_timeout', ${`${settings.statementTimeoutMs}ms`}, true),
-                           set_config('cortex.sync_source', 'backfill', true),
-                           set_config('plan_cache_mode', 'force_custom_plan', true),
-                           set_config('jit', 'off', true)`;
-          const [b] = await sql<{ old_ids: string[] | null; new_last_key: string[] | null }[]>`
-            select (b).old_ids, (b).new_last_key from (
-              select cortex_migration.next_batch(m, ${lastKey}::text[], ${stopKey}::text[], ${opts.batchSize}) as b
-              from cortex_migration.mapped_tables m where old_schema = ${schema} and old_table = ${table}) x`;
-          const ids = b?.old_ids ?? [];
-          if (ids.length > 0 && (!b?.new_last_key || JSON.stringify(b.new_last_key) === JSON.stringify(lastKey))) {
-            throw new Error(`backfill of ${name} made no progress past key ${JSON.stringify(lastKey)}`);
-          }
-          if (ids.length > 0) {
-            await sql`select cortex_migration.sync_safely(${schema}, ${table}, ${ids}::text[])`;
-          }
-          n = ids.length;
-          await sql`update cortex_migration.backfill_checkpoints
-                    set last_key = coalesce(${b?.new_last_key ?? null}::text[], last_key), rows_done = rows_done + ${n},
-                        batches = batches + ${n > 0 ? 1 : 0}, updated_at = clock_timestamp(),
-                        finished_at = case when ${n} = 0 then clock_timestamp() end
-                    where old_schema = ${schema} and old_table = ${table}`;
-          await sql`commit`;
-          if (b?.new_last_key) lastKey = b.new_last_key;
-        } catch (err) {
-          await rollbackUnlessLost(sql, err);
-          throw err;
-        }
-      },
-      { retries: settings.lockRetries },
-    );
-    if (n === 0) break;
-    done += n;
-    batches++;
-    await opts.afterBatch?.(name, batches);
-    opts.onProgress?.(progressOf(name, done, Math.max(done, Number(total)), doneAtStart, started));
-    await throttle.after(n);
-  }
+  const doneAtStart = Number(cp!.rows_done);
+  const out = await batchLoop<string[] | null>(sql, settings, opts, { label: name, cursor: cp!.last_key, doneAtStart, total: Number(total) }, async (tx, lastKey) => {
+    // JIT off: a batch's plan costs enough to trigger LLVM compilation, which on PostgreSQL 15
+    // took 50–60 ms of a 5,000-row batch of crm.tasks (450 ms without it) and never paid back.
+    await tx`select set_config('cortex.sync_source', 'backfill', true),
+                    set_config('plan_cache_mode', 'force_custom_plan', true),
+                    set_config('jit', 'off', true)`;
+    const [b] = await tx<{ old_ids: string[] | null; new_last_key: string[] | null }[]>`
+      select (b).old_ids, (b).new_last_key from (
+        select cortex_migration.next_batch(m, ${lastKey}::text[], ${stopKey}::text[], ${opts.batchSize}) as b
+        from cortex_migration.mapped_tables m where old_schema = ${schema} and old_table = ${table}) x`;
+    const ids = b?.old_ids ?? [];
+    if (ids.length > 0 && (!b?.new_last_key || JSON.stringify(b.new_last_key) === JSON.stringify(lastKey))) {
+      throw new Error(`backfill of ${name} made no progress past key ${JSON.stringify(lastKey)}`);
+    }
+    if (ids.length > 0) await tx`select cortex_migration.sync_safely(${schema}, ${table}, ${ids}::text[])`;
+    const n = ids.length;
+    await tx`update cortex_migration.backfill_checkpoints
+             set last_key = coalesce(${b?.new_last_key ?? null}::text[], last_key), rows_done = rows_done + ${n},
+                 batches = batches + ${n > 0 ? 1 : 0}, updated_at = clock_timestamp(),
+                 finished_at = case when ${n} = 0 then clock_timestamp() end
+             where old_schema = ${schema} and old_table = ${table}`;
+    return { keys: n, cursor: b?.new_last_key ?? lastKey };
+  });
   const q = await quarantined(sql, schema, table);
-  return { table: name, rows: done - doneAtStart, batches, quarantined: q, ms: Date.now() - started, resumed: doneAtStart > 0 };
+  return { table: name, rows: out.keys, batches: out.batches, quarantined: q, ms: Date.now() - started, resumed: doneAtStart > 0 };
 }
 
 /** Quarantined rows of one legacy table. */

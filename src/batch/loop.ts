@@ -1,8 +1,8 @@
 // The loop every batched job shares, whatever walks its keys and wherever it keeps its
 // checkpoint: one short transaction per batch (the batch's work and its checkpoint commit
 // together), a short lock_timeout retried with backoff, pacing, progress, and a stop between
-// batches on Ctrl-C. The Cortex backfill (src/backfill/engine.ts) has the same concerns; its
-// `next_batch` + `sync_safely` body would be one `BatchBody`.
+// batches on Ctrl-C. Both the generic batched update (batched-update.ts) and the Cortex backfill
+// (src/backfill/engine.ts: `next_batch` + `sync_safely` as its body) run on it.
 import type { BackfillOptions } from '../backfill/engine.js';
 import { progressOf } from '../backfill/progress.js';
 import { Throttle } from '../backfill/throttle.js';
