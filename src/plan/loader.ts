@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { CortexError } from '../errors.js';
@@ -17,6 +17,8 @@ const PhaseManifest = z.strictObject({
 
 const DIR_RE = /^(\d+)-([a-z0-9-]+)$/;
 const STEP_RE = /^(\d{3})-[a-z0-9-]+$/;
+// A step module: TypeScript (compiled with the package) or JavaScript (run as it is: a plan outside the package).
+const STEP_MODULE_RE = /^(.+)\.(ts|mjs)$/;
 
 // Under vitest the sources run as TypeScript; the built CLI imports the compiled twin in dist/.
 const runningFromSource = import.meta.url.endsWith('.ts');
@@ -26,7 +28,7 @@ export function stepModuleUrl(file: string): string {
   if (runningFromSource || /\.m?js$/.test(file)) return pathToFileURL(file).href;
   const rel = relative(packageRoot, file).replace(/\.ts$/, '.js');
   if (rel.startsWith('..')) {
-    throw new CortexError('USAGE', `TypeScript step ${file} is outside the package and cannot run compiled`);
+    throw new CortexError('USAGE', `TypeScript module ${file} is outside the package and cannot run compiled: write it as an .mjs module`);
   }
   return pathToFileURL(packagePath('dist', rel)).href;
 }
@@ -43,7 +45,7 @@ async function loadTsStep(file: string, phase: number, slug: string, name: strin
     phase,
     ordinal,
     transactional: m.transactional !== false,
-    checksum: hashFiles(join(file, '..'), [`${name}.ts`]),
+    checksum: hashFiles(join(file, '..'), [basename(file)]),
     up: m.up,
     down: m.down,
     verify: m.verify,
@@ -92,11 +94,11 @@ export async function loadPlan(root: string, fallbackName = 'custom'): Promise<P
       steps.push(loadSqlStep(join(root, 'migrations', dir, s), number, dir, s, Number(sm[1])));
     }
     for (const f of readdirSync(join(root, 'phases', dir)).sort()) {
-      if (!f.endsWith('.ts') || f.endsWith('.d.ts')) continue;
-      const base = f.slice(0, -3);
-      const sm = STEP_RE.exec(base);
+      const m = STEP_MODULE_RE.exec(f);
+      if (!m || f.endsWith('.d.ts')) continue;
+      const sm = STEP_RE.exec(m[1]!);
       if (!sm) continue; // helpers shared by steps
-      steps.push(await loadTsStep(join(root, 'phases', dir, f), number, dir, base, Number(sm[1])));
+      steps.push(await loadTsStep(join(root, 'phases', dir, f), number, dir, m[1]!, Number(sm[1])));
     }
     steps.sort((a, b) => a.ordinal - b.ordinal);
     for (let i = 1; i < steps.length; i++) {

@@ -4,7 +4,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CortexError } from '../../src/errors.js';
 import { loadCortexPlan, loadPlan } from '../../src/plan/loader.js';
+import { runCli } from '../helpers/cli.js';
+import { useFreshDatabase } from '../helpers/db.js';
 import { samplePlan } from '../helpers/plan.js';
+
+const db = useFreshDatabase('loader');
+
+/** A plan outside the package whose one step is the module `file` with `text`. */
+function modulePlan(file: string, text: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'cortex-mjsplan-'));
+  mkdirSync(join(root, 'phases', '1-one'), { recursive: true });
+  writeFileSync(join(root, 'phases', '1-one', 'phase.json'), '{"name":"one"}');
+  writeFileSync(join(root, 'phases', '1-one', file), text);
+  return root;
+}
 
 describe('plan loader', () => {
   it('loads the sample plan in order with stable checksums', async () => {
@@ -87,5 +100,23 @@ describe('plan loader', () => {
     writeFileSync(join(root, 'migrations', '1-one', '001-make', 'up.sql'), 'select 1');
     await expect(loadPlan(root)).rejects.toThrow(CortexError);
     await expect(loadPlan(root)).rejects.toThrow(/has no down.sql/);
+  });
+
+  it('from the built CLI, a plan outside the package runs .mjs step modules; a .ts one is refused saying so', async () => {
+    const mjs = modulePlan('001-make-table.mjs', `
+      export async function up({ sql }) { await sql\`create table public.from_mjs (id integer)\`; }
+      export async function down({ sql }) { await sql\`drop table public.from_mjs\`; }
+      export async function verify({ sql }) {
+        const [r] = await sql\`select to_regclass('public.from_mjs') is not null as ok\`;
+        return [{ id: 'table-exists', status: r.ok ? 'passed' : 'failed' }];
+      }`);
+    const up = await runCli(['--database-url', db().url, '--plan', mjs, 'migrate', 'all']);
+    expect(up.code, up.stderr).toBe(0);
+    const [t] = await db().sql<{ ok: boolean }[]>`select to_regclass('public.from_mjs') is not null as ok`;
+    expect(t!.ok).toBe(true);
+    const ts = modulePlan('001-make-table.ts', 'export async function up() {}');
+    const refused = await runCli(['--database-url', db().url, '--plan', ts, 'status']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/TypeScript module .*001-make-table\.ts is outside the package and cannot run compiled: write it as an \.mjs module/);
   });
 });
