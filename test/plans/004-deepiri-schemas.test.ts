@@ -181,4 +181,15 @@ describe('plan 004-deepiri-schemas (seed 004: intelligence move and tasks merge,
     expect(await db().sql`select column_default from information_schema.columns where table_schema = 'public' and table_name = 'leases' and column_name = 'id'`)
       .toEqual([{ column_default: "nextval('leases_id_seq'::regclass)" }]);
   });
+
+  it('migrate phase 3 refuses (exit 6, nothing changed) an orchestrator task whose user public.users does not have', async () => {
+    const sql = db().sql;
+    const [t] = await sql<{ id: string }[]>`
+      insert into task_orchestrator.tasks (user_id, title) values ('00000000-0000-0000-0000-000000000001', 'Orphan') returning id`;
+    expect((await cli(['migrate', 'phase', '2'])).code).toBe(0);
+    const r = await cli(['migrate', 'phase', '3']);
+    expect(r.code, r.stdout + r.stderr).toBe(6);
+    expect(r.stderr).toContain(`${t!.id} (user 00000000-0000-0000-0000-000000000001)`);
+    expect(await sql`select count(*)::int as n from information_schema.columns where table_schema = 'public' and table_name = 'tasks' and column_name = 'metadata'`).toEqual([{ n: 0 }]);
+  });
 });
