@@ -73,7 +73,8 @@ function scriptFiles(dir: string, name: 'up' | 'down'): string[] {
  * A step defined by a folder `NNN-verb-noun/` holding `up.sql` (or `up/*.sql`), `down.sql` (or
  * `down/*.sql`), `verify.sql` and an
  * optional `step.json` (`{"transactional": false}`), `check.sql` (raises an exception when up must
- * be refused; run before anything is asked or changed, and again before up.sql) and a generated
+ * be refused; run before anything is asked or changed, and again before up.sql), `check-down.sql`
+ * (the same for down, before down.sql) and a generated
  * `catalog.json` (the objects up.sql creates, checked by verify). `verify.sql` is a query returning one row per
  * check: `id`, and `status` ('passed'|'failed'|'warning') or `ok` boolean, with optional
  * `expected`, `actual`, `details`.
@@ -83,7 +84,10 @@ export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name:
   for (const f of ['up', 'down'] as const) {
     if (scripts[f].length === 0) throw new CortexError('USAGE', `step ${phaseSlug}/${name} has no ${f}.sql (nor ${f}/*.sql)`);
   }
-  const files = [...scripts.up, ...scripts.down, 'verify.sql', 'check.sql', 'step.json', STEP_CATALOG_FILE];
+  // check-down.sql joins the hashed files only when present: naming it for every step would change
+  // the checksum of steps applied before it existed (drift).
+  const hasCheckDownSql = existsSync(join(dir, 'check-down.sql'));
+  const files = [...scripts.up, ...scripts.down, 'verify.sql', 'check.sql', 'step.json', STEP_CATALOG_FILE, ...(hasCheckDownSql ? ['check-down.sql'] : [])];
   const hasVerifySql = existsSync(join(dir, 'verify.sql'));
   if (!hasVerifySql && !existsSync(join(dir, STEP_CATALOG_FILE))) {
     throw new CortexError('USAGE', `step ${phaseSlug}/${name} has neither verify.sql nor ${STEP_CATALOG_FILE}`);
@@ -96,6 +100,7 @@ export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name:
   const hasCheckSql = existsSync(join(dir, 'check.sql'));
   const check = async (ctx: StepContext, direction: 'up' | 'down') => {
     if (direction === 'up' && hasCheckSql) await ctx.sql.unsafe(read('check.sql'));
+    if (direction === 'down' && hasCheckDownSql) await ctx.sql.unsafe(read('check-down.sql'));
   };
   return {
     id,
@@ -109,8 +114,17 @@ export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name:
       await check(ctx, 'up');
       await runScript(ctx, script('up'), transactional);
     },
-    down: async (ctx) => runScript(ctx, script('down'), transactional),
-    ...(hasCheckSql ? { check } : {}),
+    down: async (ctx) => {
+      // Checked again in the step's own transaction: a write since the preflight may refuse it now.
+      // A refusal, not a failed step: nothing was changed (exit 6, as in the preflight).
+      // Only its RAISE EXCEPTION (P0001) is a refusal; a lock timeout stays one, to be retried.
+      await check(ctx, 'down').catch((err: unknown) => {
+        if ((err as { code?: string })?.code !== 'P0001') throw err;
+        throw new CortexError('REFUSED', `step ${id} refuses to go down: ${(err as Error).message.split('\n')[0]}`);
+      });
+      await runScript(ctx, script('down'), transactional);
+    },
+    ...(hasCheckSql || hasCheckDownSql ? { check } : {}),
     verify: async (ctx) => {
       const rows = hasVerifySql ? ((await ctx.sql.unsafe(read('verify.sql'))) as unknown as VerifyRow[]) : [];
       const checks = rows.map((r) => toCheck(r, id));

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CortexError } from '../../src/errors.js';
 import { loadCortexPlan, loadPlan } from '../../src/plan/loader.js';
 import { runCli } from '../helpers/cli.js';
-import { useFreshDatabase } from '../helpers/db.js';
+import { createDatabase, dropDatabase, useFreshDatabase } from '../helpers/db.js';
 import { samplePlan } from '../helpers/plan.js';
 
 const db = useFreshDatabase('loader');
@@ -68,6 +68,29 @@ describe('plan loader', () => {
     const withCheck = (await loadPlan(root)).phases[0]!.steps[0]!;
     expect(typeof withCheck.check).toBe('function');
     expect(withCheck.checksum).not.toBe(without.checksum);
+  });
+
+  it('check-down.sql gives a SQL step a check, changes its checksum only when present, and its RAISE refuses the down', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cortex-checkdown-'));
+    const dir = join(root, 'migrations', '1-one', '001-make');
+    mkdirSync(join(root, 'phases', '1-one'), { recursive: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(root, 'phases', '1-one', 'phase.json'), '{"name":"one"}');
+    for (const f of ['up.sql', 'down.sql', 'verify.sql']) writeFileSync(join(dir, f), 'select 1 as id');
+    const without = (await loadPlan(root)).phases[0]!.steps[0]!;
+    writeFileSync(join(dir, 'check-down.sql'), "do $$ begin raise exception 'tasks 1 are referenced'; end $$");
+    const withCheck = (await loadPlan(root)).phases[0]!.steps[0]!;
+    expect(typeof withCheck.check).toBe('function');
+    expect(withCheck.checksum).not.toBe(without.checksum);
+    const db = await createDatabase('checkdown');
+    try {
+      const ctx = { sql: db.sql, settings: {}, log: () => {} } as never;
+      await expect(withCheck.down(ctx)).rejects.toMatchObject({ code: 'REFUSED', message: 'step 1-one/001-make refuses to go down: tasks 1 are referenced' });
+      await expect(withCheck.check!(ctx, 'down')).rejects.toThrow('tasks 1 are referenced');
+      await expect(withCheck.check!(ctx, 'up')).resolves.toBeUndefined();
+    } finally {
+      await dropDatabase(db);
+    }
   });
 
   it('loads a TypeScript step next to SQL steps, ordered by number', async () => {
