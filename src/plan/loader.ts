@@ -85,7 +85,13 @@ export async function loadPlan(root: string, fallbackName = 'custom'): Promise<P
     const number = Number(m[1]);
     const manifestPath = join(root, 'phases', dir, 'phase.json');
     if (!existsSync(manifestPath)) throw new CortexError('USAGE', `phase ${dir} has no phase.json`);
-    const parsed = PhaseManifest.safeParse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    } catch (err) {
+      throw new CortexError('USAGE', `${manifestPath}: not valid JSON (${(err as Error).message})`);
+    }
+    const parsed = PhaseManifest.safeParse(raw);
     if (!parsed.success) throw new CortexError('USAGE', `${manifestPath}: ${parsed.error.issues[0]?.message}`);
     const steps: Step[] = [];
     for (const s of subdirs(join(root, 'migrations', dir))) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { CortexError } from '../errors.js';
 import { dropInvalidIndexFor } from './invalid-index.js';
 import { analyzeLocks } from './locks.js';
@@ -8,8 +9,22 @@ import type { Check, CheckStatus, Step, StepContext } from './model.js';
 import { splitStatements } from './statements.js';
 import { checkStepCatalog, readStepCatalog, STEP_CATALOG_FILE } from '../schema/step-catalog.js';
 
-interface StepMeta {
-  transactional?: boolean;
+const StepMeta = z.strictObject({ transactional: z.boolean().optional() });
+
+// step.json: strict, so a misspelt key cannot silently run a step in a transaction it must not be in.
+function readStepMeta(file: string, text: string): z.infer<typeof StepMeta> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new CortexError('USAGE', `${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = StepMeta.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CortexError('USAGE', `${file}${issue.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue.message}`);
+  }
+  return parsed.data;
 }
 
 type VerifyRow = { id?: string; status?: string; ok?: boolean; expected?: unknown; actual?: unknown; details?: string };
@@ -94,7 +109,7 @@ export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name:
   }
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   const script = (direction: 'up' | 'down') => scripts[direction].map(read).join('\n');
-  const meta: StepMeta = existsSync(join(dir, 'step.json')) ? (JSON.parse(read('step.json')) as StepMeta) : {};
+  const meta = existsSync(join(dir, 'step.json')) ? readStepMeta(join(dir, 'step.json'), read('step.json')) : {};
   const id = `${phaseSlug}/${name}`;
   const transactional = meta.transactional !== false;
   const hasCheckSql = existsSync(join(dir, 'check.sql'));

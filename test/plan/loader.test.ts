@@ -142,4 +142,18 @@ describe('plan loader', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/TypeScript module .*001-make-table\.ts is outside the package and cannot run compiled: write it as an \.mjs module/);
   });
+
+  it('a phase.json that is not JSON, or a step.json that is not strict, is a usage error naming the file', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cortex-badjson-'));
+    mkdirSync(join(root, 'phases', '1-one'), { recursive: true });
+    mkdirSync(join(root, 'migrations', '1-one', '001-make'), { recursive: true });
+    for (const f of ['up.sql', 'down.sql', 'verify.sql']) writeFileSync(join(root, 'migrations', '1-one', '001-make', f), 'select 1 as id');
+    writeFileSync(join(root, 'phases', '1-one', 'phase.json'), '{name: "one"}');
+    await expect(loadPlan(root)).rejects.toThrow(new RegExp(`${join(root, 'phases', '1-one', 'phase.json')}: not valid JSON`));
+    writeFileSync(join(root, 'phases', '1-one', 'phase.json'), '{"name": "one"}');
+    writeFileSync(join(root, 'migrations', '1-one', '001-make', 'step.json'), '{"transactionnal": false}');
+    await expect(loadPlan(root)).rejects.toThrow(/001-make\/step\.json: Unrecognized key.*"transactionnal"/);
+    writeFileSync(join(root, 'migrations', '1-one', '001-make', 'step.json'), '{"transactional": false}');
+    expect((await loadPlan(root)).phases[0]!.steps[0]!.transactional).toBe(false);
+  });
 });
