@@ -12,6 +12,17 @@ function cell(v: unknown): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+// ` (expected x, actual y)` for a terminal line: a side the check did not give is left out, one
+// that is empty (a column or object that is not there) reads "none".
+function expectedActual(expected: unknown, actual: unknown): string {
+  const shown = (v: unknown) => (v === null || v === '' ? 'none' : cell(v));
+  const parts = [
+    ...(expected !== undefined ? [`expected ${shown(expected)}`] : []),
+    ...(actual !== undefined ? [`actual ${shown(actual)}`] : []),
+  ];
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 /** The Markdown twin of a report. */
 export function toMarkdown(r: Report): string {
   const lines = [
@@ -47,7 +58,7 @@ export function toTerminal(r: Report, color: ChalkInstance): string {
     for (const c of s.checks) {
       if (c.status === 'passed') continue;
       const tag = c.status === 'failed' ? color.red('✗') : color.yellow('!');
-      const ea = c.expected !== undefined || c.actual !== undefined ? ` (expected ${cell(c.expected)}, actual ${cell(c.actual)})` : '';
+      const ea = expectedActual(c.expected, c.actual);
       lines.push(`  ${tag} ${s.id} ${c.id}${ea}${c.details ? `: ${c.details}` : ''}`);
     }
   }
