@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { openDatabase, type Sql } from '../db/client.js';
+import { openDatabase } from '../db/client.js';
 import { inTransaction } from '../db/transaction.js';
 import { CortexError } from '../errors.js';
 import { assertCoverage, loadCoverage } from '../plan/coverage.js';
-import type { LockInfo } from '../plan/model.js';
+import { resolveLocks, type PlannedLock } from '../plan/resolve-locks.js';
 import { readLedger } from '../runner/ledger.js';
 import { findDrift } from '../runner/state.js';
 import { configOf, planOf } from './session.js';
@@ -14,14 +14,30 @@ interface PlannedStep {
   state: 'pending' | 'applied';
   transactional: boolean;
   statements: string[];
-  locks: Array<LockInfo & { estimatedRows?: number }>;
+  /** Every lock of every statement, none merged: `statementIndex` names its statement. */
+  locks: PlannedLock[];
 }
 
-async function estimateRows(sql: Sql, target: string): Promise<number | undefined> {
-  const [r] = await sql<{ n: number | null }[]>`
-    select case when c.reltuples < 0 then null else c.reltuples::bigint end::float8 as n
-    from pg_class c where c.oid = to_regclass(${target})`;
-  return r?.n ?? undefined;
+/** One lock as a line: mode and table (an index's table too), rows, what it means. */
+export function lockLine(l: PlannedLock): string {
+  const rows = l.estimatedRows !== undefined ? ` (~${l.estimatedRows} rows)` : '';
+  const on = l.index
+    ? `${l.mode} on index ${l.target}${l.index.tableMode ? `, ${l.index.tableMode} on its table ${l.table ?? '(not found now)'}${rows}` : ''}`
+    : `${l.mode} on ${l.target}${rows}`;
+  return `lock ${on}${l.note ? ` — ${l.note}` : ''}`;
+}
+
+/** A step's statements, each followed by the locks it takes (the README's promise). */
+export function stepLines(s: Pick<PlannedStep, 'statements' | 'locks'>): string[] {
+  const lines: string[] = [];
+  // Locks that name no statement (a TypeScript step's own description) come first, for the step.
+  for (const l of s.locks.filter((x) => x.statementIndex === undefined)) lines.push(`  ${lockLine(l)}`);
+  s.statements.forEach((st, i) => {
+    lines.push(...st.split('\n').map((x) => `    ${x}`));
+    for (const l of s.locks.filter((x) => x.statementIndex === i)) lines.push(`      -> ${lockLine(l)}`);
+    lines.push('');
+  });
+  return lines;
 }
 
 /** `cortex plan phase <N>`: steps, SQL and locks, computed inside a read-only transaction. */
@@ -48,14 +64,9 @@ export function registerPlan(program: Command): void {
             const out: PlannedStep[] = [];
             for (const step of phase.steps) {
               const d = step.describe('up');
-              const locks = [];
-              // A lock taken by several statements of the step (drop and create of each trigger) is shown once.
-              const seen = new Set<string>();
-              for (const l of d.locks) {
-                if (seen.has(`${l.mode} ${l.target}`)) continue;
-                seen.add(`${l.mode} ${l.target}`);
-                locks.push(l.procedural ? l : { ...l, estimatedRows: await estimateRows(t, l.target) });
-              }
+              // Every statement's locks, even when an earlier statement took the same mode on the
+              // same table: its note (a scan, NOT VALID) is about that statement.
+              const locks = await resolveLocks(t, d.locks);
               out.push({
                 id: step.id,
                 state: ledger.get(step.id)?.status === 'applied' ? 'applied' : 'pending',
@@ -71,10 +82,7 @@ export function registerPlan(program: Command): void {
           if (phase.steps.length === 0) lines.push(c.yellow('  not implemented yet: this phase has no steps'));
           for (const s of steps.out) {
             lines.push('', `${s.state === 'applied' ? c.green('[applied]') : '[pending]'} ${s.id}${s.transactional ? '' : ' (non-transactional)'}`);
-            for (const l of s.locks) {
-              lines.push(`  lock ${l.mode} on ${l.target}${l.estimatedRows !== undefined ? ` (~${l.estimatedRows} rows)` : ''}${l.note ? ` — ${l.note}` : ''}`);
-            }
-            for (const st of s.statements) lines.push(...st.split('\n').map((x) => `    ${x}`), '');
+            lines.push(...stepLines(s));
           }
           if (steps.drift.length > 0) lines.push(c.red(`drift: ${steps.drift.join('; ')}`));
           return { data: { phase: { number: phase.number, name: phase.name }, steps: steps.out, drift: steps.drift }, text: lines.join('\n') };

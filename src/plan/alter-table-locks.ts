@@ -60,11 +60,28 @@ function splitSubcommands(text: string): string[] {
   return out;
 }
 
+// Storage parameters that ALTER TABLE/INDEX SET (…) changes under SHARE UPDATE EXCLUSIVE
+// ("ALTER TABLE": fillfactor, toast and autovacuum parameters, parallel_workers; pg_locks on PG15
+// for the others). Any other parameter is taken to need ACCESS EXCLUSIVE (e.g. user_catalog_table,
+// a view's security_barrier, GIN's fastupdate): overstating a lock is safer than hiding one.
+const LIGHT_PARAMETERS = /^(?:fillfactor|toast_tuple_target|parallel_workers|(?:toast\.)?autovacuum_\w+|(?:toast\.)?vacuum_\w+|(?:toast\.)?log_autovacuum_min_duration|deduplicate_items|autosummarize|n_distinct(?:_inherited)?)$/i;
+
+/** Lock of SET (…) / RESET (…) by the parameters it names. */
+export function parametersLock(list: string): 'SHARE UPDATE EXCLUSIVE' | 'ACCESS EXCLUSIVE' {
+  const names = list.split(',').map((p) => p.split('=')[0]!.trim().replace(/"/g, ''));
+  return names.every((n) => LIGHT_PARAMETERS.test(n)) ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+}
+
+/** The note of VALIDATE CONSTRAINT when the constraint's kind is unknown: true of a CHECK and of a foreign key. */
+export const VALIDATE_NOTE = 'scans the table while reads and writes continue (if the constraint is a foreign key, the table it references also takes ROW SHARE, which lets its writes continue)';
+
 interface SubLock {
   mode: Mode;
   note?: string;
   /** Tables a new foreign key references: SHARE ROW EXCLUSIVE on each. */
   references: string[];
+  /** VALIDATE CONSTRAINT: the constraint's name. */
+  validates?: string;
 }
 
 const CONSTRAINT = String.raw`^add\s+(?:constraint\s+(?:"[^"]+"|\S+)\s+)?`;
@@ -95,11 +112,15 @@ function subcommandLock(sub: string): SubLock {
     const refs = referencedTables(sub);
     return { mode: 'ACCESS EXCLUSIVE', references: refs, ...(refs.length ? { note: `new column references ${refs.join(', ')}` } : {}) };
   }
-  if (/^validate\s+constraint\b/i.test(sub)) {
+  const validate = /^validate\s+constraint\s+("[^"]+"|\S+)/i.exec(sub);
+  if (validate) {
+    // The statement does not say whether the constraint is a foreign key or a CHECK: the note is
+    // true of both, and `plan` asks the database which it is (resolve-locks.ts).
     return {
       mode: 'SHARE UPDATE EXCLUSIVE',
       references: [],
-      note: 'scans the table while reads and writes continue (a foreign key also takes ROW SHARE on the table it references)',
+      validates: validate[1]!,
+      note: VALIDATE_NOTE,
     };
   }
   if (new RegExp(`${COLUMN}set\\s+not\\s+null\\b`, 'i').test(sub)) {
@@ -110,6 +131,9 @@ function subcommandLock(sub: string): SubLock {
     };
   }
   if (/^(?:enable|disable)\s+(?:(?:always|replica)\s+)?trigger\b/i.test(sub)) return { mode: 'SHARE ROW EXCLUSIVE', references: [] };
+  // SET (…) of the table itself: by the parameters it names ("ALTER TABLE", SET storage_parameter).
+  const params = /^(?:set|reset)\s*\((.*)\)\s*$/is.exec(sub);
+  if (params) return { mode: parametersLock(params[1]!), references: [] };
   if (new RegExp(`${COLUMN}(?:set\\s+statistics\\b|set\\s*\\(|reset\\s*\\()`, 'i').test(sub) || /^(?:cluster\s+on|set\s+without\s+cluster)\b/i.test(sub)) {
     return { mode: 'SHARE UPDATE EXCLUSIVE', references: [] };
   }
@@ -128,7 +152,14 @@ export function alterTableLocks(body: string, statement: string): LockInfo[] | u
   if (subs.length === 0) return undefined;
   const mode = subs.map((s) => s.mode).reduce(stronger);
   const notes = [...new Set(subs.flatMap((s) => (s.note ? [s.note] : [])))];
-  const out: LockInfo[] = [{ mode, target: table, statement, ...(notes.length ? { note: notes.join('; ') } : {}) }];
+  const validated = subs.flatMap((s) => (s.validates ? [s.validates] : []));
+  const out: LockInfo[] = [{
+    mode,
+    target: table,
+    statement,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+    ...(validated.length === 1 ? { constraint: validated[0]! } : {}),
+  }];
   for (const ref of [...new Set(subs.flatMap((s) => s.references))]) {
     if (ref === table) continue; // a self-reference: the table's own lock is already at least as strong
     out.push({ mode: 'SHARE ROW EXCLUSIVE', target: ref, statement, note: `referenced by a new foreign key of ${table}` });

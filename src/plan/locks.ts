@@ -1,5 +1,6 @@
 import { alterTableLocks, IDENT, referencedTables } from './alter-table-locks.js';
 import type { LockInfo, StepDescription } from './model.js';
+import { OBJECT_RULES } from './object-locks.js';
 import { splitStatements, stripComments } from './statements.js';
 
 // The heavyweight lock each DDL/DML form takes on the object it names (PostgreSQL docs, "Explicit
@@ -9,11 +10,10 @@ const RULES: Array<[RegExp, string]> = [
   [new RegExp(String.raw`^create\s+(?:unique\s+)?index\b.*?\bon\s+(?:only\s+)?${IDENT}`, 'is'), 'SHARE'],
   [new RegExp(String.raw`^create\s+(?:or\s+replace\s+)?(?:constraint\s+)?trigger\b.*?\bon\s+${IDENT}`, 'is'), 'SHARE ROW EXCLUSIVE'],
   [new RegExp(String.raw`^drop\s+trigger\s+(?:if\s+exists\s+)?\S+\s+on\s+${IDENT}`, 'is'), 'ACCESS EXCLUSIVE'],
-  // ALTER TABLE: see alterTableLocks (each subcommand, the referenced tables of a new foreign key).
-  [new RegExp(String.raw`^drop\s+(?:table|view|materialized\s+view|sequence)\s+(?:if\s+exists\s+)?${IDENT}`, 'is'), 'ACCESS EXCLUSIVE'],
+  // ALTER TABLE: see alterTableLocks (each subcommand, the referenced tables of a new foreign key);
+  // DROP, TRUNCATE, REINDEX, ALTER INDEX, views: see OBJECT_RULES.
   [new RegExp(String.raw`^drop\s+schema\s+(?:if\s+exists\s+)?${IDENT}`, 'is'), 'ACCESS EXCLUSIVE (every object in the schema)'],
   [new RegExp(String.raw`^alter\s+schema\s+${IDENT}\s+rename`, 'is'), 'ACCESS EXCLUSIVE (schema)'],
-  [new RegExp(String.raw`^truncate\s+(?:table\s+)?(?:only\s+)?${IDENT}`, 'is'), 'ACCESS EXCLUSIVE'],
   [new RegExp(String.raw`^(?:insert\s+into|update|delete\s+from)\s+(?:only\s+)?${IDENT}`, 'is'), 'ROW EXCLUSIVE'],
   // LOCK names its mode (default ACCESS EXCLUSIVE): `as written` takes it from the statement.
   [new RegExp(String.raw`^lock\s+(?:table\s+)?${IDENT}(?:\s+in\s+([a-z ]+?)\s+mode)?`, 'is'), 'as written'],
@@ -38,44 +38,45 @@ const CREATE_TABLE_RE = new RegExp(String.raw`^create\s+(?:(?:global\s+|local\s+
 /** Mode shown for procedural code (CALL, DO), whose locks cannot be read statically. */
 export const PROCEDURAL_MODE = 'UNKNOWN (procedural code)';
 
-/** Locks a SQL script takes, statement by statement, by static analysis of each statement's form. */
-export function analyzeLocks(script: string): LockInfo[] {
-  const out: LockInfo[] = [];
-  for (const st of splitStatements(script)) {
-    const body = stripComments(st);
-    const altered = alterTableLocks(body, headline(st));
-    if (altered) {
-      out.push(...altered);
-      continue;
-    }
-    const created = CREATE_TABLE_RE.exec(body);
-    if (created) {
-      // A new table takes no lock worth showing, but each table its foreign keys reference does.
-      for (const ref of referencedTables(body).filter((r) => r !== created[1])) {
-        out.push({ mode: 'SHARE ROW EXCLUSIVE', target: ref, statement: headline(st), note: `referenced by a foreign key of the new table ${created[1]}` });
-      }
-      continue;
-    }
-    const code = PROCEDURAL.find(([re]) => re.test(body));
-    if (code) {
-      const target = code[1](code[0].exec(body)!);
-      out.push({ mode: PROCEDURAL_MODE, target, statement: headline(st), procedural: true,
-        note: 'runs procedural code: the locks it takes depend on what it executes and cannot be read statically' });
-      continue;
-    }
-    for (const [re, mode] of RULES) {
-      const m = re.exec(body);
-      if (m) {
-        const taken = mode === 'as written' ? (m[2] ?? 'access exclusive').toUpperCase() : mode;
-        if (!mode.startsWith('none')) out.push({ mode: taken, target: m[1] ?? '?', statement: headline(st) });
-        break;
-      }
-    }
+/** Locks one statement takes, by static analysis of its form. */
+export function statementLocks(st: string): LockInfo[] {
+  const body = stripComments(st);
+  const statement = headline(st);
+  const altered = alterTableLocks(body, statement);
+  if (altered) return altered;
+  const created = CREATE_TABLE_RE.exec(body);
+  if (created) {
+    // A new table takes no lock worth showing, but each table its foreign keys reference does.
+    return referencedTables(body).filter((r) => r !== created[1])
+      .map((ref) => ({ mode: 'SHARE ROW EXCLUSIVE', target: ref, statement, note: `referenced by a foreign key of the new table ${created[1]}` }));
   }
-  return out;
+  const code = PROCEDURAL.find(([re]) => re.test(body));
+  if (code) {
+    return [{ mode: PROCEDURAL_MODE, target: code[1](code[0].exec(body)!), statement, procedural: true,
+      note: 'runs procedural code: the locks it takes depend on what it executes and cannot be read statically' }];
+  }
+  for (const [re, locks] of OBJECT_RULES) {
+    const m = re.exec(body);
+    if (m) return locks(m).map((l) => ({ ...l, statement }));
+  }
+  for (const [re, mode] of RULES) {
+    const m = re.exec(body);
+    if (!m) continue;
+    if (mode.startsWith('none')) return [];
+    return [{ mode: mode === 'as written' ? (m[2] ?? 'access exclusive').toUpperCase() : mode, target: m[1] ?? '?', statement }];
+  }
+  return [];
+}
+
+/**
+ * Locks a SQL script takes, statement by statement: every statement's own locks, each naming
+ * the statement (its headline and its index among splitStatements(script)), none merged away.
+ */
+export function analyzeLocks(script: string): LockInfo[] {
+  return splitStatements(script).flatMap((st, i) => statementLocks(st).map((l) => ({ ...l, statementIndex: i })));
 }
 
 /** A step's description from the statements it runs: each statement and the locks they take. */
 export function describeStatements(statements: string[]): StepDescription {
-  return { statements, locks: analyzeLocks(statements.map((s) => `${s};`).join('\n')) };
+  return { statements, locks: statements.flatMap((st, i) => statementLocks(st).map((l) => ({ ...l, statementIndex: i }))) };
 }

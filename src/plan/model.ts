@@ -25,6 +25,21 @@ export interface LockInfo {
   note?: string;
   /** Procedural code (CALL, DO): `target` names the code, not a table; its locks are unknown. */
   procedural?: boolean;
+  /** Which statement of the step takes it (0-based, into `StepDescription.statements`). */
+  statementIndex?: number;
+  /**
+   * `target` is an index: `mode` is the lock on the index itself, `tableMode` the lock on its table
+   * (absent: the table is not locked beyond ACCESS SHARE). The table is found on the database.
+   */
+  index?: { tableMode?: string };
+  /**
+   * Tables the statement locks in `mode` too without naming them, found on the database: those
+   * whose foreign keys reference `target` (TRUNCATE … CASCADE: recursively), or that `target`
+   * references (DROP TABLE drops its foreign keys, whose triggers live on them); `note` says why.
+   */
+  related?: Array<{ tables: 'referencing' | 'referencing-recursive' | 'referenced'; note: string }>;
+  /** VALIDATE CONSTRAINT: the constraint, whose kind (foreign key or CHECK) the database tells. */
+  constraint?: string;
 }
 
 /** What a step would do, without doing it (dry run, reports). */
