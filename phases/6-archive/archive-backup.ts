@@ -1,5 +1,5 @@
-// The archive's backup: a pg_dump of the legacy schemas when a compatible one is installed,
-// otherwise refused unless --skip-backup. One complete file at a time: an attempt's dump replaces
+// The archive's backup: a pg_dump of the legacy schemas (none with --skip-backup); refused when no
+// compatible pg_dump is installed, unless --skip-backup. One complete file at a time: an attempt's dump replaces
 // the one an earlier, failed attempt left, and a dump that did not finish leaves nothing.
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -14,17 +14,17 @@ function backupDir(settings: StepContext['settings']): string {
 }
 
 /**
- * True when pg_dump will run (and --backup-dir is a writable directory, else exit 2); false for an
- * explicit --skip-backup; refuses (exit 6) otherwise.
+ * False for an explicit --skip-backup (the DBA's choice, recorded in the report); true when pg_dump
+ * will run (and --backup-dir is a writable directory, else exit 2); refuses (exit 6) otherwise.
  */
 export async function backupPossible({ sql, settings, target }: StepContext): Promise<boolean> {
+  if (settings.options.skipBackup) return false;
   const [v] = await sql<{ major: number }[]>`select (current_setting('server_version_num')::int / 10000) as major`;
   const dumpMajor = await pgDumpMajor();
   if (compatible(dumpMajor, v!.major) && target) {
     await prepareWritableDir(backupDir(settings), 'backup directory');
     return true;
   }
-  if (settings.options.skipBackup) return false;
   throw new CortexError('REFUSED', `no pg_dump compatible with PostgreSQL ${v!.major} is installed (found ${dumpMajor ?? 'none'}); install one or pass --skip-backup`);
 }
 

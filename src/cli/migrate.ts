@@ -44,7 +44,7 @@ export function registerMigrate(program: Command): void {
     .option('--batch-size <n>', 'backfill: rows per batch (default 5000)')
     .option('--batch-delay <ms>', 'backfill: pause between batches (default 0)')
     .option('--max-rows-per-second <n>', 'backfill: throttle to at most this many rows per second')
-    .option('--skip-backup', 'archive: proceed without a pg_dump backup (recorded in the report)')
+    .option('--skip-backup', 'archive: take no pg_dump backup, even when one could be taken (recorded in the report)')
     .option('--retain-days <n>', 'archive: keep *_deprecated schemas this many days before purge is allowed (default 30)')
     .option('--backup-dir <dir>', 'archive: where the pg_dump file goes (default ./backups)')
     .action(

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +66,9 @@ describe('the archive of a database someone may still use', () => {
     const r = await cli(['migrate', 'phase', '6', '--yes', '--skip-backup', '--backup-dir', backups]);
     expect(r.code, r.stderr.slice(-600)).toBe(0);
     expect(await legacySchemas()).toEqual([]);
+    // --skip-backup skips it, whether or not a compatible pg_dump is installed.
+    expect(readdirSync(backups)).toEqual([]);
+    expect(r.stderr).toContain('backup skipped (--skip-backup)');
   });
 
   it('after the archive, a phase that reads the legacy schemas is said to be applied (exit 0), and no failed report is written', async () => {
