@@ -9,6 +9,7 @@ import type { ReportFiles } from '../verify/writers.js';
 import { applyRequest, confirm } from './confirm.js';
 import type { CommandResult } from './output.js';
 import { phaseResult } from './phase-result.js';
+import { type BatchFlags, batchExtra, withBatchOptions } from './batch-options.js';
 import { publishReport, type RunOptions, withRun } from './session.js';
 import { action, type CommandContext, positiveInt } from './shell.js';
 
@@ -34,35 +35,29 @@ function unconfirmed(ctx: CommandContext, runs: Runs, err: { code: string; exitC
 
 /** `cortex migrate phase <N>` and `cortex migrate all`. */
 export function registerMigrate(program: Command): void {
-  program
+  const command = program
     .command('migrate')
     .description('apply phase N (refused unless 1..N-1 are applied) and verify it; or every pending phase with "all"; a phase that must be confirmed (the archive) asks first, or needs --yes')
     .argument('<target>', '"phase" or "all"')
     .argument('[n]', 'phase number (with "phase")')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
-    .option('--statement-timeout <ms>', 'statement_timeout for steps (default 0 = none)')
-    .option('--batch-size <n>', 'backfill: rows per batch (default 5000)')
-    .option('--batch-delay <ms>', 'backfill: pause between batches (default 0)')
-    .option('--max-rows-per-second <n>', 'backfill: throttle to at most this many rows per second')
+    .option('--statement-timeout <ms>', 'statement_timeout for steps (default 0 = none)');
+  withBatchOptions(command)
     .option('--skip-backup', 'archive: take no pg_dump backup, even when one could be taken (recorded in the report)')
     .option('--retain-days <n>', 'archive: keep *_deprecated schemas this many days before purge is allowed (default 30)')
     .option('--backup-dir <dir>', 'archive: where the pg_dump file goes (default ./backups)')
     .action(
-      action<RunOptions & { batchSize?: string; batchDelay?: string; maxRowsPerSecond?: string; skipBackup?: boolean; retainDays?: string; backupDir?: string }>('migrate', async (ctx, opts, args) => {
+      action<RunOptions & BatchFlags & { skipBackup?: boolean; retainDays?: string; backupDir?: string }>('migrate', async (ctx, opts, args) => {
         const [target, n] = args;
         const all = target === 'all' && n === undefined;
         const num = Number(n);
         if (!all && !(target === 'phase' && Number.isInteger(num) && num > 0)) {
           throw new CortexError('USAGE', 'usage: cortex migrate phase <N> | cortex migrate all');
         }
-        const extra: Record<string, unknown> = {};
-        if (opts.batchSize !== undefined) extra.batchSize = positiveInt('--batch-size', opts.batchSize, 5000);
-        if (opts.batchDelay !== undefined) extra.batchDelayMs = positiveInt('--batch-delay', opts.batchDelay, 0);
-        if (opts.maxRowsPerSecond !== undefined) extra.maxRowsPerSecond = positiveInt('--max-rows-per-second', opts.maxRowsPerSecond, 0);
+        const extra = batchExtra(opts);
         if (opts.skipBackup) extra.skipBackup = true;
         if (opts.retainDays !== undefined) extra.retainDays = positiveInt('--retain-days', opts.retainDays, 30);
         if (opts.backupDir !== undefined) extra.backupDir = opts.backupDir;
-        if (extra.batchSize === 0) throw new CortexError('USAGE', '--batch-size must be at least 1');
         return withRun(ctx, { ...opts, extra, reports: true }, async (env, sql) => {
           const coverage = loadCoverage(env.plan.root);
           if (coverage) await assertCoverage(sql, coverage);

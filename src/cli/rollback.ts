@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CortexError } from '../errors.js';
 import { prepareRollback } from '../runner/preflight.js';
 import { rollbackPhase } from '../runner/runner.js';
+import { type BatchFlags, batchExtra, withBatchOptions } from './batch-options.js';
 import { confirm, rollbackRequest } from './confirm.js';
 import { phaseResult } from './phase-result.js';
 import { publishReport, type RunOptions, withRun } from './session.js';
@@ -9,22 +10,24 @@ import { action } from './shell.js';
 
 /** `cortex rollback phase <N>`. */
 export function registerRollback(program: Command): void {
-  program
+  const command = program
     .command('rollback')
     .description('revert phase N (refused unless it is the last applied phase); asks for confirmation unless --yes')
     .argument('<target>', '"phase"')
     .argument('<n>', 'phase number')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
     .option('--statement-timeout <ms>', 'statement_timeout for steps (default 0 = none)')
-    .option('--force', 'revert even when a precondition of the phase\'s down would refuse', false)
+    .option('--force', 'revert even when a precondition of the phase\'s down would refuse', false);
+  withBatchOptions(command)
     .action(
-      action<RunOptions & { force: boolean }>('rollback', async (ctx, opts, args) => {
+      action<RunOptions & BatchFlags & { force: boolean }>('rollback', async (ctx, opts, args) => {
         const [target, n] = args;
         const num = Number(n);
         if (target !== 'phase' || !Number.isInteger(num) || num < 1) {
           throw new CortexError('USAGE', 'usage: cortex rollback phase <N>');
         }
-        return withRun(ctx, { ...opts, extra: { force: opts.force }, reports: true }, async (env, sql) => {
+        const extra = { ...batchExtra(opts), force: opts.force };
+        return withRun(ctx, { ...opts, extra, reports: true }, async (env, sql) => {
           // Refusals first, then the question, with the run lock held: what was confirmed is what runs.
           const pre = await prepareRollback(env, num);
           await confirm(ctx, rollbackRequest(ctx, pre.phase, pre.steps));

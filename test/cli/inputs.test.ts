@@ -105,3 +105,16 @@ describe('a plan directory that is not a plan', () => {
     expect(r.stderr).toBe('error: plan directory /nonexistent/plan does not exist\n');
   });
 });
+
+describe('the pace of batched work', () => {
+  it('migrate and rollback both take --batch-size, --batch-delay and --max-rows-per-second, checked before the database is opened', async () => {
+    for (const command of [['migrate', 'phase', '1'], ['rollback', 'phase', '1', '--yes']]) {
+      const zero = await cli(['--plan', samplePlan, ...command, '--batch-size', '0']);
+      expect(zero.code).toBe(2);
+      expect(zero.stderr).toBe('error: --batch-size must be at least 1\n');
+      const bad = await cli(['--plan', samplePlan, ...command, '--max-rows-per-second', 'fast']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe('error: --max-rows-per-second must be a non-negative integer, got "fast"\n');
+    }
+  });
+});
