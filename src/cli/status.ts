@@ -6,6 +6,7 @@ import { runLockSession } from '../db/lock.js';
 import { packageRoot } from '../paths.js';
 import type { Plan } from '../plan/model.js';
 import { readLedger } from '../runner/ledger.js';
+import { assertPlanOwner } from '../runner/plan-owner.js';
 import { findDrift, type PhaseStatus, planStatus } from '../runner/state.js';
 import { configOf, planOf } from './session.js';
 import { action, type CommandContext } from './shell.js';
@@ -47,12 +48,14 @@ function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill,
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description("the plan, each phase and step (pending / applied / running / failed), checksum drift, batched jobs' progress, and the built-in plan's backfill and writes from each side (read-only)")
+    .description("the plan, each phase and step (pending / applied / running / failed), checksum drift, batched jobs' progress, and the built-in plan's backfill and writes from each side (read-only; exit 6 when the database is another plan's)")
     .action(
       action('status', async (ctx) => {
         const plan = await planOf(ctx, configOf(ctx));
         const sql = await openDatabase(ctx.target(), { max: 1 });
         try {
+          // Another plan's ledger would show every step as drift: say whose it is instead (exit 6).
+          await assertPlanOwner(sql, plan);
           const ledger = await readLedger(sql);
           const holder = await runLockSession(sql);
           const pid = holder?.pid ?? null;
