@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'LOCKED'
   | 'DRIFT'
   | 'REFUSED'
+  | 'WRONG_PLAN'
   | 'STEP_FAILED'
   | 'CONNECTION_LOST'
   | 'NEEDS_CONFIRMATION'
@@ -38,6 +39,8 @@ const exitFor: Record<ErrorCode, ExitCodeValue> = {
   LOCKED: ExitCode.locked,
   DRIFT: ExitCode.drift,
   REFUSED: ExitCode.refused,
+  // The database is another plan's: refused like any precondition, with its own code for scripts.
+  WRONG_PLAN: ExitCode.refused,
   STEP_FAILED: ExitCode.stepFailed,
   // The run stopped part-way like a failed step, and a rerun resumes like after one.
   CONNECTION_LOST: ExitCode.stepFailed,

@@ -14,6 +14,11 @@ create table if not exists cortex_migration.steps (
   updated_at  timestamptz not null default clock_timestamp()
 );
 
+-- The name of the plan (plan.json `name`) each step belongs to: a database is migrated by one
+-- plan at a time, and another plan is refused while any step is applied or failed. Added to
+-- ledgers created before it (their rows are null until the plan they belong to runs again).
+alter table cortex_migration.steps add column if not exists plan text;
+
 create table if not exists cortex_migration.events (
   id          bigserial primary key,
   at          timestamptz not null default clock_timestamp(),

@@ -12,7 +12,7 @@ interface PurgeOpts {
 
 /** `cortex archive purge`: drop the *_deprecated schemas past their retention date (irreversible). */
 export function registerArchive(program: Command): void {
-  const archive = program.command('archive').description('archived legacy schemas');
+  const archive = program.command('archive').description('archived legacy schemas (the built-in Cortex plan\'s phase 6)');
   archive
     .command('purge')
     .description('drop the *_deprecated schemas past retention — irreversible; needs --yes and --confirm <database name>')

@@ -60,7 +60,7 @@ function guard(ctx: CommandContext, server: () => EmbeddedServer | undefined): (
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('start an embedded PostgreSQL in a temp directory, load the legacy fixture, run phases 1–6 while a simulated application writes, print each verification, then remove everything (also on Ctrl-C)')
+    .description('the built-in Cortex plan on an embedded PostgreSQL in a temp directory: load the legacy fixture, run phases 1–6 while a simulated application writes, print each verification, then remove everything (also on Ctrl-C)')
     .option('--scale <n>', 'fixture size (1 is about 250,000 legacy rows)', '1')
     .option('--keep', 'keep the server running after the demo (until Ctrl-C) and print its URL, password masked', false)
     .action(

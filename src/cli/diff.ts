@@ -4,6 +4,7 @@ import { parseDatabaseUrl } from '../config/connection.js';
 import { openDatabase } from '../db/client.js';
 import { CortexError, ExitCode } from '../errors.js';
 import { readLedger } from '../runner/ledger.js';
+import { assertPlanOwner } from '../runner/plan-owner.js';
 import { type PhaseStatus, planStatus } from '../runner/state.js';
 import { type Change, describeChange, diffCatalogs } from '../schema/diff.js';
 import { diffExpected, expectedState } from '../schema/expected.js';
@@ -71,6 +72,7 @@ async function diffLive(ctx: CommandContext, schemas: string[] | undefined) {
   const plan = await planOf(ctx, configOf(ctx));
   const sql = await openDatabase(ctx.target(), { max: 2 });
   try {
+    await assertPlanOwner(sql, plan);
     const { upTo, unsettled } = appliedPrefix(planStatus(plan, await readLedger(sql)));
     const expected = expectedState(plan, upTo);
     if (!expected) {

@@ -20,13 +20,17 @@ import { registerVerifyRollback } from './verify-rollback.js';
 /** Build the commander program with the global options and every command. */
 export function buildProgram(): Command {
   const program = new Command('cortex')
-    .description('Move a live PostgreSQL database from the legacy layout to the Cortex architecture in six reversible, verified phases.')
+    .description(
+      'Migrate a live PostgreSQL database by a plan: ordered, reversible phases of steps, verified after each, with a ledger in ' +
+        'schema cortex_migration. --plan <dir> picks the plan; without it, the built-in Cortex plan (the legacy layout to the ' +
+        'Cortex architecture in six phases).',
+    )
     .version(version, '-V, --version')
     .option('--database-url <url>', 'PostgreSQL URL (else DATABASE_URL, else PG* variables)')
     .option('--config <file>', 'cortex.config.json (strict; unknown keys rejected)')
     .option('--json', 'print one JSON envelope on stdout; logs go to stderr', false)
     .option('--reports-dir <dir>', 'where reports are written', './reports')
-    .option('--plan <dir>', 'plan directory (phases/ and migrations/); default: the built-in Cortex plan')
+    .option('--plan <dir>', 'plan directory (plan.json, phases/, migrations/); default: the built-in Cortex plan. A database runs one plan at a time')
     .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
     .option('-y, --yes', 'answer yes to confirmations', false)
     .showHelpAfterError(false)

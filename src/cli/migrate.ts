@@ -37,7 +37,7 @@ function unconfirmed(ctx: CommandContext, runs: Runs, err: { code: string; exitC
 export function registerMigrate(program: Command): void {
   const command = program
     .command('migrate')
-    .description('apply phase N (refused unless 1..N-1 are applied) and verify it; or every pending phase with "all"; a phase that must be confirmed (the archive) asks first, or needs --yes')
+    .description('apply phase N (refused unless 1..N-1 are applied) and verify it; or every pending phase with "all"; a phase that must be confirmed (phase.json confirm, e.g. the built-in plan\'s archive) asks first, or needs --yes')
     .argument('<target>', '"phase" or "all"')
     .argument('[n]', 'phase number (with "phase")')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')

@@ -5,6 +5,7 @@ import { CortexError } from '../errors.js';
 import { assertCoverage, loadCoverage } from '../plan/coverage.js';
 import { resolveLocks, type PlannedLock } from '../plan/resolve-locks.js';
 import { readLedger } from '../runner/ledger.js';
+import { assertPlanOwner } from '../runner/plan-owner.js';
 import { findDrift } from '../runner/state.js';
 import { configOf, planOf } from './session.js';
 import { action } from './shell.js';
@@ -60,6 +61,7 @@ export function registerPlan(program: Command): void {
           const coverage = loadCoverage(plan.root);
           if (coverage) await assertCoverage(sql, coverage);
           const steps = await inTransaction(sql, async (t) => {
+            await assertPlanOwner(t, plan);
             const ledger = await readLedger(t);
             const out: PlannedStep[] = [];
             for (const step of phase.steps) {

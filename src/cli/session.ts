@@ -12,6 +12,7 @@ import type { Plan, RunSettings } from '../plan/model.js';
 import { stepOptions } from '../plan/step-options.js';
 import { catchStopSignals } from '../runner/interrupt.js';
 import { ensureLedger } from '../runner/ledger.js';
+import { claimPlan } from '../runner/plan-owner.js';
 import type { RunEnv, RunnerEvents } from '../runner/runner.js';
 import type { Report } from '../verify/report.js';
 import { prepareReportsDir, type ReportFiles, storeReport, toTerminal, writeReportFiles } from '../verify/writers.js';
@@ -110,7 +111,8 @@ export function reportsDirOf(ctx: CommandContext, config: Config): string {
 
 /**
  * Check the reports directory (with `reports`), open the database, take the run lock, make sure
- * the ledger exists, run `fn`, and always release the lock and close the connections.
+ * the ledger exists and belongs to the plan (exit 6 otherwise), run `fn`, and always release the
+ * lock and close the connections.
  */
 export async function withRun<T>(ctx: CommandContext, opts: WithRunOptions, fn: (env: RunEnv, sql: Sql) => Promise<T>): Promise<T> {
   const config = configOf(ctx);
@@ -128,6 +130,8 @@ export async function withRun<T>(ctx: CommandContext, opts: WithRunOptions, fn: 
     const release = cancelOnSignal(ctx, events, target, '(send it again to quit at once)');
     try {
       await ensureLedger(sql);
+      // Before anything reads the ledger: another plan's steps would only show as drift.
+      await claimPlan(sql, plan);
       return await fn({ sql, plan, target, settings, events }, sql);
     } finally {
       release();

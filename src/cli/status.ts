@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import { type BackfillState, formatBackfillState, formatWritesBySide, readBackfillState, readWritesBySide, type WritesBySide } from '../backfill/state.js';
+import { type BatchJob, formatBatchJobs, readBatchJobs } from '../batch/status.js';
 import { openDatabase } from '../db/client.js';
 import { runLockSession } from '../db/lock.js';
+import { packageRoot } from '../paths.js';
+import type { Plan } from '../plan/model.js';
 import { readLedger } from '../runner/ledger.js';
+import { assertPlanOwner } from '../runner/plan-owner.js';
 import { findDrift, type PhaseStatus, planStatus } from '../runner/state.js';
 import { configOf, planOf } from './session.js';
 import { action, type CommandContext } from './shell.js';
@@ -12,15 +16,17 @@ interface StatusData {
   drift: string[];
   run: { active: boolean; pid: number | null; application: string | null; client: string | null };
   backfill: BackfillState | null;
+  /** Checkpoints of batched jobs (any plan's src/batch steps): how far each got, finished or not. */
+  batchJobs: BatchJob[];
   /** Per mapped table, the writes from each side since phase 4 (null before it). */
   writes: WritesBySide[] | null;
 }
 
-function render(ctx: CommandContext, { phases, drift, run, backfill, writes }: StatusData): string {
+function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill, batchJobs, writes }: StatusData): string {
   const c = ctx.out.color;
   const paint = (s: string) =>
     s === 'applied' ? c.green(s) : s === 'failed' || s === 'drift' ? c.red(s) : s === 'partial' || s === 'running' ? c.yellow(s) : c.dim(s);
-  const lines: string[] = [];
+  const lines = [`plan ${plan.name} (${plan.root === packageRoot ? 'built-in' : plan.root})`];
   if (run.active) {
     const who = [run.application, run.client ? `from ${run.client}` : ''].filter(Boolean).join(' ');
     lines.push(c.yellow(`a cortex run is in progress (backend pid ${run.pid}${who ? `, ${who}` : ''})`));
@@ -32,6 +38,7 @@ function render(ctx: CommandContext, { phases, drift, run, backfill, writes }: S
     }
   }
   if (backfill) lines.push('', ...formatBackfillState(backfill));
+  if (batchJobs.length > 0) lines.push('', ...formatBatchJobs(batchJobs));
   if (writes) lines.push('', ...formatWritesBySide(writes));
   if (drift.length > 0) lines.push('', c.red('drift:'), ...drift.map((d) => `  ${d}`));
   return lines.join('\n');
@@ -41,12 +48,14 @@ function render(ctx: CommandContext, { phases, drift, run, backfill, writes }: S
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('each phase and step (pending / applied / running / failed), checksum drift, backfill progress, writes from each side since phase 4 (read-only)')
+    .description("the plan, each phase and step (pending / applied / running / failed), checksum drift, batched jobs' progress, and the built-in plan's backfill and writes from each side (read-only; exit 6 when the database is another plan's)")
     .action(
       action('status', async (ctx) => {
         const plan = await planOf(ctx, configOf(ctx));
         const sql = await openDatabase(ctx.target(), { max: 1 });
         try {
+          // Another plan's ledger would show every step as drift: say whose it is instead (exit 6).
+          await assertPlanOwner(sql, plan);
           const ledger = await readLedger(sql);
           const holder = await runLockSession(sql);
           const pid = holder?.pid ?? null;
@@ -55,9 +64,10 @@ export function registerStatus(program: Command): void {
             drift: findDrift(plan, ledger),
             run: { active: pid !== null, pid, application: holder?.application || null, client: holder?.client ?? null },
             backfill: await readBackfillState(sql),
+            batchJobs: await readBatchJobs(sql),
             writes: await readWritesBySide(sql),
           };
-          return { data: { plan: plan.name, ...data }, text: render(ctx, data) };
+          return { data: { plan: plan.name, ...data }, text: render(ctx, plan, data) };
         } finally {
           await sql.end({ timeout: 5 });
         }

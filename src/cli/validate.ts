@@ -9,7 +9,7 @@ import { action } from './shell.js';
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('run the phase-5 parity checks now (counts, content, references, bijection, quarantine, whatsapp, triggers); changes nothing')
+    .description('run the checks of the plan\'s validation phase now (the built-in plan: phase 5, counts, content, references, bijection, quarantine, whatsapp, triggers); changes nothing')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
     .action(
       action<RunOptions>('validate', async (ctx, opts) => {

@@ -33,7 +33,7 @@ export function stepModuleUrl(file: string): string {
   return pathToFileURL(packagePath('dist', rel)).href;
 }
 
-async function loadTsStep(file: string, phase: number, slug: string, name: string, ordinal: number): Promise<Step> {
+async function loadTsStep(file: string, phase: number, slug: string, name: string, ordinal: number): Promise<Omit<Step, 'plan'>> {
   const mod = (await import(stepModuleUrl(file))) as Partial<StepModule>;
   for (const k of ['up', 'down', 'verify'] as const) {
     if (typeof mod[k] !== 'function') throw new CortexError('USAGE', `step ${slug}/${name} does not export ${k}()`);
@@ -78,6 +78,7 @@ function assertPlanDir(root: string): void {
 export async function loadPlan(root: string, fallbackName = 'custom'): Promise<Plan> {
   assertPlanDir(root);
   const manifest: PlanManifest = readPlanManifest(root) ?? PlanManifestSchema.parse({ name: fallbackName });
+  const planName = manifest.name;
   const phases: Phase[] = [];
   for (const dir of subdirs(join(root, 'phases'))) {
     const m = DIR_RE.exec(dir);
@@ -97,14 +98,14 @@ export async function loadPlan(root: string, fallbackName = 'custom'): Promise<P
     for (const s of subdirs(join(root, 'migrations', dir))) {
       const sm = STEP_RE.exec(s);
       if (!sm) throw new CortexError('USAGE', `step folder ${dir}/${s} is not named NNN-verb-noun`);
-      steps.push(loadSqlStep(join(root, 'migrations', dir, s), number, dir, s, Number(sm[1])));
+      steps.push({ ...loadSqlStep(join(root, 'migrations', dir, s), number, dir, s, Number(sm[1])), plan: planName });
     }
     for (const f of readdirSync(join(root, 'phases', dir)).sort()) {
       const m = STEP_MODULE_RE.exec(f);
       if (!m || f.endsWith('.d.ts')) continue;
       const sm = STEP_RE.exec(m[1]!);
       if (!sm) continue; // helpers shared by steps
-      steps.push(await loadTsStep(join(root, 'phases', dir, f), number, dir, m[1]!, Number(sm[1])));
+      steps.push({ ...(await loadTsStep(join(root, 'phases', dir, f), number, dir, m[1]!, Number(sm[1]))), plan: planName });
     }
     steps.sort((a, b) => a.ordinal - b.ordinal);
     for (let i = 1; i < steps.length; i++) {

@@ -93,6 +93,8 @@ export interface Step {
   phase: number;
   /** Ordinal within the phase (the NNN prefix). */
   ordinal: number;
+  /** Name of the plan the step belongs to, recorded with it in the ledger. */
+  plan: string;
   /** Folder of a SQL step (absent for TypeScript steps). */
   dir?: string;
   transactional: boolean;

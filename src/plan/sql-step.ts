@@ -94,7 +94,7 @@ function scriptFiles(dir: string, name: 'up' | 'down'): string[] {
  * check: `id`, and `status` ('passed'|'failed'|'warning') or `ok` boolean, with optional
  * `expected`, `actual`, `details`.
  */
-export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name: string, ordinal: number): Step {
+export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name: string, ordinal: number): Omit<Step, 'plan'> {
   const scripts = { up: scriptFiles(dir, 'up'), down: scriptFiles(dir, 'down') };
   for (const f of ['up', 'down'] as const) {
     if (scripts[f].length === 0) throw new CortexError('USAGE', `step ${phaseSlug}/${name} has no ${f}.sql (nor ${f}/*.sql)`);

@@ -15,6 +15,8 @@ export interface LedgerRow {
   duration_ms: number | null;
   rows: string | null;
   error: string | null;
+  /** The plan the step belongs to; null in a ledger written before plans were recorded. */
+  plan: string | null;
 }
 
 /**
@@ -51,9 +53,9 @@ export async function readLedger(sql: Sql): Promise<Map<string, LedgerRow>> {
 /** Record a successful `up` — call inside the step's own transaction. */
 export async function recordUp(sql: Sql, runId: string, step: Step, durationMs: number, rows?: number): Promise<void> {
   await sql`
-    insert into cortex_migration.steps (step_id, phase, status, checksum, applied_at, duration_ms, rows, error, updated_at)
-    values (${step.id}, ${step.phase}, 'applied', ${step.checksum}, clock_timestamp(), ${durationMs}, ${rows ?? null}, null, clock_timestamp())
-    on conflict (step_id) do update set status = 'applied', checksum = excluded.checksum, applied_at = excluded.applied_at,
+    insert into cortex_migration.steps (step_id, phase, status, checksum, applied_at, duration_ms, rows, error, updated_at, plan)
+    values (${step.id}, ${step.phase}, 'applied', ${step.checksum}, clock_timestamp(), ${durationMs}, ${rows ?? null}, null, clock_timestamp(), ${step.plan})
+    on conflict (step_id) do update set status = 'applied', checksum = excluded.checksum, applied_at = excluded.applied_at, plan = excluded.plan,
       duration_ms = excluded.duration_ms, rows = excluded.rows, error = null, updated_at = excluded.updated_at`;
   await appendEvent(sql, runId, step, 'up', durationMs, rows === undefined ? null : { rows });
 }
@@ -74,8 +76,8 @@ export async function recordStart(sql: Sql, step: Step): Promise<void> {
   const pid = await runLockHolder(sql);
   const message = `interrupted: started ${new Date().toISOString()} (run backend pid ${pid ?? 'unknown'}) and did not finish; it may be partly applied (migrate again to finish it, or roll the phase back)`;
   await sql`
-    insert into cortex_migration.steps (step_id, phase, status, checksum, error, updated_at)
-    values (${step.id}, ${step.phase}, 'failed', ${step.checksum}, ${message}, clock_timestamp())
+    insert into cortex_migration.steps (step_id, phase, status, checksum, error, updated_at, plan)
+    values (${step.id}, ${step.phase}, 'failed', ${step.checksum}, ${message}, clock_timestamp(), ${step.plan})
     on conflict (step_id) do update set error = excluded.error, updated_at = excluded.updated_at,
       status = case when cortex_migration.steps.status = 'applied' then 'applied' else 'failed' end`;
 }
@@ -95,8 +97,8 @@ export async function recordFailure(sql: Sql, runId: string, step: Step, directi
   await inTransaction(sql, async (t) => {
     if (direction === 'up') {
       await t`
-        insert into cortex_migration.steps (step_id, phase, status, checksum, error, updated_at)
-        values (${step.id}, ${step.phase}, 'failed', ${step.checksum}, ${message}, clock_timestamp())
+        insert into cortex_migration.steps (step_id, phase, status, checksum, error, updated_at, plan)
+        values (${step.id}, ${step.phase}, 'failed', ${step.checksum}, ${message}, clock_timestamp(), ${step.plan})
         on conflict (step_id) do update set error = excluded.error, updated_at = excluded.updated_at,
           status = case when cortex_migration.steps.status = 'applied' then 'applied' else 'failed' end`;
     } else {

@@ -146,6 +146,7 @@ function buildReport(
   return {
     tool: toolName,
     version,
+    plan: { name: env.plan.name },
     database: { host: env.target.host, name: env.target.database, serverVersion: server },
     phase: { number: phase.number, name: phase.name },
     direction,

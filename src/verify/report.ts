@@ -23,6 +23,8 @@ export const StepReportSchema = z.strictObject({
 export const ReportSchema = z.strictObject({
   tool: z.literal('cortex'),
   version: z.string(),
+  /** The plan that ran (plan.json `name`). */
+  plan: z.strictObject({ name: z.string() }),
   database: z.strictObject({ host: z.string(), name: z.string(), serverVersion: z.string() }),
   phase: z.strictObject({ number: z.number().int().positive(), name: z.string() }),
   direction: z.enum(['up', 'down', 'verify']),

@@ -28,6 +28,8 @@ export function toMarkdown(r: Report): string {
   const lines = [
     `# cortex phase ${r.phase.number} (${r.phase.name}) ${r.direction}: ${r.status.toUpperCase()}`,
     '',
+    // Reports stored by versions before the plan was recorded have none.
+    ...(r.plan ? [`- plan: ${r.plan.name}`] : []),
     `- database: ${r.database.name} on ${r.database.host} (PostgreSQL ${r.database.serverVersion})`,
     `- started ${r.startedAt}, took ${(r.durationMs / 1000).toFixed(2)} s`,
     `- checks: ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings`,
