@@ -11,7 +11,7 @@ import type { Progress } from '../backfill/progress.js';
 import type { Check, Phase, Plan, RunSettings, Step } from '../plan/model.js';
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
-import { clearStart, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
+import { clearStart, readLedger, recordDown, recordDownStart, recordFailure, recordStart, recordUp } from './ledger.js';
 import { interruptedMessage, stopSignal } from './interrupt.js';
 import { writeWhenServerAnswers } from './lost-connection.js';
 import { type MigratePreflight, prepareMigrate, prepareRollback, requirePhase, stepContext } from './preflight.js';
@@ -80,8 +80,10 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
   } else {
     // Non-transactional steps (CREATE INDEX CONCURRENTLY, batched backfills) manage their own
     // commits, so both directions must be idempotent and safe on a half-done step; the ledger row
-    // follows their success.
+    // is marked failed before they start (either way) and follows their success.
+    let unmark = () => clearStart(env.sql, step);
     if (direction === 'up') await recordStart(env.sql, step);
+    else unmark = await recordDownStart(env.sql, step);
     const conn = await reserveSession(env.sql);
     try {
       await conn`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, false),
@@ -95,8 +97,8 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
       await conn`reset lock_timeout`;
       await conn`reset statement_timeout`;
     } catch (err) {
-      // A refusal comes before the step changes anything: it is pending, not interrupted.
-      if (direction === 'up' && isCortexError(err) && err.code === 'REFUSED') await clearStart(env.sql, step);
+      // A refusal comes before the step changes anything: it is as it was, not interrupted.
+      if (isCortexError(err) && err.code === 'REFUSED') await unmark();
       throw err;
     } finally {
       conn.release();
