@@ -13,6 +13,7 @@ import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
 import { clearStart, readLedger, recordDown, recordDownStart, recordFailure, recordStart, recordUp } from './ledger.js';
 import { interruptedMessage, stopSignal } from './interrupt.js';
+import { refusedByStep } from './refusal.js';
 import { writeWhenServerAnswers } from './lost-connection.js';
 import { type MigratePreflight, prepareMigrate, prepareRollback, requirePhase, stepContext } from './preflight.js';
 import { assertNoDrift, planStatus, uncheckableReason } from './state.js';
@@ -219,12 +220,12 @@ async function execute(env: RunEnv, phase: Phase, direction: 'up' | 'down', appl
       await env.sql`delete from cortex_migration.steps where phase = ${phase.number} and status = 'failed'`;
     }
   } catch (err) {
-    // A step that refuses on a precondition (e.g. foreign rows without --force) is not a failure
-    // of the step: its transaction rolled back, nothing is recorded, the command exits 6.
     const cause = err instanceof MigrationError ? err.cause : err;
-    if (isCortexError(cause) && cause.code === 'REFUSED') throw cause;
     const name = err instanceof MigrationError ? err.migration.name : undefined;
     const step = phase.steps.find((s) => s.id === name);
+    // A step that refuses on a precondition (e.g. foreign rows without --force) is not a failure
+    // of the step: its transaction rolled back, nothing is recorded, the command exits 6.
+    if (isCortexError(cause) && cause.code === 'REFUSED') throw step ? refusedByStep(phase, step, direction, cause.message, cause.details) : cause;
     if (!step) throw err;
     ex.failedStep = step.id;
     ex.error = scrub(errorMessage(err));
