@@ -22,10 +22,11 @@ export function assertImplemented(phase: { number: number; name: string; steps: 
 
 type Runs = Array<{ run: PhaseRun; files: ReportFiles }>;
 
-// A phase left unapplied because it was not confirmed: the phases applied before it keep their
-// reports in the result, and the exit code is the confirmation's (2 without a terminal, 6 when
-// declined), so a script never takes the run for a complete one.
-function unconfirmed(ctx: CommandContext, runs: Runs, err: { code: string; exitCode: number; message: string }): CommandResult {
+// A phase left unapplied because it was not confirmed, or refused after earlier phases of the
+// same run were applied: those keep their reports in the result, and the exit code is the
+// confirmation's (2 without a terminal, 6 when declined) or the refusal's (6), so a script never
+// takes the run for a complete one.
+function stoppedBefore(ctx: CommandContext, runs: Runs, err: { code: string; exitCode: number; message: string }): CommandResult {
   const base: CommandResult = runs.length > 0 ? phaseResult(runs) : { data: { report: null, reports: [] } };
   const applied = runs.map((r) => r.run.report.phase.number);
   const message = `${applied.length > 0 ? `applied phase${applied.length > 1 ? 's' : ''} ${applied.join(', ')}; ` : ''}${err.message}`;
@@ -70,28 +71,34 @@ export function registerMigrate(program: Command): void {
           } else {
             todo = [num];
           }
-          for (const p of todo) {
-            const phase = env.plan.phases.find((x) => x.number === p);
-            if (phase) assertImplemented(phase);
-            // Every refusal comes before the question, which is asked with the run lock held.
-            const pre = await prepareMigrate(env, p);
-            if (pre.pending.length === 0 && pre.uncheckable) {
-              // Applied, and nothing could be checked without writing a failed report.
-              notes.push(`phase ${p} (${pre.phase.name}) is already applied; its checks are not re-run: ${pre.uncheckable}`);
-              continue;
-            }
-            if (confirmationNeeded(pre)) {
-              try {
-                await confirm(ctx, applyRequest(ctx, pre.phase, pre.pending));
-              } catch (err) {
-                if (!isCortexError(err)) throw err;
-                return unconfirmed(ctx, runs, err);
+          try {
+            for (const p of todo) {
+              const phase = env.plan.phases.find((x) => x.number === p);
+              if (phase) assertImplemented(phase);
+              // Every refusal comes before the question, which is asked with the run lock held.
+              const pre = await prepareMigrate(env, p);
+              if (pre.pending.length === 0 && pre.uncheckable) {
+                // Applied, and nothing could be checked without writing a failed report.
+                notes.push(`phase ${p} (${pre.phase.name}) is already applied; its checks are not re-run: ${pre.uncheckable}`);
+                continue;
               }
+              if (confirmationNeeded(pre)) {
+                try {
+                  await confirm(ctx, applyRequest(ctx, pre.phase, pre.pending));
+                } catch (err) {
+                  if (!isCortexError(err)) throw err;
+                  return stoppedBefore(ctx, runs, err);
+                }
+              }
+              const run = await migratePhase(env, p, { preflight: pre, confirmed: true });
+              const files = await publishReport(ctx, sql, run.runId, run.report);
+              runs.push({ run, files });
+              if (run.failedStep || run.report.status === 'failed') break;
             }
-            const run = await migratePhase(env, p, { preflight: pre, confirmed: true });
-            const files = await publishReport(ctx, sql, run.runId, run.report);
-            runs.push({ run, files });
-            if (run.failedStep || run.report.status === 'failed') break;
+          } catch (err) {
+            // A refusal (a step's check, or a step as it ran) after phases this run applied.
+            if (isCortexError(err) && err.code === 'REFUSED' && runs.length > 0) return stoppedBefore(ctx, runs, err);
+            throw err;
           }
           if (runs.length === 0) {
             return { data: { report: null, reports: [], notes }, text: notes.length > 0 ? notes.join('\n') : 'nothing to do: every phase is applied' };

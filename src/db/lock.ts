@@ -53,6 +53,15 @@ export function describeHolder(s: RunLockSession | null): string {
 }
 
 /**
+ * Take the run lock until the end of `tx`'s transaction, or fail at once with exit 4 naming the
+ * holder: for work done in one transaction that must not overlap a run (a fixture load).
+ */
+export async function holdRunLockInTransaction(tx: Sql): Promise<void> {
+  const [r] = await tx<{ ok: boolean }[]>`select pg_try_advisory_xact_lock(${LOCK_KEY}) as ok`;
+  if (!r?.ok) throw new CortexError('LOCKED', `another cortex run holds the lock (${describeHolder(await runLockSession(tx))})`);
+}
+
+/**
  * Take the run lock on a reserved connection, polling `pg_try_advisory_lock` until
  * `timeoutSeconds`. Fails with exit 4 naming the holder's process and backend pid.
  */

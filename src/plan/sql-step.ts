@@ -133,9 +133,10 @@ export function loadSqlStep(dir: string, phase: number, phaseSlug: string, name:
       // Checked again in the step's own transaction: a write since the preflight may refuse it now.
       // A refusal, not a failed step: nothing was changed (exit 6, as in the preflight).
       // Only its RAISE EXCEPTION (P0001) is a refusal; a lock timeout stays one, to be retried.
+      // The runner names the phase and the step (see runner/refusal.ts).
       await check(ctx, 'down').catch((err: unknown) => {
         if ((err as { code?: string })?.code !== 'P0001') throw err;
-        throw new CortexError('REFUSED', `step ${id} refuses to go down: ${(err as Error).message.split('\n')[0]}`);
+        throw new CortexError('REFUSED', (err as Error).message.split('\n')[0] ?? '');
       });
       await runScript(ctx, script('down'), transactional);
     },

@@ -92,10 +92,43 @@ export async function clearStart(sql: Sql, step: Step): Promise<void> {
   await sql`delete from cortex_migration.steps where step_id = ${step.id} and status = 'failed' and error like 'interrupted:%'`;
 }
 
-/** Record a failure after the step's transaction rolled back. A failed step stays pending for the plan. */
+/** What to do about a non-transactional step whose down did not finish (phrased to end a ledger error). */
+function partlyRolledBack(step: Step): string {
+  return `it may be partly rolled back (rollback phase ${step.phase} again to finish it, or migrate phase ${step.phase} again to re-apply it)`;
+}
+
+/**
+ * Mark a non-transactional step as failed before its down runs, committed on its own: its down
+ * commits as it goes, so a run killed part-way (kill -9, a lost server) leaves a step that is
+ * neither applied nor rolled back, and the ledger must not go on saying applied. Success deletes
+ * the row; the returned function puts the row back as it was (the down refused before changing
+ * anything).
+ */
+export async function recordDownStart(sql: Sql, step: Step): Promise<() => Promise<void>> {
+  const [before] = await sql<Pick<LedgerRow, 'status' | 'error'>[]>`
+    select status, error from cortex_migration.steps where step_id = ${step.id}`;
+  const pid = await runLockHolder(sql);
+  const message = `interrupted: rollback started ${new Date().toISOString()} (run backend pid ${pid ?? 'unknown'}) and did not finish; ${partlyRolledBack(step)}`;
+  await sql`update cortex_migration.steps set status = 'failed', error = ${message}, updated_at = clock_timestamp() where step_id = ${step.id}`;
+  return async () => {
+    if (!before) return;
+    await sql`update cortex_migration.steps set status = ${before.status}, error = ${before.error}, updated_at = clock_timestamp()
+              where step_id = ${step.id}`;
+  };
+}
+
+/**
+ * Record a failure after the step's transaction rolled back. A failed step stays pending for the
+ * plan. A failed down leaves a transactional step applied (its transaction undid the down), and a
+ * non-transactional one failed: what it committed before it stopped stays rolled back.
+ */
 export async function recordFailure(sql: Sql, runId: string, step: Step, direction: 'up' | 'down', message: string): Promise<void> {
   await inTransaction(sql, async (t) => {
-    if (direction === 'up') {
+    if (direction === 'down' && !step.transactional) {
+      const what = message.startsWith('interrupted') ? `rollback ${message}` : `rollback failed: ${message}`;
+      await t`update cortex_migration.steps set status = 'failed', error = ${`${what}; ${partlyRolledBack(step)}`},
+                updated_at = clock_timestamp() where step_id = ${step.id}`;
+    } else if (direction === 'up') {
       await t`
         insert into cortex_migration.steps (step_id, phase, status, checksum, error, updated_at, plan)
         values (${step.id}, ${step.phase}, 'failed', ${step.checksum}, ${message}, clock_timestamp(), ${step.plan})

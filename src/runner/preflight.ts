@@ -6,6 +6,7 @@ import { inTransaction } from '../db/transaction.js';
 import { CortexError, isCortexError } from '../errors.js';
 import type { Phase, Plan, Step, StepContext } from '../plan/model.js';
 import { type LedgerRow, readLedger } from './ledger.js';
+import { refusedByStep } from './refusal.js';
 import type { RunEnv } from './runner.js';
 import { assertNoDrift, planStatus, uncheckableReason } from './state.js';
 
@@ -50,10 +51,10 @@ async function runChecks(env: RunEnv, phase: Phase, steps: Step[], direction: 'u
       await inTransaction(env.sql, (tx) => step.check!(stepContext(env, tx), direction), { rollback: true });
     } catch (err) {
       // A check that fails refuses the run, whatever the step raised it with (a SQL step can
-      // only raise an exception); a lost connection stays what it is.
-      if (isCortexError(err) || serverGone(err)) throw err;
-      const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-      throw new CortexError('REFUSED', `phase ${phase.number} (${phase.name}) is refused by step ${step.id}: ${why}`);
+      // only raise an exception); a lost connection, or another CortexError, stays what it is.
+      if (serverGone(err) || (isCortexError(err) && err.code !== 'REFUSED')) throw err;
+      const why = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+      throw refusedByStep(phase, step, direction, why, isCortexError(err) ? err.details : undefined);
     }
   }
 }

@@ -11,8 +11,9 @@ import type { Progress } from '../backfill/progress.js';
 import type { Check, Phase, Plan, RunSettings, Step } from '../plan/model.js';
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
-import { clearStart, readLedger, recordDown, recordFailure, recordStart, recordUp } from './ledger.js';
+import { clearStart, readLedger, recordDown, recordDownStart, recordFailure, recordStart, recordUp } from './ledger.js';
 import { interruptedMessage, stopSignal } from './interrupt.js';
+import { refusedByStep } from './refusal.js';
 import { writeWhenServerAnswers } from './lost-connection.js';
 import { type MigratePreflight, prepareMigrate, prepareRollback, requirePhase, stepContext } from './preflight.js';
 import { assertNoDrift, planStatus, uncheckableReason } from './state.js';
@@ -80,8 +81,10 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
   } else {
     // Non-transactional steps (CREATE INDEX CONCURRENTLY, batched backfills) manage their own
     // commits, so both directions must be idempotent and safe on a half-done step; the ledger row
-    // follows their success.
+    // is marked failed before they start (either way) and follows their success.
+    let unmark = () => clearStart(env.sql, step);
     if (direction === 'up') await recordStart(env.sql, step);
+    else unmark = await recordDownStart(env.sql, step);
     const conn = await reserveSession(env.sql);
     try {
       await conn`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, false),
@@ -95,8 +98,8 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
       await conn`reset lock_timeout`;
       await conn`reset statement_timeout`;
     } catch (err) {
-      // A refusal comes before the step changes anything: it is pending, not interrupted.
-      if (direction === 'up' && isCortexError(err) && err.code === 'REFUSED') await clearStart(env.sql, step);
+      // A refusal comes before the step changes anything: it is as it was, not interrupted.
+      if (isCortexError(err) && err.code === 'REFUSED') await unmark();
       throw err;
     } finally {
       conn.release();
@@ -218,12 +221,12 @@ async function execute(env: RunEnv, phase: Phase, direction: 'up' | 'down', appl
       await env.sql`delete from cortex_migration.steps where phase = ${phase.number} and status = 'failed'`;
     }
   } catch (err) {
-    // A step that refuses on a precondition (e.g. foreign rows without --force) is not a failure
-    // of the step: its transaction rolled back, nothing is recorded, the command exits 6.
     const cause = err instanceof MigrationError ? err.cause : err;
-    if (isCortexError(cause) && cause.code === 'REFUSED') throw cause;
     const name = err instanceof MigrationError ? err.migration.name : undefined;
     const step = phase.steps.find((s) => s.id === name);
+    // A step that refuses on a precondition (e.g. foreign rows without --force) is not a failure
+    // of the step: its transaction rolled back, nothing is recorded, the command exits 6.
+    if (isCortexError(cause) && cause.code === 'REFUSED') throw step ? refusedByStep(phase, step, direction, cause.message, cause.details) : cause;
     if (!step) throw err;
     ex.failedStep = step.id;
     ex.error = scrub(errorMessage(err));

@@ -43,7 +43,7 @@ describe('the archive of a database someone may still use', () => {
     expect((await cli(['validate'])).code).toBe(1);
     const refused = await cli(['migrate', 'phase', '6', '--skip-backup']);
     expect(refused.code, refused.stderr).toBe(6);
-    expect(refused.stderr).toMatch(/^error: the latest validation \(report #\d+\) failed; fix it and run `cortex validate` again\n$/);
+    expect(refused.stderr).toMatch(/^error: phase 6 \(archive\) is refused by step 6-archive\/010-archive-legacy: the latest validation \(report #\d+\) failed; fix it and run `cortex validate` again\n$/);
     await db().sql`update crm.contacts set updated_at = updated_at where contact_id in (
       select mm.old_id::int from cortex_migration.migration_mappings mm join cortex_entities.persons p on p.id = mm.new_id
       where mm.old_table = 'contacts' and p.full_name = 'Tampered')`;
@@ -51,7 +51,7 @@ describe('the archive of a database someone may still use', () => {
     // No pg_dump on the PATH and no --skip-backup: refused before the question too.
     const noDump = await runCli(['--database-url', db().url, 'migrate', 'phase', '6'], { env: { PATH: '/nonexistent' } });
     expect(noDump.code, noDump.stderr).toBe(6);
-    expect(noDump.stderr).toMatch(/^error: no pg_dump compatible with PostgreSQL \d+ is installed \(found none\); install one or pass --skip-backup\n$/);
+    expect(noDump.stderr).toMatch(/^error: phase 6 \(archive\) is refused by step 6-archive\/010-archive-legacy: no pg_dump compatible with PostgreSQL \d+ is installed \(found none\); install one or pass --skip-backup\n$/);
     const r = await cli(['--json', 'migrate', 'phase', '6', '--skip-backup']);
     expect(r.code, r.stderr).toBe(2);
     expect(JSON.parse(r.stdout).error).toEqual({ code: 'NEEDS_CONFIRMATION', message: NEEDS_YES });

@@ -85,7 +85,7 @@ describe('plan loader', () => {
     const db = await createDatabase('checkdown');
     try {
       const ctx = { sql: db.sql, settings: {}, log: () => {} } as never;
-      await expect(withCheck.down(ctx)).rejects.toMatchObject({ code: 'REFUSED', message: 'step 1-one/001-make refuses to go down: tasks 1 are referenced' });
+      await expect(withCheck.down(ctx)).rejects.toMatchObject({ code: 'REFUSED', message: 'tasks 1 are referenced' });
       await expect(withCheck.check!(ctx, 'down')).rejects.toThrow('tasks 1 are referenced');
       await expect(withCheck.check!(ctx, 'up')).resolves.toBeUndefined();
     } finally {
