@@ -25,11 +25,32 @@ create table if not exists cortex_migration.events (
   run_id      uuid not null,
   step_id     text,
   phase       integer not null,
-  direction   text not null check (direction in ('up', 'down', 'verify', 'fail')),
+  direction   text not null check (direction in ('up', 'down', 'verify', 'fail', 'repair')),
   checksum    text,
   duration_ms integer,
   details     jsonb
 );
+
+-- Who recorded each event (the OS user and host of the cortex process, the database role) and
+-- the plan of its step, for `cortex log`. Added to ledgers created before them: their older
+-- rows stay null, since who ran them was never recorded.
+alter table cortex_migration.events
+  add column if not exists os_user text,
+  add column if not exists host    text,
+  add column if not exists db_user text,
+  add column if not exists plan    text;
+
+-- `repair` (a changed step's new checksum accepted, cortex repair) came after the first ledgers:
+-- widen their check once, on a ledger whose check does not know it yet.
+do $$
+begin
+  if not exists (select 1 from pg_constraint where conrelid = 'cortex_migration.events'::regclass
+                 and conname = 'events_direction_check' and pg_get_constraintdef(oid) like '%''repair''%') then
+    alter table cortex_migration.events drop constraint if exists events_direction_check;
+    alter table cortex_migration.events add constraint events_direction_check
+      check (direction in ('up', 'down', 'verify', 'fail', 'repair'));
+  end if;
+end $$;
 
 create table if not exists cortex_migration.reports (
   id          bigserial primary key,

@@ -4,6 +4,7 @@ import { runLockHolder } from '../db/lock.js';
 import { inTransaction } from '../db/transaction.js';
 import { packagePath } from '../paths.js';
 import type { Step } from '../plan/model.js';
+import { operator } from './who.js';
 
 /** A step's row in `cortex_migration.steps`. */
 export interface LedgerRow {
@@ -29,8 +30,8 @@ export const LEDGER_RELATIONS: readonly string[] = ['steps', 'events', 'events_i
 /** The ledger's functions, as the catalog names them (`name(arguments)`). */
 export const LEDGER_FUNCTIONS: readonly string[] = ['events_append_only()'];
 
-/** Event kinds of the append-only log. */
-export type EventDirection = 'up' | 'down' | 'verify' | 'fail';
+/** Event kinds of the append-only log (`repair`: a changed step's new checksum accepted). */
+export type EventDirection = 'up' | 'down' | 'verify' | 'fail' | 'repair';
 
 /** Create the ledger schema and tables if missing (idempotent; serialised by the run lock). */
 export async function ensureLedger(sql: Sql): Promise<void> {
@@ -141,17 +142,19 @@ export async function recordFailure(sql: Sql, runId: string, step: Step, directi
   });
 }
 
-/** Append one event (the log is never updated or deleted). */
+/** Append one event (the log is never updated or deleted), with who recorded it and the step's plan. */
 export async function appendEvent(
   sql: Sql,
   runId: string,
-  step: Pick<Step, 'id' | 'phase' | 'checksum'> | { id: null; phase: number; checksum: null },
+  step: (Pick<Step, 'id' | 'phase' | 'checksum'> & { plan?: string }) | { id: null; phase: number; checksum: null },
   direction: EventDirection,
   durationMs: number | null,
   details: Record<string, unknown> | null,
 ): Promise<void> {
+  const who = operator();
+  const plan = 'plan' in step ? (step.plan ?? null) : null;
   await sql`
-    insert into cortex_migration.events (run_id, step_id, phase, direction, checksum, duration_ms, details)
+    insert into cortex_migration.events (run_id, step_id, phase, direction, checksum, duration_ms, details, os_user, host, db_user, plan)
     values (${runId}, ${step.id}, ${step.phase}, ${direction}, ${step.checksum}, ${durationMs},
-            ${details === null ? null : sql.json(details as never)})`;
+            ${details === null ? null : sql.json(details as never)}, ${who.osUser}, ${who.host}, current_user, ${plan})`;
 }
