@@ -7,6 +7,7 @@ import { registerArchive } from './archive.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
 import { registerFixtures } from './fixtures.js';
+import { registerLog } from './log.js';
 import { registerMigrate } from './migrate.js';
 import { registerPlan } from './plan.js';
 import { registerReport } from './report.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
     });
   program.addOption(new Option('--debug').hideHelp());
   registerStatus(program);
+  registerLog(program);
   registerPlan(program);
   registerMigrate(program);
   registerRollback(program);
