@@ -10,6 +10,7 @@ import { registerFixtures } from './fixtures.js';
 import { registerLog } from './log.js';
 import { registerMigrate } from './migrate.js';
 import { registerPlan } from './plan.js';
+import { registerRepair } from './repair.js';
 import { registerReport } from './report.js';
 import { registerRollback } from './rollback.js';
 import { registerSnapshot } from './snapshot.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerMigrate(program);
   registerRollback(program);
+  registerRepair(program);
   registerVerify(program);
   registerValidate(program);
   registerVerifyRollback(program);

@@ -100,7 +100,10 @@ export function assertNoDrift(plan: Plan, ledger: Map<string, LedgerRow>): void 
   const problems = findDrift(plan, ledger);
   if (problems.length > 0) {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-    throw new CortexError('DRIFT', `drift: ${problems[0]}${more}`, problems);
+    // Changed files have a way forward besides a rollback: say it where the run stops.
+    const changed = problems.some((p) => p.startsWith('files of applied step '));
+    const hint = changed ? '; if the change is safe for a database where the step already ran, `cortex repair` accepts it (it runs nothing), otherwise roll the phase back' : '';
+    throw new CortexError('DRIFT', `drift: ${problems[0]}${more}${hint}`, problems);
   }
 }
 
