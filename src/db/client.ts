@@ -122,13 +122,28 @@ export async function cancelOwnStatements(target: ConnectionTarget): Promise<num
  */
 export async function openDatabase(target: ConnectionTarget, opts: OpenOptions = {}): Promise<Sql> {
   const sql = createClient(target, opts);
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await sql`select 1`;
+    const first = sql`select 1`;
+    if (target.hosts.length > 1) {
+      // postgres.js 3.4.9 retries a host list without end when no host answers
+      // (porsager/postgres#1174): the attempt is bounded by each host's connect timeout.
+      const seconds = (opts.connectTimeoutSeconds ?? target.connectTimeoutSeconds ?? 10) * target.hosts.length;
+      const gaveUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(`no host of ${target.hosts.length} accepted a connection within ${seconds} s`), { code: 'CONNECT_TIMEOUT' })), seconds * 1000);
+      });
+      first.catch(() => {});
+      await Promise.race([first, gaveUp]);
+    } else {
+      await first;
+    }
   } catch (err) {
-    await sql.end({ timeout: 1 }).catch(() => {});
+    clearTimeout(timer);
+    await sql.end({ timeout: 0 }).catch(() => {});
     // `select 1` itself cannot fail: anything here is the connection's (a startup parameter the
     // server rejects, a TLS setting, an auth method the driver lacks).
     throw connectionError(target, err);
   }
+  clearTimeout(timer);
   return sql;
 }
