@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { type ConnectionTarget, passwordOf } from '../config/connection.js';
+import { type ConnectionTarget, endpoints, isSocketDir, passwordOf } from '../config/connection.js';
 import { redact } from '../config/secrets.js';
 import { CortexError } from '../errors.js';
 
@@ -16,14 +16,30 @@ export interface OpenOptions {
 }
 
 // Every cortex client is made here, so all share one set of driver settings.
+// The target is given as options, not as a URL: postgres.js would read a socket written `%2Ftmp`
+// as a host name and send `?host=` or `?password=` to the server as settings. It connects to a
+// socket path, tries the hosts in order and honours target_session_attrs itself.
 function createClient(target: ConnectionTarget, opts: OpenOptions): Sql {
-  return postgres(target.url, {
+  const socket = target.hosts.length === 1 && isSocketDir(target.host);
+  return postgres({
+    // Arrays, which postgres.js takes as they are (its types say string, and its own splitting of
+    // "h1:5432,h2:5432" would cut an IPv6 address at its first colon).
+    host: target.hosts.map((h) => h.host) as unknown as string,
+    port: target.hosts.map((h) => h.port) as unknown as number,
+    ...(socket ? { path: `${target.host}/.s.PGSQL.${target.port}` } : {}),
+    database: target.database,
+    user: target.user,
+    // A function, so postgres.js does not fall back to PGPASSWORD behind the resolved target.
+    pass: () => target.password ?? '',
+    // libpq uses no TLS on a Unix socket, whatever sslmode says; without sslmode, none either.
+    ssl: socket || !target.sslmode || target.sslmode === 'disable' ? false : (target.sslmode as 'require'),
+    ...(target.targetSessionAttrs ? { target_session_attrs: target.targetSessionAttrs as 'primary' } : {}),
     max: opts.max ?? 4,
     onnotice: () => {},
-    connect_timeout: opts.connectTimeoutSeconds ?? 10,
+    connect_timeout: opts.connectTimeoutSeconds ?? target.connectTimeoutSeconds ?? 10,
     idle_timeout: 30,
     fetch_types: opts.fetchTypes ?? true,
-    connection: { application_name: opts.applicationName ?? applicationName() },
+    connection: { ...target.settings, application_name: opts.applicationName ?? applicationName() },
   }) as unknown as Sql;
 }
 
@@ -57,7 +73,7 @@ export function connectionError(target: ConnectionTarget, err: unknown): CortexE
   const e = err as { code?: string; message?: string };
   const raw = e?.message ?? String(err);
   const why = redact(raw, [passwordOf(target)]).split('\n')[0];
-  const where = `${target.host}:${target.port}/${target.database} as ${target.user}`;
+  const where = `${endpoints(target)}/${target.database} as ${target.user}`;
   return new CortexError('CONNECTION', `cannot connect to ${where}: ${why}${e?.code ? ` (${e.code})` : ''}`);
 }
 
@@ -106,13 +122,28 @@ export async function cancelOwnStatements(target: ConnectionTarget): Promise<num
  */
 export async function openDatabase(target: ConnectionTarget, opts: OpenOptions = {}): Promise<Sql> {
   const sql = createClient(target, opts);
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await sql`select 1`;
+    const first = sql`select 1`;
+    if (target.hosts.length > 1) {
+      // postgres.js 3.4.9 retries a host list without end when no host answers
+      // (porsager/postgres#1174): the attempt is bounded by each host's connect timeout.
+      const seconds = (opts.connectTimeoutSeconds ?? target.connectTimeoutSeconds ?? 10) * target.hosts.length;
+      const gaveUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(`no host of ${target.hosts.length} accepted a connection within ${seconds} s`), { code: 'CONNECT_TIMEOUT' })), seconds * 1000);
+      });
+      first.catch(() => {});
+      await Promise.race([first, gaveUp]);
+    } else {
+      await first;
+    }
   } catch (err) {
-    await sql.end({ timeout: 1 }).catch(() => {});
+    clearTimeout(timer);
+    await sql.end({ timeout: 0 }).catch(() => {});
     // `select 1` itself cannot fail: anything here is the connection's (a startup parameter the
     // server rejects, a TLS setting, an auth method the driver lacks).
     throw connectionError(target, err);
   }
+  clearTimeout(timer);
   return sql;
 }

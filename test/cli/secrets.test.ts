@@ -87,13 +87,18 @@ describe('secrets', () => {
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error.message).toContain('postgres://u:****@127.0.0.1:99999/db');
     expect(leaks(r.stdout + r.stderr)).toEqual([]);
-    // Malformed percent-encoding is a usage error; a parameter the server refuses, a connection error.
+    // Malformed percent-encoding is a usage error; ?password= is the password (libpq's keyword),
+    // and a parameter the server refuses is a connection error.
     const encoding = await runCli(['--database-url', `postgres://u:${password.replace('/', '%zz')}@127.0.0.1:5432/db`, 'status']);
     expect(encoding.code, encoding.stderr).toBe(2);
     expect(encoding.stderr).toContain('bad percent-encoding in the password');
-    const param = await runCli(['--database-url', `${roleUrl()}?password=${encodeURIComponent(password)}`, 'status']);
-    expect(param.code, param.stderr).toBe(3);
-    expect(leaks(encoding.stderr + param.stderr)).toEqual([]);
+    const noPassword = new URL(roleUrl());
+    noPassword.password = '';
+    const param = await runCli(['--database-url', `${noPassword}?password=${encodeURIComponent(password)}`, 'status']);
+    expect(param.code, param.stderr).toBe(0);
+    const refused = await runCli(['--database-url', `${roleUrl()}?no_such_setting_cortex=1`, 'status']);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(leaks(encoding.stderr + param.stdout + param.stderr + refused.stderr)).toEqual([]);
     const typo = await runCli([`postgres://u:${password.replace('/', '')}@h/db`]);
     expect(typo.code).toBe(2);
     expect(leaks(typo.stdout + typo.stderr)).toEqual([]);

@@ -14,7 +14,7 @@ describe('resolveConnection', () => {
   });
 
   it('builds a URL from PG* variables with defaults and encoded password', () => {
-    const t = resolveConnection(undefined, { PGUSER: 'dba', PGPASSWORD: 'p@ss/w:rd', PGPORT: '6543' });
+    const t = resolveConnection(undefined, { PGUSER: 'dba', PGPASSWORD: 'p@ss/w:rd', PGPORT: '6543', PGPASSFILE: '/nonexistent' });
     expect([t.host, t.port, t.user, t.database]).toEqual(['localhost', 6543, 'dba', 'dba']);
     expect(new URL(t.url).password).toBe(encodeURIComponent('p@ss/w:rd'));
     expect(t.display).not.toContain('p@ss');
@@ -31,10 +31,14 @@ describe('resolveConnection', () => {
   });
 
   it.each([
-    ['not a url at all', 'not a URL'],
+    ['not a url at all', 'missing "=" after "not"'],
     ['mysql://u:p@h/db', 'unsupported scheme'],
-    ['postgres://u:p@h:99999/db', 'not a URL'],
-    ['postgres://u:p@:5432/db', 'not a URL'],
+    ['postgres://u:p@h:99999/db', 'bad port "99999"'],
+    ['postgres://u:p@h1,h2,h3/db?port=1,2', '2 ports for 3 hosts'],
+    ['postgres://u:p@/db?host=/tmp,h2', 'cannot be one of several hosts'],
+    ['postgres://u:p@h/db?sslmode=sometimes', 'bad sslmode'],
+    ['postgres://u:p@h/db?sslcert=/c.pem', 'sslcert: not supported'],
+    ["host=h dbname='unterminated", 'unterminated quoted value'],
   ])('rejects %s with exit 2', (url, why) => {
     try {
       parseDatabaseUrl(url, 'option');
@@ -43,6 +47,10 @@ describe('resolveConnection', () => {
       expect((err as CortexError).exitCode).toBe(2);
       expect((err as CortexError).message).toContain(why);
     }
+  });
+
+  it('an empty host is the default host, as in libpq', () => {
+    expect(parseDatabaseUrl('postgres://u:p@:5432/db', 'option', {}).host).toBe('localhost');
   });
 
   it('never includes the password in error messages', () => {

@@ -8,7 +8,10 @@ export interface CliRun {
   stderr: string;
 }
 
-const CONNECTION_VARS = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE'];
+const CONNECTION_VARS = [
+  'DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE', 'PGSERVICE', 'PGSERVICEFILE',
+  'PGSYSCONFDIR', 'PGPASSFILE', 'PGOPTIONS', 'PGCONNECT_TIMEOUT', 'PGTARGETSESSIONATTRS', 'PGSSLROOTCERT',
+];
 
 /**
  * Run the built CLI (`bin/cortex`) as a user would. Connection variables of the test runner are
