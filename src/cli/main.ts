@@ -7,6 +7,7 @@ import { registerArchive } from './archive.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
 import { registerFixtures } from './fixtures.js';
+import { configureHelp } from './help.js';
 import { registerMigrate } from './migrate.js';
 import { registerPlan } from './plan.js';
 import { registerReport } from './report.js';
@@ -15,6 +16,7 @@ import { registerSnapshot } from './snapshot.js';
 import { registerStatus } from './status.js';
 import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
+import { printUsageEnvelope, wantsJson } from './usage-error.js';
 import { registerVerifyRollback } from './verify-rollback.js';
 
 /** Build the commander program with the global options and every command. */
@@ -30,7 +32,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'cortex.config.json (strict; unknown keys rejected)')
     .option('--json', 'print one JSON envelope on stdout; logs go to stderr', false)
     .option('--reports-dir <dir>', 'where reports are written', './reports')
-    .option('--plan <dir>', 'plan directory (plan.json, phases/, migrations/); default: the built-in Cortex plan. A database runs one plan at a time')
+    .option('--plan <dir>', 'plan directory (plan.json, phases/, migrations/); a database runs one plan at a time (default: the built-in Cortex plan)')
     .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
     .option('-y, --yes', 'answer yes to confirmations', false)
     .showHelpAfterError(false)
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(scrub(str.split('\n').filter(Boolean)[0] ?? '') + '\n'),
     });
   program.addOption(new Option('--debug').hideHelp());
+  // Before the commands are registered: commander copies the help settings into each of them.
+  configureHelp(program);
   registerStatus(program);
   registerPlan(program);
   registerMigrate(program);
@@ -109,6 +113,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // Help and --version exit 0; every parse error (unknown command/option, missing argument) is usage.
       process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      if (err.exitCode !== 0 && wantsJson(argv)) printUsageEnvelope(program, argv, err);
       return;
     }
     throw err;

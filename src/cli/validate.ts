@@ -10,7 +10,7 @@ export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('run the checks of the plan\'s validation phase now (the built-in plan: phase 5, counts, content, references, bijection, quarantine, whatsapp, triggers); changes nothing')
-    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
+    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default: 10)')
     .action(
       action<RunOptions>('validate', async (ctx, opts) => {
         return withRun(ctx, { ...opts, reports: true }, async (env, sql) => {

@@ -15,7 +15,7 @@ export function registerVerify(program: Command): void {
     .description('re-run the checks of every applied phase, or of phase N; changes nothing')
     .argument('[target]', '"phase"')
     .argument('[n]', 'phase number')
-    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
+    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default: 10)')
     .action(
       action<RunOptions>('verify', async (ctx, opts, args) => {
         const [target, n] = args;
