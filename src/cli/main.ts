@@ -4,6 +4,7 @@ import { isConnectionFailure } from '../db/client.js';
 import { ExitCode } from '../errors.js';
 import { version } from '../version.js';
 import { registerArchive } from './archive.js';
+import { quietOnClosedPipes } from './closed-pipe.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
 import { registerFixtures } from './fixtures.js';
@@ -103,6 +104,7 @@ function hideSecretsFromPs(argv: string[]): void {
 /** CLI entry point: parse argv, run, and translate commander's usage errors to exit code 2. */
 export async function main(argv: string[]): Promise<void> {
   hideSecretsFromPs(argv);
+  quietOnClosedPipes();
   rememberSecret(process.env.PGPASSWORD);
   survivePoolStartupErrors();
   const program = buildProgram();
