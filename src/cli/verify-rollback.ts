@@ -55,6 +55,12 @@ function compare(before: State, after: State): string[] {
   return out;
 }
 
+// A case as the Markdown table (and the error line) names it: `phase 3 backfill: down`; the
+// final case's name says "all phases" itself.
+function label(c: JunitCase): string {
+  return c.name.startsWith(c.classname) ? c.name : `${c.classname}: ${c.name}`;
+}
+
 async function cycle(ctx: CommandContext, env: RunEnv, cases: JunitCase[]): Promise<void> {
   // The cycle's actions run one after another, each recorded as it ends: a case's time is the
   // time since the previous case (the action and the state snapshots it compares).
@@ -110,7 +116,7 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: JunitCase[]): Prom
       return;
     }
   }
-  record('all phases', 'down restore the starting schema and keep every write', compare({ schema: start.schema, data: kept }, await state(env)));
+  record('all phases', 'all phases down restore the starting schema and keep every write', compare({ schema: start.schema, data: kept }, await state(env)));
 }
 
 /** `cortex verify-rollback`: on a scratch database, every phase up → verify → down → compare → up again. */
@@ -177,7 +183,7 @@ export function registerVerifyRollback(program: Command): void {
           '',
           '| case | result |',
           '|---|---|',
-          ...cases.map((c) => `| ${c.classname}: ${c.name} | ${c.ok ? 'passed' : `FAILED: ${(c.message ?? '').replace(/\|/g, '\\|')}`} |`),
+          ...cases.map((c) => `| ${label(c)} | ${c.ok ? 'passed' : `FAILED: ${(c.message ?? '').replace(/\|/g, '\\|')}`} |`),
           '',
         ].join('\n');
         if (opts.junit) await writeJunit(opts.junit, 'cortex verify-rollback', cases);
@@ -185,7 +191,7 @@ export function registerVerifyRollback(program: Command): void {
         return {
           data: { database: opts.keep ? target.display : null, cases },
           text: opts.keep ? `${md}\nscratch database kept: ${target.display}` : md,
-          ...(failed.length > 0 ? { exitCode: ExitCode.checksFailed, error: { code: 'CHECKS_FAILED', message: `${failed.length} case(s) failed: ${failed.map((c) => `${c.classname}: ${c.name}`).join(', ')}` } } : {}),
+          ...(failed.length > 0 ? { exitCode: ExitCode.checksFailed, error: { code: 'CHECKS_FAILED', message: `${failed.length} case(s) failed: ${failed.map(label).join(', ')}` } } : {}),
         };
       }),
     );

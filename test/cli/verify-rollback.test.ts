@@ -20,7 +20,7 @@ describe('cortex verify-rollback', () => {
     // Phase 4's writes.sql writes on the target; the rollbacks keep them in the legacy tables.
     expect(r.stdout).toContain("| phase 4 dual-write: the application's writes while it is applied reach the plan's data schemas | passed |");
     expect(r.stdout).toContain('| phase 4 dual-write: down restores the schema and keeps every write | passed |');
-    expect(r.stdout).toContain('| all phases: down restore the starting schema and keep every write | passed |');
+    expect(r.stdout).toContain('| all phases down restore the starting schema and keep every write | passed |');
     const suite = parseXml(readFileSync(junit, 'utf8'));
     expect(suite.attrs).toMatchObject({ name: 'cortex verify-rollback', tests: String(suite.children.length), failures: '0' });
     const cases = suite.children.map((c) => c.attrs);
