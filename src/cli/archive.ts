@@ -18,7 +18,7 @@ export function registerArchive(program: Command): void {
     .description('drop the *_deprecated schemas past retention — irreversible; needs --yes and --confirm <database name>')
     .option('--confirm <database>', 'the name of the database, typed out')
     .option('--force', 'also purge schemas whose retention date has not passed', false)
-    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
+    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default: 10)')
     .action(
       action<PurgeOpts>('archive purge', async (ctx, opts) => {
         const target = ctx.target();

@@ -14,8 +14,8 @@ export interface BatchFlags {
 /** Add --batch-size, --batch-delay and --max-rows-per-second to a command. */
 export function withBatchOptions(command: Command): Command {
   return command
-    .option('--batch-size <n>', 'batched work (backfill): rows per batch (default 5000)')
-    .option('--batch-delay <ms>', 'batched work: pause between batches (default 0)')
+    .option('--batch-size <n>', 'batched work (backfill): rows per batch (default: 5000)')
+    .option('--batch-delay <ms>', 'batched work: pause between batches (default: 0)')
     .option('--max-rows-per-second <n>', 'batched work: throttle to at most this many rows per second');
 }
 

@@ -4,9 +4,11 @@ import { isConnectionFailure } from '../db/client.js';
 import { ExitCode } from '../errors.js';
 import { version } from '../version.js';
 import { registerArchive } from './archive.js';
+import { quietOnClosedPipes } from './closed-pipe.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
 import { registerFixtures } from './fixtures.js';
+import { configureHelp } from './help.js';
 import { registerLog } from './log.js';
 import { registerMigrate } from './migrate.js';
 import { registerPlan } from './plan.js';
@@ -17,6 +19,7 @@ import { registerSnapshot } from './snapshot.js';
 import { registerStatus } from './status.js';
 import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
+import { printUsageEnvelope, wantsJson } from './usage-error.js';
 import { registerVerifyRollback } from './verify-rollback.js';
 
 /** Build the commander program with the global options and every command. */
@@ -32,7 +35,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'cortex.config.json (strict; unknown keys rejected)')
     .option('--json', 'print one JSON envelope on stdout; logs go to stderr', false)
     .option('--reports-dir <dir>', 'where reports are written', './reports')
-    .option('--plan <dir>', 'plan directory (plan.json, phases/, migrations/); default: the built-in Cortex plan. A database runs one plan at a time')
+    .option('--plan <dir>', 'plan directory (plan.json, phases/, migrations/); a database runs one plan at a time (default: the built-in Cortex plan)')
     .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
     .option('-y, --yes', 'answer yes to confirmations', false)
     .showHelpAfterError(false)
@@ -42,6 +45,8 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(scrub(str.split('\n').filter(Boolean)[0] ?? '') + '\n'),
     });
   program.addOption(new Option('--debug').hideHelp());
+  // Before the commands are registered: commander copies the help settings into each of them.
+  configureHelp(program);
   registerStatus(program);
   registerLog(program);
   registerPlan(program);
@@ -103,6 +108,7 @@ function hideSecretsFromPs(argv: string[]): void {
 /** CLI entry point: parse argv, run, and translate commander's usage errors to exit code 2. */
 export async function main(argv: string[]): Promise<void> {
   hideSecretsFromPs(argv);
+  quietOnClosedPipes();
   rememberSecret(process.env.PGPASSWORD);
   survivePoolStartupErrors();
   const program = buildProgram();
@@ -113,6 +119,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // Help and --version exit 0; every parse error (unknown command/option, missing argument) is usage.
       process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      if (err.exitCode !== 0 && wantsJson(argv)) printUsageEnvelope(program, argv, err);
       return;
     }
     throw err;

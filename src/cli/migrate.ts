@@ -41,12 +41,12 @@ export function registerMigrate(program: Command): void {
     .description('apply phase N (refused unless 1..N-1 are applied) and verify it; or every pending phase with "all"; a phase that must be confirmed (phase.json confirm, e.g. the built-in plan\'s archive) asks first, or needs --yes')
     .argument('<target>', '"phase" or "all"')
     .argument('[n]', 'phase number (with "phase")')
-    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
-    .option('--statement-timeout <ms>', 'statement_timeout for steps (default 0 = none)');
+    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default: 10)')
+    .option('--statement-timeout <ms>', 'statement_timeout for steps (default: 0, no limit)');
   withBatchOptions(command)
     .option('--skip-backup', 'archive: take no pg_dump backup, even when one could be taken (recorded in the report)')
-    .option('--retain-days <n>', 'archive: keep *_deprecated schemas this many days before purge is allowed (default 30)')
-    .option('--backup-dir <dir>', 'archive: where the pg_dump file goes (default ./backups)')
+    .option('--retain-days <n>', 'archive: keep *_deprecated schemas this many days before purge is allowed (default: 30)')
+    .option('--backup-dir <dir>', 'archive: where the pg_dump file goes (default: ./backups)')
     .action(
       action<RunOptions & BatchFlags & { skipBackup?: boolean; retainDays?: string; backupDir?: string }>('migrate', async (ctx, opts, args) => {
         const [target, n] = args;

@@ -15,8 +15,8 @@ export function registerRollback(program: Command): void {
     .description('revert phase N (refused unless it is the last applied phase); asks for confirmation unless --yes')
     .argument('<target>', '"phase"')
     .argument('<n>', 'phase number')
-    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
-    .option('--statement-timeout <ms>', 'statement_timeout for steps (default 0 = none)')
+    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default: 10)')
+    .option('--statement-timeout <ms>', 'statement_timeout for steps (default: 0, no limit)')
     .option('--force', 'revert even when a precondition of the phase\'s down would refuse', false);
   withBatchOptions(command)
     .action(

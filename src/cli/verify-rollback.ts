@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseDatabaseUrl, withDatabase } from '../config/connection.js';
 import { openDatabase, type Sql } from '../db/client.js';
@@ -15,6 +15,7 @@ import { dataHashes } from '../schema/data-hash.js';
 import { describeChange, diffCatalogs } from '../schema/diff.js';
 import { inspect, userSchemas } from '../schema/inspect.js';
 import type { Catalog } from '../schema/model.js';
+import { type JunitCase, reportCases, writeJunit } from '../verify/junit.js';
 import { storeReport } from '../verify/writers.js';
 import { cancelOnSignal, configOf, planOf, progressEvents } from './session.js';
 import { action, type CommandContext } from './shell.js';
@@ -24,12 +25,6 @@ interface Opts {
   seed: string;
   keep: boolean;
   junit?: string;
-}
-
-interface Case {
-  name: string;
-  ok: boolean;
-  message?: string;
 }
 
 interface State {
@@ -60,21 +55,21 @@ function compare(before: State, after: State): string[] {
   return out;
 }
 
-function junit(cases: Case[]): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
-  const failures = cases.filter((c) => !c.ok).length;
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuite name="cortex verify-rollback" tests="${cases.length}" failures="${failures}">`,
-    ...cases.map((c) => (c.ok ? `  <testcase name="${esc(c.name)}"/>` : `  <testcase name="${esc(c.name)}"><failure message="${esc(c.message ?? 'failed')}"/></testcase>`)),
-    '</testsuite>',
-    '',
-  ].join('\n');
+// A case as the Markdown table (and the error line) names it: `phase 3 backfill: down`; the
+// final case's name says "all phases" itself.
+function label(c: JunitCase): string {
+  return c.name.startsWith(c.classname) ? c.name : `${c.classname}: ${c.name}`;
 }
 
-async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<void> {
-  const record = (name: string, problems: string[]) =>
-    cases.push({ name, ok: problems.length === 0, ...(problems.length ? { message: problems.slice(0, 20).join('; ') } : {}) });
+async function cycle(ctx: CommandContext, env: RunEnv, cases: JunitCase[]): Promise<void> {
+  // The cycle's actions run one after another, each recorded as it ends: a case's time is the
+  // time since the previous case (the action and the state snapshots it compares).
+  let since = Date.now();
+  const record = (classname: string, name: string, problems: string[]) => {
+    const now = Date.now();
+    cases.push({ classname, name, ok: problems.length === 0, timeMs: now - since, ...(problems.length ? { message: problems.slice(0, 20).join('; ') } : {}) });
+    since = now;
+  };
   const start = await state(env);
   // The legacy data every rollback must leave: the start's, plus the effects of the phases' writes.
   let kept = start.data;
@@ -83,30 +78,33 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
   for (const phase of env.plan.phases) {
     throwIfStopped();
     const p = phase.number;
+    const of = `phase ${p} ${phase.name}`;
     const before = await state(env);
     const up = await migratePhase(env, p, confirmed);
     await storeReport(env.sql, up.runId, up.report);
-    record(`phase ${p} ${phase.name}: up`, up.failedStep ? [`${up.failedStep}: ${up.error}`] : []);
+    record(of, 'up', up.failedStep ? [`${up.failedStep}: ${up.error}`] : []);
     if (up.failedStep) return;
     const v = await verifyPhase(env, p);
     await storeReport(env.sql, v.runId, v.report);
-    record(`phase ${p} ${phase.name}: verify`, v.report.steps.flatMap((s) => s.checks.filter((c) => c.status === 'failed').map((c) => `${s.id}:${c.id} ${c.details ?? ''}`)));
+    // One case per check, as the phase's own report has them.
+    for (const c of reportCases(v.report, 'verify ')) cases.push(c);
+    since = Date.now();
     const writes = phaseWrites(env, phase.slug);
     if (writes) {
       const ran = await env.sql.unsafe(writes).then(() => [], (err: Error) => [`writes.sql: ${err.message}`]);
       const now = await dataHashes(env.sql, env.plan.manifest.dataSchemas);
       // Their purpose is the way back: writes that never reached the plan's data prove nothing.
       const reached = [...now].some(([t, h]) => kept.get(t) !== h) ? [] : [`writes.sql changed no data of ${env.plan.manifest.dataSchemas.join(', ') || '(no data schemas)'}: its writes did not come back`];
-      record(`phase ${p} ${phase.name}: the application's writes while it is applied reach the plan's data schemas`, [...ran, ...reached]);
+      record(of, "the application's writes while it is applied reach the plan's data schemas", [...ran, ...reached]);
       kept = now;
     }
     const down = await rollbackPhase(env, p);
-    record(`phase ${p} ${phase.name}: down`, down.failedStep ? [`${down.failedStep}: ${down.error}`] : []);
+    record(of, 'down', down.failedStep ? [`${down.failedStep}: ${down.error}`] : []);
     if (down.failedStep) return;
-    record(`phase ${p} ${phase.name}: down restores the schema and keeps every write`, compare({ schema: before.schema, data: writes ? kept : before.data }, await state(env)));
+    record(of, 'down restores the schema and keeps every write', compare({ schema: before.schema, data: writes ? kept : before.data }, await state(env)));
     const again = await migratePhase(env, p, confirmed);
     await storeReport(env.sql, again.runId, again.report);
-    record(`phase ${p} ${phase.name}: up again`, again.failedStep ? [`${again.failedStep}: ${again.error}`] : again.report.status === 'failed' ? ['checks failed'] : []);
+    record(of, 'up again', again.failedStep ? [`${again.failedStep}: ${again.error}`] : again.report.status === 'failed' ? ['checks failed'] : []);
     if (again.failedStep) return;
     ctx.out.info(`phase ${p} (${phase.name}): up, verify, down, compare, up again`);
   }
@@ -114,11 +112,11 @@ async function cycle(ctx: CommandContext, env: RunEnv, cases: Case[]): Promise<v
     throwIfStopped();
     const down = await rollbackPhase(env, phase.number);
     if (down.failedStep) {
-      record(`final down of phase ${phase.number}`, [`${down.failedStep}: ${down.error}`]);
+      record(`phase ${phase.number} ${phase.name}`, 'final down', [`${down.failedStep}: ${down.error}`]);
       return;
     }
   }
-  record('all phases down restore the starting schema and keep every write', compare({ schema: start.schema, data: kept }, await state(env)));
+  record('all phases', 'all phases down restore the starting schema and keep every write', compare({ schema: start.schema, data: kept }, await state(env)));
 }
 
 /** `cortex verify-rollback`: on a scratch database, every phase up → verify → down → compare → up again. */
@@ -129,7 +127,7 @@ export function registerVerifyRollback(program: Command): void {
     .option('--scale <n>', 'fixture scale (default: 0.05 for the built-in plan, 1 for others)')
     .option('--seed <s>', 'fixture seed', '1')
     .option('--keep', 'keep the scratch database (its URL is printed, password masked)', false)
-    .option('--junit <file>', 'write one JUnit test case per phase step')
+    .option('--junit <file>', "write a JUnit file: one case per action of the cycle (up, each phase's writes, down, compare, up again) and one per check of each phase's verify")
     .action(
       action<Opts>('verify-rollback', async (ctx, opts) => {
         const server = ctx.target();
@@ -138,7 +136,7 @@ export function registerVerifyRollback(program: Command): void {
         const admin = await openDatabase(server, { max: 1 });
         const name = `cortex_vr_${randomBytes(4).toString('hex')}`;
         const target = withDatabase(parseDatabaseUrl(server.url, server.source), name);
-        const cases: Case[] = [];
+        const cases: JunitCase[] = [];
         const events = progressEvents(ctx);
         // Caught before the scratch database exists: a Ctrl-C at any point removes it.
         const release = cancelOnSignal(ctx, events, target, 'and removing the scratch database');
@@ -185,18 +183,15 @@ export function registerVerifyRollback(program: Command): void {
           '',
           '| case | result |',
           '|---|---|',
-          ...cases.map((c) => `| ${c.name} | ${c.ok ? 'passed' : `FAILED: ${(c.message ?? '').replace(/\|/g, '\\|')}`} |`),
+          ...cases.map((c) => `| ${label(c)} | ${c.ok ? 'passed' : `FAILED: ${(c.message ?? '').replace(/\|/g, '\\|')}`} |`),
           '',
         ].join('\n');
-        if (opts.junit) {
-          await mkdir(dirname(opts.junit), { recursive: true });
-          await writeFile(opts.junit, junit(cases));
-        }
+        if (opts.junit) await writeJunit(opts.junit, 'cortex verify-rollback', cases);
         if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, `${md}\n`);
         return {
           data: { database: opts.keep ? target.display : null, cases },
           text: opts.keep ? `${md}\nscratch database kept: ${target.display}` : md,
-          ...(failed.length > 0 ? { exitCode: ExitCode.checksFailed, error: { code: 'CHECKS_FAILED', message: `${failed.length} case(s) failed: ${failed.map((c) => c.name).join(', ')}` } } : {}),
+          ...(failed.length > 0 ? { exitCode: ExitCode.checksFailed, error: { code: 'CHECKS_FAILED', message: `${failed.length} case(s) failed: ${failed.map(label).join(', ')}` } } : {}),
         };
       }),
     );

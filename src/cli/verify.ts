@@ -4,20 +4,26 @@ import { readLedger } from '../runner/ledger.js';
 import { type PhaseRun, verifyPhase } from '../runner/runner.js';
 import { planStatus, uncheckableReason } from '../runner/state.js';
 import type { ReportFiles } from '../verify/writers.js';
+import { reportCases, writeJunit } from '../verify/junit.js';
 import { phaseResult } from './phase-result.js';
 import { publishReport, type RunOptions, withRun } from './session.js';
 import { action } from './shell.js';
 
-/** `cortex verify [phase <N>]`: re-run the checks of applied phases; changes nothing but the report log. */
+/** `cortex verify [phase <N>]`: re-run the checks of applied phases, in transactions that are rolled back. */
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('re-run the checks of every applied phase, or of phase N; changes nothing')
+    .description(
+      're-run the checks of every applied phase, or of phase N, in transactions that are rolled back: nothing stays but the reports. ' +
+        "Some checks write to prove a path works (the built-in plan's phase 4 inserts a crm.contacts row, phase 5 retries quarantined rows): " +
+        'they take those writes\' locks while they run, and the sequence values they draw are used up (a crm.contacts id per run)',
+    )
     .argument('[target]', '"phase"')
     .argument('[n]', 'phase number')
-    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default 10)')
+    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default: 10)')
+    .option('--junit <file>', 'also write the checks as a JUnit file, one test case per check')
     .action(
-      action<RunOptions>('verify', async (ctx, opts, args) => {
+      action<RunOptions & { junit?: string }>('verify', async (ctx, opts, args) => {
         const [target, n] = args;
         let only: number | undefined;
         if (target !== undefined) {
@@ -40,6 +46,7 @@ export function registerVerify(program: Command): void {
             const run = await verifyPhase(env, p);
             runs.push({ run, files: await publishReport(ctx, sql, run.runId, run.report) });
           }
+          if (opts.junit) await writeJunit(opts.junit, 'cortex verify', runs.flatMap((r) => reportCases(r.run.report)));
           if (runs.length === 0) return { data: { report: null, reports: [] }, text: 'nothing to verify: no phase is applied' };
           return phaseResult(runs);
         });

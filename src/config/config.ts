@@ -5,6 +5,8 @@ import { CortexError } from '../errors.js';
 
 /** `cortex.config.json`: strict, every key optional; command-line options win over it. */
 export const ConfigSchema = z.strictObject({
+  /** The JSON Schema an editor validates the file against (docs/config.schema.json); not read. */
+  $schema: z.string().optional(),
   plan: z.string().min(1).optional(),
   reportsDir: z.string().min(1).optional(),
   lockTimeoutSeconds: z.number().nonnegative().max(86_400).optional(),
@@ -19,6 +21,11 @@ export const ConfigSchema = z.strictObject({
     })
     .optional(),
 });
+
+/** JSON Schema of the config file, for editors and consumers outside TypeScript. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ConfigSchema) as Record<string, unknown>;
+}
 
 /** Parsed configuration. */
 export type Config = z.infer<typeof ConfigSchema>;

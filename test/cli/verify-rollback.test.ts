@@ -8,10 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { adminUrl } from '../helpers/db.js';
+import { parseXml } from '../helpers/xml.js';
 import { copySamplePlan } from '../helpers/plan.js';
 
 describe('cortex verify-rollback', () => {
-  it('passes on the Cortex plan: every phase up, verify, down, identical, up again; JUnit per case', async () => {
+  it('passes on the Cortex plan: every phase up, verify, down, identical, up again; JUnit: a case per action and per check', async () => {
     const junit = join(mkdtempSync(join(tmpdir(), 'cortex-junit-')), 'nested', 'vr.xml');
     const r = await runCli(['--database-url', adminUrl(), 'verify-rollback', '--scale', '0.02', '--junit', junit]);
     expect(r.code, r.stdout.slice(-1500)).toBe(0);
@@ -20,8 +21,14 @@ describe('cortex verify-rollback', () => {
     expect(r.stdout).toContain("| phase 4 dual-write: the application's writes while it is applied reach the plan's data schemas | passed |");
     expect(r.stdout).toContain('| phase 4 dual-write: down restores the schema and keeps every write | passed |');
     expect(r.stdout).toContain('| all phases down restore the starting schema and keep every write | passed |');
-    const xml = readFileSync(junit, 'utf8');
-    expect(xml).toContain('tests="32" failures="0"');
+    const suite = parseXml(readFileSync(junit, 'utf8'));
+    expect(suite.attrs).toMatchObject({ name: 'cortex verify-rollback', tests: String(suite.children.length), failures: '0' });
+    const cases = suite.children.map((c) => c.attrs);
+    for (const c of cases) expect(c.time).toMatch(/^\d+\.\d{3}$/);
+    // The actions of a phase's cycle, and its verify's checks one by one, grouped by the phase.
+    const phase4 = cases.filter((c) => c.classname === 'phase 4 dual-write').map((c) => c.name);
+    expect(phase4).toEqual(expect.arrayContaining(['up', 'down', 'up again', 'verify 4-dual-write/002-install-dual-write: sample-write-round-trip']));
+    expect(phase4.filter((n) => n!.startsWith('verify ')).length).toBeGreaterThan(1);
   });
 
   it('exits 1 and names what a broken down step leaves behind', async () => {

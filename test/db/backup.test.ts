@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,5 +23,22 @@ describe('pg_dump backup', () => {
     stop.abort();
     await expect(dump).rejects.toThrow();
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('pg_dump backup file mode', () => {
+  const db = useFreshDatabase('bkpmode');
+
+  it('is readable and writable by its owner only (it holds app.users.password_hash)', async () => {
+    await db().sql`create schema crm; create table crm.t (id int)`.simple();
+    const dir = mkdtempSync(join(tmpdir(), 'cortex-bkp-'));
+    // Under a permissive umask pg_dump alone would write 0666; the file must still be 0600.
+    const umask = process.umask(0);
+    try {
+      const file = await dumpSchemas(parseDatabaseUrl(db().url, 'option'), ['crm'], dir);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(umask);
+    }
   });
 });
