@@ -6,7 +6,7 @@ import { CortexError, ExitCode } from '../errors.js';
 import { readLedger } from '../runner/ledger.js';
 import { assertPlanOwner } from '../runner/plan-owner.js';
 import { type PhaseStatus, planStatus } from '../runner/state.js';
-import { type Change, describeChange, diffCatalogs } from '../schema/diff.js';
+import { type Change, describeChangeLines, diffCatalogs } from '../schema/diff.js';
 import { diffExpected, expectedState } from '../schema/expected.js';
 import { inspect, userSchemas } from '../schema/inspect.js';
 import { type Catalog, filterSchemas, fromSnapshot, type Snapshot } from '../schema/model.js';
@@ -51,7 +51,7 @@ function render(changes: Change[], header: string[] = []): string {
       schema = c.schema;
       lines.push(`${schema}:`);
     }
-    lines.push(`  ${describeChange(c)}`);
+    for (const l of describeChangeLines(c)) lines.push(`  ${l}`);
   }
   lines.push(`${changes.length} difference(s)`);
   return lines.join('\n');
