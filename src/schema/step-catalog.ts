@@ -8,8 +8,11 @@ import { type AttrValue, type CatalogObject, fromSnapshot, objectKey, type Snaps
 /** File in a SQL step folder listing the catalog objects its up.sql creates (generated, never hand-written). */
 export const STEP_CATALOG_FILE = 'catalog.json';
 
-/** Attributes that PostgreSQL renders differently across major versions; not compared. */
-const VERSION_SENSITIVE = new Set(['definition_hash']);
+/**
+ * Attributes that PostgreSQL renders differently across major versions; not compared: a view's
+ * query and a SQL-standard function body are deparsed, and the deparse changes between majors.
+ */
+const VERSION_SENSITIVE = new Set(['query', 'sql_body']);
 
 /** Load a step's expected catalog, if it has one. */
 export function readStepCatalog(dir: string): CatalogObject[] | undefined {
@@ -34,7 +37,7 @@ function differs(expected: CatalogObject, actual: CatalogObject): string | undef
   return undefined;
 }
 
-const plural = (k: string) => (k.endsWith('x') ? `${k}es` : `${k}s`).replace(/ /g, '-');
+const plural = (k: string) => (k.endsWith('x') ? `${k}es` : k.endsWith('y') ? `${k.slice(0, -1)}ies` : `${k}s`).replace(/ /g, '-');
 
 /**
  * Compare the live catalog with what a step's DDL creates: one check per object kind, naming every
