@@ -20,8 +20,8 @@ function lineOps(a: string[], b: string[]): Op[] {
       ops.push([' ', a[i]!]);
       i++;
       j++;
-    } else if (j < b.length && (i === a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) ops.push(['+', b[j++]!]);
-    else ops.push(['-', a[i++]!]);
+    } else if (i < a.length && (j === b.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) ops.push(['-', a[i++]!]);
+    else ops.push(['+', b[j++]!]);
   }
   return ops;
 }
