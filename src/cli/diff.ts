@@ -110,6 +110,9 @@ export function registerDiff(program: Command): void {
         }
         const from = await load(opts.from);
         const to = await load(opts.to ?? ctx.target().url);
+        const known = new Set([from, to].flatMap((c) => [...c.objects.values()].filter((o) => o.kind === 'schema').map((o) => o.schema)));
+        const unknown = (opts.schema ?? []).filter((s) => !known.has(s));
+        if (unknown.length > 0) throw new CortexError('USAGE', `${unknown.length === 1 ? 'schema' : 'schemas'} ${unknown.join(', ')} in neither --from nor --to`);
         const a = opts.schema ? filterSchemas(from, opts.schema) : from;
         const b = opts.schema ? filterSchemas(to, opts.schema) : to;
         const changes = diffCatalogs(a, b);

@@ -98,10 +98,13 @@ describe('diff sees everything a schema holds (real PostgreSQL)', () => {
     expect(r.stdout).toContain('+ column x."y.z".i');
   });
 
-  it('snapshot --schema naming a schema that does not exist is exit 2 naming it', async () => {
+  it('snapshot --schema, or diff --schema, naming a schema that does not exist is exit 2 naming it', async () => {
     const r = await runCli(['--database-url', a().url, 'snapshot', '--schema', 's', 'nosuchschema']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('nosuchschema');
     expect(r.stdout).toBe('');
+    const d = await diff(['s', 'nosuchschema']);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain('nosuchschema in neither --from nor --to');
   });
 });
