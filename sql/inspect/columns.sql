@@ -1,10 +1,14 @@
--- Columns of tables, views and materialized views in the given schemas ($1 text[]).
+-- Columns of tables, views and materialized views in the given schemas ($1 text[]), with their
+-- column privileges (none by default).
 select n.nspname as schema, c.relname as relation, c.relkind::text as kind, a.attnum as position,
        a.attname as name, format_type(a.atttypid, a.atttypmod) as type, not a.attnotnull as nullable,
        pg_get_expr(d.adbin, d.adrelid) as default,
        case when a.attcollation <> t.typcollation then co.collname end as collation,
        case a.attidentity when 'a' then 'always' when 'd' then 'by default' end as identity,
-       case a.attgenerated when 's' then 'stored' end as generated
+       case a.attgenerated when 's' then 'stored' end as generated,
+       (select json_agg(json_build_array(r.rolname, g.privilege_type, g.is_grantable))
+        from aclexplode(a.attacl) g left join pg_roles r on r.oid = g.grantee
+        where g.grantee <> c.relowner) as privileges
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped

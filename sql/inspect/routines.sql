@@ -1,8 +1,13 @@
--- Functions and procedures with signature and a hash of their body ($1 text[]).
+-- Functions and procedures with signature, body text (prosrc, or a SQL-standard body as deparsed)
+-- and privileges: the ACL or the default one (EXECUTE for PUBLIC), without the owner's entry ($1 text[]).
 select n.nspname as schema, p.proname as name, pg_get_function_identity_arguments(p.oid) as arguments,
        p.prokind::text as kind, pg_get_function_result(p.oid) as returns, l.lanname as language,
        p.provolatile::text as volatility, p.prosecdef as security_definer,
-       md5(coalesce(p.prosrc, '') || coalesce(p.probin, '')) as body_hash
+       case when p.prosqlbody is null then p.prosrc end as body,
+       case when p.prosqlbody is not null then pg_get_function_sqlbody(p.oid) end as sql_body,
+       (select json_agg(json_build_array(r.rolname, g.privilege_type, g.is_grantable))
+        from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) g left join pg_roles r on r.oid = g.grantee
+        where g.grantee <> p.proowner) as privileges
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_language l on l.oid = p.prolang

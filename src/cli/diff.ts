@@ -6,7 +6,7 @@ import { CortexError, ExitCode } from '../errors.js';
 import { readLedger } from '../runner/ledger.js';
 import { assertPlanOwner } from '../runner/plan-owner.js';
 import { type PhaseStatus, planStatus } from '../runner/state.js';
-import { type Change, describeChange, diffCatalogs } from '../schema/diff.js';
+import { type Change, describeChangeLines, diffCatalogs } from '../schema/diff.js';
 import { diffExpected, expectedState } from '../schema/expected.js';
 import { inspect, userSchemas } from '../schema/inspect.js';
 import { type Catalog, filterSchemas, fromSnapshot, type Snapshot } from '../schema/model.js';
@@ -51,7 +51,7 @@ function render(changes: Change[], header: string[] = []): string {
       schema = c.schema;
       lines.push(`${schema}:`);
     }
-    lines.push(`  ${describeChange(c)}`);
+    for (const l of describeChangeLines(c)) lines.push(`  ${l}`);
   }
   lines.push(`${changes.length} difference(s)`);
   return lines.join('\n');
@@ -110,6 +110,9 @@ export function registerDiff(program: Command): void {
         }
         const from = await load(opts.from);
         const to = await load(opts.to ?? ctx.target().url);
+        const known = new Set([from, to].flatMap((c) => [...c.objects.values()].filter((o) => o.kind === 'schema').map((o) => o.schema)));
+        const unknown = (opts.schema ?? []).filter((s) => !known.has(s));
+        if (unknown.length > 0) throw new CortexError('USAGE', `${unknown.length === 1 ? 'schema' : 'schemas'} ${unknown.join(', ')} in neither --from nor --to`);
         const a = opts.schema ? filterSchemas(from, opts.schema) : from;
         const b = opts.schema ? filterSchemas(to, opts.schema) : to;
         const changes = diffCatalogs(a, b);

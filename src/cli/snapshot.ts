@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { openDatabase } from '../db/client.js';
+import { CortexError } from '../errors.js';
 import { inspect, userSchemas } from '../schema/inspect.js';
 import { toSnapshot } from '../schema/model.js';
 import { action } from './shell.js';
@@ -14,15 +15,19 @@ interface SnapshotOpts {
 export function registerSnapshot(program: Command): void {
   program
     .command('snapshot')
-    .description('normalised catalog snapshot (schemas, tables, columns, constraints, indexes, views, functions, triggers, sequences, types, extensions) as JSON')
+    .description('normalised catalog snapshot (schemas, tables with row-level security and partitioning, columns, constraints, indexes, views, functions, triggers, policies, sequences, types, extensions, privileges) as JSON')
     .option('--out <file>', 'write the snapshot to a file instead of stdout')
-    .option('--schema <name...>', 'only these schemas (default: every user schema)')
+    .option('--schema <name...>', 'only these schemas (default: every user schema); a schema that does not exist is an error (exit 2)')
     .action(
       action<SnapshotOpts>('snapshot', async (ctx, opts) => {
         const sql = await openDatabase(ctx.target(), { max: 2 });
         try {
           const schemas = opts.schema ?? (await userSchemas(sql));
-          const snap = toSnapshot(await inspect(sql, schemas));
+          const catalog = await inspect(sql, schemas);
+          const found = new Set([...catalog.objects.values()].filter((o) => o.kind === 'schema').map((o) => o.schema));
+          const missing = schemas.filter((s) => !found.has(s));
+          if (missing.length > 0) throw new CortexError('USAGE', `${missing.length === 1 ? 'schema' : 'schemas'} ${missing.join(', ')} not found in the database`);
+          const snap = toSnapshot(catalog);
           const json = `${JSON.stringify(snap, null, 1)}\n`;
           if (opts.out) {
             await writeFile(opts.out, json);

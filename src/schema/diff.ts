@@ -1,4 +1,5 @@
 import { type AttrValue, type Catalog, type CatalogObject, type ObjectKind, objectKey } from './model.js';
+import { unifiedDiff } from './text-diff.js';
 
 /** One attribute that differs between two versions of an object. */
 export interface AttrChange {
@@ -46,9 +47,30 @@ export function diffCatalogs(from: Catalog, to: Catalog): Change[] {
   );
 }
 
-/** One line per change, for terminals and check details. */
+// A definition (a view's query, a function's body, a trigger's CREATE): shown as a unified diff.
+const isText = (a: AttrChange) =>
+  [a.from, a.to].some((v) => typeof v === 'string' && (v.includes('\n') || v.length > 60)) && [a.from, a.to].every((v) => v === null || typeof v === 'string');
+
+function summary(a: AttrChange): string {
+  if (!isText(a)) return `${a.attr} ${JSON.stringify(a.from)} → ${JSON.stringify(a.to)}`;
+  const lines = unifiedDiff(String(a.from ?? ''), String(a.to ?? ''), 0);
+  const count = (op: string) => lines.filter((l) => l.startsWith(op) && !l.startsWith('@@')).length;
+  return `${a.attr} changed (-${count('-')} +${count('+')} lines)`;
+}
+
+/** One line per change, for check details: a changed definition is summarised by its line counts. */
 export function describeChange(c: Change): string {
   const base = `${c.op} ${c.kind} ${c.name}`;
   if (!c.attrs) return base;
-  return `${base}: ${c.attrs.map((a) => `${a.attr} ${JSON.stringify(a.from)} → ${JSON.stringify(a.to)}`).join('; ')}`;
+  return `${base}: ${c.attrs.map(summary).join('; ')}`;
+}
+
+/** A change for terminals: its line, then a unified diff of each definition that changed. */
+export function describeChangeLines(c: Change): string[] {
+  const lines = [describeChange(c)];
+  for (const a of c.attrs?.filter(isText) ?? []) {
+    lines.push(`    --- ${a.attr} (from)`, `    +++ ${a.attr} (to)`);
+    for (const l of unifiedDiff(String(a.from ?? ''), String(a.to ?? ''))) lines.push(`    ${l}`);
+  }
+  return lines;
 }

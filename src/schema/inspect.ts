@@ -2,17 +2,26 @@ import { readFileSync } from 'node:fs';
 import type { Sql } from '../db/client.js';
 import { packagePath } from '../paths.js';
 import { type AttrValue, type Catalog, type CatalogObject, catalogOf, type ObjectKind } from './model.js';
+import { qualify } from './names.js';
+import { formatPrivileges, formatRoles } from './privileges.js';
 
 const query = (name: string) => readFileSync(packagePath('sql', 'inspect', `${name}.sql`), 'utf8');
 
-type Row = Record<string, AttrValue>;
+type Row = Record<string, unknown>;
 
 const RELKIND: Record<string, ObjectKind> = { r: 'table', p: 'table', v: 'view', m: 'materialized view', S: 'sequence', f: 'foreign table' };
 const CONTYPE: Record<string, string> = { p: 'primary key', u: 'unique', f: 'foreign key', c: 'check', x: 'exclusion', t: 'trigger', n: 'not null' };
+const QUERIES = ['schemas', 'relations', 'columns', 'constraints', 'indexes', 'routines', 'triggers', 'types', 'policies'] as const;
 
-function obj(kind: ObjectKind, schema: string, name: string, attrs: Row): CatalogObject {
-  return { kind, schema, name, attrs };
+function obj(kind: ObjectKind, schema: unknown, name: string, attrs: Record<string, AttrValue>): CatalogObject {
+  return { kind, schema: String(schema), name, attrs };
 }
+
+const text = (v: unknown): AttrValue => (v === undefined || v === null ? null : String(v));
+// A row's schema-qualified name, and the name of a part of its relation.
+const rel = (r: Row) => qualify(String(r.schema), String(r.relation));
+const part = (r: Row) => qualify(String(r.schema), String(r.relation), String(r.name));
+const names = (v: unknown) => (Array.isArray(v) && v.length > 0 ? (v as string[][]).map((p) => qualify(...p)).join(', ') : null);
 
 /** Schemas of a database that are not PostgreSQL's own. */
 export async function userSchemas(sql: Sql): Promise<string[]> {
@@ -23,80 +32,84 @@ export async function userSchemas(sql: Sql): Promise<string[]> {
   return rows.map((r) => r.nspname);
 }
 
+function relation(r: Row): CatalogObject {
+  const kind = RELKIND[String(r.kind)] ?? 'table';
+  const attrs: Record<string, AttrValue> = { privileges: formatPrivileges(r.privileges) };
+  if (kind === 'view' || kind === 'materialized view') attrs.query = text(r.query);
+  if (kind === 'sequence') {
+    attrs.sequence = text(r.sequence);
+    attrs.owned_by = Array.isArray(r.owned_by) ? qualify(...(r.owned_by as string[])) : null;
+  }
+  if (kind === 'table' || kind === 'foreign table') {
+    attrs.row_security = Boolean(r.row_security);
+    attrs.force_row_security = Boolean(r.force_row_security);
+    attrs.partition_key = text(r.partition_key);
+    attrs.partition_bound = text(r.partition_bound);
+    attrs.parents = names(r.parents);
+  }
+  if (kind === 'table') attrs.persistence = r.persistence === 'u' ? 'unlogged' : 'permanent';
+  return obj(kind, r.schema, qualify(String(r.schema), String(r.name)), attrs);
+}
+
 /** Read pg_catalog into the normalised model (Atlas's "inspect"): no diffing here. */
 export async function inspect(sql: Sql, schemas?: string[]): Promise<Catalog> {
   const list = schemas ?? (await userSchemas(sql));
   const run = (name: string) => sql.unsafe(query(name), [list]) as unknown as Promise<Row[]>;
-  const [schemaRows, relations, columns, constraints, indexes, routines, triggers, types] = await Promise.all(
-    ['schemas', 'relations', 'columns', 'constraints', 'indexes', 'routines', 'triggers', 'types'].map(run),
-  );
+  const [schemaRows, relations, columns, constraints, indexes, routines, triggers, types, policies] = (await Promise.all(QUERIES.map(run))) as Row[][];
   const out: CatalogObject[] = [];
   for (const r of schemaRows!) {
-    if (r.kind === 'schema') out.push(obj('schema', String(r.name), String(r.name), {}));
-    else out.push(obj('extension', String(r.schema), String(r.name), { version: r.version ?? null, schema: r.schema ?? null }));
+    if (r.kind === 'schema') out.push(obj('schema', r.name, qualify(String(r.name)), { privileges: formatPrivileges(r.privileges) }));
+    else out.push(obj('extension', r.schema, String(r.name), { version: text(r.version), schema: text(r.schema) }));
   }
-  for (const r of relations!) {
-    const kind = RELKIND[String(r.kind)] ?? 'table';
-    const attrs: Row = {};
-    if (kind === 'view' || kind === 'materialized view') attrs.definition_hash = r.definition_hash ?? null;
-    if (kind === 'sequence') {
-      attrs.sequence = r.sequence ?? null;
-      attrs.owned_by = r.owned_by ?? null;
-    }
-    if (kind === 'table') attrs.persistence = r.persistence === 'u' ? 'unlogged' : 'permanent';
-    out.push(obj(kind, String(r.schema), `${r.schema}.${r.name}`, attrs));
-  }
+  for (const r of relations!) out.push(relation(r));
   for (const r of columns!) {
-    out.push(obj('column', String(r.schema), `${r.schema}.${r.relation}.${r.name}`, {
-      type: r.type ?? null,
+    out.push(obj('column', r.schema, part(r), {
+      type: text(r.type),
       nullable: Boolean(r.nullable),
-      default: r.default ?? null,
-      collation: r.collation ?? null,
-      identity: r.identity ?? null,
-      generated: r.generated ?? null,
+      default: text(r.default),
+      collation: text(r.collation),
+      identity: text(r.identity),
+      generated: text(r.generated),
+      privileges: formatPrivileges(r.privileges),
     }));
   }
   for (const r of constraints!) {
-    out.push(obj('constraint', String(r.schema), `${r.schema}.${r.relation}.${r.name}`, {
+    out.push(obj('constraint', r.schema, part(r), {
       type: CONTYPE[String(r.type)] ?? String(r.type),
-      definition: r.definition ?? null,
+      definition: text(r.definition),
       deferrable: Boolean(r.deferrable),
       validated: Boolean(r.validated),
     }));
   }
   for (const r of indexes!) {
-    out.push(obj('index', String(r.schema), `${r.schema}.${r.name}`, {
-      table: `${r.schema}.${r.relation}`,
-      definition: r.definition ?? null,
-      valid: Boolean(r.valid),
-    }));
+    out.push(obj('index', r.schema, qualify(String(r.schema), String(r.name)), { table: rel(r), definition: text(r.definition), valid: Boolean(r.valid) }));
   }
   for (const r of routines!) {
-    const kind: ObjectKind = r.kind === 'p' ? 'procedure' : 'function';
-    out.push(obj(kind, String(r.schema), `${r.schema}.${r.name}(${r.arguments})`, {
-      returns: r.returns ?? null,
-      language: r.language ?? null,
-      volatility: r.volatility ?? null,
+    out.push(obj(r.kind === 'p' ? 'procedure' : 'function', r.schema, `${qualify(String(r.schema), String(r.name))}(${r.arguments})`, {
+      returns: text(r.returns),
+      language: text(r.language),
+      volatility: text(r.volatility),
       security_definer: Boolean(r.security_definer),
-      body_hash: r.body_hash ?? null,
+      body: text(r.body),
+      sql_body: text(r.sql_body),
+      privileges: formatPrivileges(r.privileges),
     }));
   }
-  for (const r of triggers!) {
-    out.push(obj('trigger', String(r.schema), `${r.schema}.${r.relation}.${r.name}`, {
-      definition: r.definition ?? null,
-      enabled: r.enabled ?? null,
+  for (const r of triggers!) out.push(obj('trigger', r.schema, part(r), { definition: text(r.definition), enabled: text(r.enabled) }));
+  for (const r of policies!) {
+    out.push(obj('policy', r.schema, part(r), {
+      command: text(r.command),
+      permissive: Boolean(r.permissive),
+      roles: formatRoles(r.roles),
+      using: text(r.using),
+      with_check: text(r.with_check),
     }));
   }
   for (const r of types!) {
-    if (r.kind === 'e') out.push(obj('enum', String(r.schema), `${r.schema}.${r.name}`, { labels: r.labels ?? null }));
-    else {
-      out.push(obj('domain', String(r.schema), `${r.schema}.${r.name}`, {
-        base_type: r.base_type ?? null,
-        not_null: Boolean(r.not_null),
-        default: r.default ?? null,
-        checks: r.checks ?? null,
-      }));
-    }
+    const name = qualify(String(r.schema), String(r.name));
+    const privileges = formatPrivileges(r.privileges);
+    if (r.kind === 'e') out.push(obj('enum', r.schema, name, { labels: text(r.labels), privileges }));
+    else out.push(obj('domain', r.schema, name, { base_type: text(r.base_type), not_null: Boolean(r.not_null), default: text(r.default), checks: text(r.checks), privileges }));
   }
   return catalogOf(list, out);
 }

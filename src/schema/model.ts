@@ -13,13 +13,17 @@ export type ObjectKind =
   | 'function'
   | 'procedure'
   | 'trigger'
+  | 'policy'
   | 'enum'
   | 'domain';
 
 /** Attribute values are plain scalars so snapshots diff cleanly in git. */
 export type AttrValue = string | number | boolean | null;
 
-/** One object of the normalised catalog. `name` is qualified enough to be unique within its kind. */
+/**
+ * One object of the normalised catalog. `name` is qualified enough to be unique within its kind,
+ * its identifiers quoted as quote_ident does (names.ts); `schema` is the schema's name as is.
+ */
 export interface CatalogObject {
   kind: ObjectKind;
   schema: string;

@@ -8,8 +8,13 @@ import { type AttrValue, type CatalogObject, fromSnapshot, objectKey, type Snaps
 /** File in a SQL step folder listing the catalog objects its up.sql creates (generated, never hand-written). */
 export const STEP_CATALOG_FILE = 'catalog.json';
 
-/** Attributes that PostgreSQL renders differently across major versions; not compared. */
-const VERSION_SENSITIVE = new Set(['definition_hash']);
+/**
+ * Attributes a plan's generated files cannot hold, so not compared: a view's query and a
+ * SQL-standard function body are deparsed, and the deparse changes between majors (version-
+ * sensitive); privileges name the roles of an installation (a step copying an application's
+ * grants gives each database its own), not of the plan.
+ */
+const NOT_PORTABLE = new Set(['query', 'sql_body', 'privileges']);
 
 /** Load a step's expected catalog, if it has one. */
 export function readStepCatalog(dir: string): CatalogObject[] | undefined {
@@ -18,23 +23,23 @@ export function readStepCatalog(dir: string): CatalogObject[] | undefined {
   return [...fromSnapshot(JSON.parse(readFileSync(file, 'utf8')) as Snapshot).objects.values()];
 }
 
-/** Drop attributes that vary by server version, so one catalog.json serves every supported major. */
+/** Drop attributes that vary by server version or installation, so one catalog.json serves every supported major and database. */
 export function portable(o: CatalogObject): CatalogObject {
   const attrs: Record<string, AttrValue> = {};
-  for (const [k, v] of Object.entries(o.attrs)) if (!VERSION_SENSITIVE.has(k)) attrs[k] = v;
+  for (const [k, v] of Object.entries(o.attrs)) if (!NOT_PORTABLE.has(k)) attrs[k] = v;
   return { ...o, attrs };
 }
 
 function differs(expected: CatalogObject, actual: CatalogObject): string | undefined {
   for (const [k, v] of Object.entries(expected.attrs)) {
-    if (VERSION_SENSITIVE.has(k)) continue;
+    if (NOT_PORTABLE.has(k)) continue;
     const a = actual.attrs[k] ?? null;
     if (a !== v) return `${k} is ${JSON.stringify(a)}, expected ${JSON.stringify(v)}`;
   }
   return undefined;
 }
 
-const plural = (k: string) => (k.endsWith('x') ? `${k}es` : `${k}s`).replace(/ /g, '-');
+const plural = (k: string) => (k.endsWith('x') ? `${k}es` : k.endsWith('y') ? `${k.slice(0, -1)}ies` : `${k}s`).replace(/ /g, '-');
 
 /**
  * Compare the live catalog with what a step's DDL creates: one check per object kind, naming every
