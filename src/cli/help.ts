@@ -17,9 +17,14 @@ const EXIT_CODES = `Exit codes:
 // src/cli/shell.ts, the report writers): keep in step with it.
 const ENVIRONMENT = `Environment:
   DATABASE_URL         the database, when --database-url is not given
-  PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE
-                       libpq's connection variables, when neither is given (PGPASSWORD also
-                       keeps the password out of the command line and 'ps')
+  PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGOPTIONS,
+  PGTARGETSESSIONATTRS
+                       libpq's connection variables, filling what the URL leaves out (PGHOST may
+                       be a socket directory or a host list; PGPASSWORD keeps the password out
+                       of the command line and 'ps')
+  PGSERVICE, PGSERVICEFILE, PGSYSCONFDIR
+                       a service of the connection service file, as libpq reads it
+  PGPASSFILE           the password file (default ~/.pgpass), as libpq reads it
   NO_COLOR             non-empty: no colour (like --no-color); FORCE_COLOR: colour without a terminal
   CORTEX_DEBUG         set: print the stack trace of an unexpected error
   GITHUB_STEP_SUMMARY  set (GitHub Actions): reports are appended to it as Markdown`;
