@@ -1,6 +1,7 @@
 // Copy every mapped legacy table into the target: keyset batches, one short transaction each,
 // resumable from per-table checkpoints, throttled, with progress and quarantine.
 import { backfillOptions, backfillTable } from '../../src/backfill/engine.js';
+import { countTables, PhaseProgress } from '../../src/backfill/phase-progress.js';
 import type { Progress } from '../../src/backfill/progress.js';
 import { mappedTables } from '../../src/db/mapped-tables.js';
 import { CortexError } from '../../src/errors.js';
@@ -20,9 +21,11 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
   let rows = 0;
   const started = Date.now();
   const targets = await mappedTables(sql);
+  // Rows over every table, for the phase's ETA next to the table's.
+  const phase = progress && { show: progress, sums: new PhaseProgress(await countTables(sql, targets)) };
   for (const [i, t] of targets.entries()) {
     const position = { index: i + 1, count: targets.length };
-    const opts = { ...backfillOptions(settings), onProgress: progress && ((p: Progress) => progress({ ...p, position })) };
+    const opts = { ...backfillOptions(settings), onProgress: phase && ((p: Progress) => phase.show(phase.sums.update({ ...p, position }))) };
     const r = await backfillTable(sql, settings, t.old_schema, t.old_table, opts);
     rows += r.rows;
     const rate = r.ms > 0 ? Math.round((r.rows / r.ms) * 1000) : 0;

@@ -58,18 +58,38 @@ export async function readBackfillState(sql: Sql): Promise<BackfillState | null>
   };
 }
 
-/** Text lines for `cortex status`: a summary, then every table copied part-way. */
+/** What a table's checkpoint says of it, in a word: `copied`, `part-way` or `started` (no batch yet). */
+export function tableState(t: TableCheckpoint): 'copied' | 'part-way' | 'started' {
+  return t.finished ? 'copied' : t.rowsDone > 0 || t.batches > 0 ? 'part-way' : 'started';
+}
+
+/**
+ * Text lines for `cortex status`: a summary, then a table of every table the copy has reached
+ * (rows done/total, %, state; when a part-way one last moved), then how many it has not.
+ */
 export function formatBackfillState(s: BackfillState, now = Date.now()): string[] {
   const fmt = (x: number) => x.toLocaleString('en-US');
   const done = s.tables.filter((t) => t.finished).length;
   const rows = s.tables.reduce((n, t) => n + t.rowsDone, 0);
   const lines = [`backfill: ${done}/${s.mappedTables} tables copied, ${fmt(rows)} rows`];
-  for (const t of s.tables.filter((x) => !x.finished && (x.rowsDone > 0 || x.batches > 0))) {
+  const cells = s.tables.map((t) => {
+    // A table's size is counted when its copy starts; rows written since can take it past that count.
     const total = Math.max(t.rowsTotal ?? 0, t.rowsDone);
-    const pct = total > 0 ? Math.floor((t.rowsDone / total) * 100) : 0;
+    const pct = total > 0 ? Math.floor((t.rowsDone / total) * 100) : t.finished ? 100 : 0;
+    const state = tableState(t);
     const ago = Math.max(0, Math.round((now - Date.parse(t.updatedAt)) / 1000));
-    lines.push(`  ${t.table} ${fmt(t.rowsDone)}/${fmt(total)} (${pct}%), ${t.batches} ${t.batches === 1 ? 'batch' : 'batches'}, last batch ${ago}s ago`);
+    const more = state === 'copied' ? '' : `, ${t.batches} ${t.batches === 1 ? 'batch' : 'batches'}, last batch ${ago}s ago`;
+    return { table: t.table, rows: `${fmt(t.rowsDone)}/${fmt(total)}`, pct: `${pct}%`, state: `${state}${more}` };
+  });
+  if (cells.length > 0) {
+    const head = { table: 'table', rows: 'rows done/total', pct: '%', state: 'state' };
+    const w = (k: 'table' | 'rows' | 'pct') => Math.max(...[head, ...cells].map((c) => c[k].length));
+    for (const c of [head, ...cells]) {
+      lines.push(`  ${c.table.padEnd(w('table'))}  ${c.rows.padStart(w('rows'))}  ${c.pct.padStart(w('pct'))}  ${c.state}`);
+    }
   }
+  const waiting = s.mappedTables - s.tables.length;
+  if (waiting > 0) lines.push(`  ${waiting} ${waiting === 1 ? 'table' : 'tables'} not started`);
   const more = s.changeLogEntries >= 1_000_000 ? ' or more' : '';
   lines.push(`change log: ${fmt(s.changeLogEntries)}${more} entries not yet replayed to the target`);
   return lines;

@@ -1,5 +1,5 @@
 import { ExitCode } from '../errors.js';
-import { stopSignal } from '../runner/interrupt.js';
+import { resumeCommand, stopSignal } from '../runner/interrupt.js';
 import { RECORD_WAIT_SECONDS } from '../runner/lost-connection.js';
 import type { PhaseRun } from '../runner/runner.js';
 import type { ReportFiles } from '../verify/writers.js';
@@ -20,8 +20,11 @@ export function phaseResult(runs: Array<{ run: PhaseRun; files: ReportFiles }>):
   const text = runs.map((r) => `report: ${r.files.markdown}`).join('\n');
   const signal = stopSignal();
   if (signal && (failedStep || failedChecks)) {
-    const where = failedStep ? `step ${failedStep.run.failedStep} stopped and is marked failed` : `phase ${failedChecks!.run.report.phase.number} verification stopped`;
-    const message = `interrupted by ${signal}: ${where}; run the same command again to go on`;
+    const stopped = failedStep?.run;
+    // A paused up is resumed by migrating its phase again; a stopped rollback stays failed.
+    const message = stopped?.interrupted
+      ? `interrupted by ${signal}: step ${stopped.failedStep} paused (recorded as interrupted, its committed work kept); resume with: ${resumeCommand(stopped.report.phase.number)}`
+      : `interrupted by ${signal}: ${stopped ? `step ${stopped.failedStep} stopped and is marked failed` : `phase ${failedChecks!.run.report.phase.number} verification stopped`}; run the same command again to go on`;
     return { data, text: `${text}\n${message}`, exitCode: ExitCode.interrupted, error: { code: 'INTERRUPTED', message } };
   }
   if (failedStep?.run.connectionLost) {

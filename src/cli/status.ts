@@ -25,16 +25,26 @@ interface StatusData {
 function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill, batchJobs, writes }: StatusData): string {
   const c = ctx.out.color;
   const paint = (s: string) =>
-    s === 'applied' ? c.green(s) : s === 'failed' || s === 'drift' ? c.red(s) : s === 'partial' || s === 'running' ? c.yellow(s) : c.dim(s);
+    s === 'applied'
+      ? c.green(s)
+      : s === 'failed' || s === 'drift'
+        ? c.red(s)
+        : s === 'partial' || s === 'running' || s === 'interrupted'
+          ? c.yellow(s)
+          : c.dim(s);
   const lines = [`plan ${plan.name} (${plan.root === packageRoot ? 'built-in' : plan.root})`];
   if (run.active) {
     const who = [run.application, run.client ? `from ${run.client}` : ''].filter(Boolean).join(' ');
     lines.push(c.yellow(`a cortex run is in progress (backend pid ${run.pid}${who ? `, ${who}` : ''})`));
   }
   for (const p of phases) {
-    lines.push(`phase ${p.number} ${p.name.padEnd(12)} ${paint(p.state)}${p.steps.length === 0 ? c.dim('  (no steps yet)') : ''}`);
+    // A paused phase says so, and how to go on, where a DBA looks first.
+    const resume = p.steps.find((s) => s.resume)?.resume;
+    const paused = p.state === 'interrupted' && resume ? `  (paused; resume with: ${resume})` : '';
+    lines.push(`phase ${p.number} ${p.name.padEnd(12)} ${paint(p.state)}${paused}${p.steps.length === 0 ? c.dim('  (no steps yet)') : ''}`);
     for (const s of p.steps) {
-      lines.push(`  ${paint(s.state).padEnd(8)} ${s.id}${s.error ? `  ${c.red(s.error)}` : ''}${s.drift ? `  ${c.red(s.drift)}` : ''}`);
+      const error = s.error ? `  ${s.resume ? c.yellow(`${s.error}; resume with: ${s.resume}`) : c.red(s.error)}` : '';
+      lines.push(`  ${paint(s.state).padEnd(8)} ${s.id}${error}${s.drift ? `  ${c.red(s.drift)}` : ''}`);
     }
   }
   if (backfill) lines.push('', ...formatBackfillState(backfill));
@@ -48,7 +58,7 @@ function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill,
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description("the plan, each phase and step (pending / applied / running / failed), checksum drift, batched jobs' progress, and the built-in plan's backfill and writes from each side (read-only; exit 6 when the database is another plan's)")
+    .description("the plan, each phase and step (pending / applied / running / interrupted, i.e. paused by Ctrl-C / failed), checksum drift, batched jobs' progress, and the built-in plan's backfill and writes from each side (read-only; exit 6 when the database is another plan's)")
     .action(
       action('status', async (ctx) => {
         const plan = await planOf(ctx, configOf(ctx));

@@ -27,6 +27,22 @@ export function interruptedMessage(signal: NodeJS.Signals): string {
 }
 
 /**
+ * The signal that paused a step, read from the error its up recorded (`interrupted by SIGINT: …`,
+ * from `throwIfStopped` or `interruptedMessage`), else undefined: a step stopped by Ctrl-C or
+ * SIGTERM is paused, not failed. A kill -9 or a lost server leaves `interrupted: …` (no signal),
+ * and a stopped rollback `rollback interrupted by …`: neither is a pause.
+ */
+export function pausedBy(error: string | null | undefined): NodeJS.Signals | undefined {
+  const m = /^interrupted by (SIG[A-Z]+)\b/.exec(error ?? '');
+  return m ? (m[1] as NodeJS.Signals) : undefined;
+}
+
+/** The command that resumes a paused phase. */
+export function resumeCommand(phase: number): string {
+  return `cortex migrate phase ${phase}`;
+}
+
+/**
  * Catch SIGINT and SIGTERM until the returned function is called: the first one calls `onStop`
  * once, a second one exits with 130 at once.
  */

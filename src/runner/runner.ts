@@ -12,7 +12,7 @@ import type { Check, Phase, Plan, RunSettings, Step } from '../plan/model.js';
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
 import { clearStart, readLedger, recordDown, recordDownStart, recordFailure, recordStart, recordUp } from './ledger.js';
-import { interruptedMessage, stopSignal } from './interrupt.js';
+import { interruptedMessage, pausedBy, stopSignal } from './interrupt.js';
 import { refusedByStep } from './refusal.js';
 import { writeWhenServerAnswers } from './lost-connection.js';
 import { type MigratePreflight, prepareMigrate, prepareRollback, requirePhase, stepContext } from './preflight.js';
@@ -195,6 +195,8 @@ export interface PhaseRun {
   error?: string;
   /** The failed step lost its connection to the server (a restart, a terminated backend). */
   connectionLost?: boolean;
+  /** The step was paused by Ctrl-C or SIGTERM (an up: the same migrate resumes it), not failed by an error. */
+  interrupted?: boolean;
   /** The failure is in the ledger (false: the server did not answer again in time). */
   recorded?: boolean;
 }
@@ -206,6 +208,7 @@ interface Execution {
   failedStep?: string;
   error?: string;
   connectionLost?: boolean;
+  interrupted?: boolean;
   recorded?: boolean;
 }
 
@@ -231,6 +234,8 @@ async function execute(env: RunEnv, phase: Phase, direction: 'up' | 'down', appl
     ex.failedStep = step.id;
     ex.error = scrub(errorMessage(err));
     ex.connectionLost = serverGone(cause);
+    // The same test `status` applies to the ledger's error, so the report and status agree.
+    ex.interrupted = direction === 'up' && pausedBy(ex.error) !== undefined;
     if (!(isCortexError(cause) && cause.details === NOT_STARTED)) {
       const error = ex.error;
       ex.recorded = await writeWhenServerAnswers(env, `what happened to step ${step.id}`, ex.connectionLost,
@@ -241,13 +246,13 @@ async function execute(env: RunEnv, phase: Phase, direction: 'up' | 'down', appl
 }
 
 function phaseRun(ex: Execution, report: Report): PhaseRun {
-  const { runId, failedStep, error, connectionLost, recorded } = ex;
-  return { report, runId, failedStep, error, ...(failedStep ? { connectionLost, recorded } : {}) };
+  const { runId, failedStep, error, connectionLost, interrupted, recorded } = ex;
+  return { report, runId, failedStep, error, ...(failedStep ? { connectionLost, interrupted, recorded } : {}) };
 }
 
 function stepReports(steps: Step[], ex: Execution, checks?: Map<string, Check[]>): StepReport[] {
   return steps.map((s) => {
-    if (s.id === ex.failedStep) return { id: s.id, status: 'failed', durationMs: 0, error: ex.error, checks: [] };
+    if (s.id === ex.failedStep) return { id: s.id, status: ex.interrupted ? 'interrupted' : 'failed', durationMs: 0, error: ex.error, checks: [] };
     const t = ex.timings.get(s.id);
     return {
       id: s.id,

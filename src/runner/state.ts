@@ -1,13 +1,15 @@
 import { CortexError } from '../errors.js';
 import type { Phase, Plan, Step } from '../plan/model.js';
+import { pausedBy, resumeCommand } from './interrupt.js';
 import { type LedgerRow, startedByRun } from './ledger.js';
 
 /**
  * State of one step as the ledger and the plan files see it together. `running`: a
  * non-transactional step started by the run that holds the run lock now, so it is in progress
- * rather than interrupted.
+ * rather than interrupted. `interrupted`: paused by Ctrl-C or SIGTERM (what it committed stays; the
+ * same migrate resumes it), as opposed to `failed` by an error, a kill -9 or a lost server.
  */
-export type StepState = 'pending' | 'applied' | 'failed' | 'drift' | 'running';
+export type StepState = 'pending' | 'applied' | 'failed' | 'interrupted' | 'drift' | 'running';
 
 /** A step with its state, for `status` and drift checks. */
 export interface StepStatus {
@@ -18,13 +20,15 @@ export interface StepStatus {
   appliedAt?: string;
   error?: string;
   drift?: string;
+  /** For an interrupted (paused) step: the command that resumes it. */
+  resume?: string;
 }
 
-/** A phase with its state: applied when every step is, partial when some are. */
+/** A phase with its state: applied when every step is, partial when some are, interrupted when one is paused. */
 export interface PhaseStatus {
   number: number;
   name: string;
-  state: 'pending' | 'applied' | 'partial' | 'failed' | 'drift' | 'running';
+  state: 'pending' | 'applied' | 'partial' | 'failed' | 'interrupted' | 'drift' | 'running';
   steps: StepStatus[];
 }
 
@@ -32,6 +36,9 @@ function stepStatus(step: Step, row: LedgerRow | undefined, runPid: number | nul
   const base: StepStatus = { id: step.id, state: 'pending', checksum: step.checksum };
   if (!row) return base;
   if (runPid !== null && startedByRun(row, runPid)) return { ...base, state: 'running' };
+  if (row.status === 'failed' && pausedBy(row.error)) {
+    return { ...base, state: 'interrupted', error: row.error ?? undefined, resume: resumeCommand(step.phase) };
+  }
   if (row.status === 'failed') return { ...base, state: 'failed', error: row.error ?? undefined };
   const applied: StepStatus = {
     ...base,
@@ -50,6 +57,7 @@ function phaseState(steps: StepStatus[]): PhaseStatus['state'] {
   if (steps.some((s) => s.state === 'running')) return 'running';
   if (steps.length > 0 && steps.every((s) => s.state === 'applied')) return 'applied';
   if (steps.some((s) => s.state === 'failed')) return 'failed';
+  if (steps.some((s) => s.state === 'interrupted')) return 'interrupted';
   if (steps.some((s) => s.state === 'applied')) return 'partial';
   return 'pending';
 }

@@ -9,10 +9,10 @@ export const CheckSchema = z.strictObject({
   details: z.string().optional(),
 });
 
-/** One step in a report. */
+/** One step in a report; `interrupted`: paused by Ctrl-C or SIGTERM, resumed by running the phase again. */
 export const StepReportSchema = z.strictObject({
   id: z.string(),
-  status: z.enum(['passed', 'failed', 'skipped']),
+  status: z.enum(['passed', 'failed', 'interrupted', 'skipped']),
   durationMs: z.number().int().nonnegative(),
   rows: z.number().int().nonnegative().optional(),
   error: z.string().optional(),
@@ -28,7 +28,8 @@ export const ReportSchema = z.strictObject({
   database: z.strictObject({ host: z.string(), name: z.string(), serverVersion: z.string() }),
   phase: z.strictObject({ number: z.number().int().positive(), name: z.string() }),
   direction: z.enum(['up', 'down', 'verify']),
-  status: z.enum(['passed', 'failed']),
+  /** `interrupted`: a step was paused by a signal (nothing failed; the phase is not done). */
+  status: z.enum(['passed', 'failed', 'interrupted']),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
   durationMs: z.number().int().nonnegative(),
@@ -50,8 +51,11 @@ export function reportJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(ReportSchema) as Record<string, unknown>;
 }
 
-/** Count checks and derive the report status: any failed check or step fails the report. */
-export function summarize(steps: StepReport[]): { status: 'passed' | 'failed'; summary: Report['summary'] } {
+/**
+ * Count checks and derive the report status: any failed check or step fails the report; else a
+ * step paused by a signal makes it interrupted.
+ */
+export function summarize(steps: StepReport[]): { status: Report['status']; summary: Report['summary'] } {
   const summary = { passed: 0, failed: 0, warnings: 0 };
   for (const s of steps) {
     for (const c of s.checks) {
@@ -61,5 +65,6 @@ export function summarize(steps: StepReport[]): { status: 'passed' | 'failed'; s
     }
   }
   const failed = summary.failed > 0 || steps.some((s) => s.status === 'failed');
-  return { status: failed ? 'failed' : 'passed', summary };
+  const interrupted = steps.some((s) => s.status === 'interrupted');
+  return { status: failed ? 'failed' : interrupted ? 'interrupted' : 'passed', summary };
 }

@@ -46,17 +46,17 @@ export function toMarkdown(r: Report): string {
     }
   }
   const errors = r.steps.filter((s) => s.error);
-  if (errors.length > 0) lines.push('', ...errors.map((s) => `- **${s.id} failed**: ${s.error}`));
+  if (errors.length > 0) lines.push('', ...errors.map((s) => `- **${s.id} ${s.status === 'interrupted' ? 'interrupted (paused)' : 'failed'}**: ${s.error}`));
   return `${lines.join('\n')}\n`;
 }
 
 /** A compact terminal summary: one line per phase plus one per failed or warning check. */
 export function toTerminal(r: Report, color: ChalkInstance): string {
-  const mark = r.status === 'passed' ? color.green('passed') : color.red('FAILED');
+  const mark = r.status === 'passed' ? color.green('passed') : r.status === 'interrupted' ? color.yellow('INTERRUPTED (paused)') : color.red('FAILED');
   const head = `phase ${r.phase.number} (${r.phase.name}) ${r.direction} ${mark}: ${r.summary.passed} checks passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings, ${(r.durationMs / 1000).toFixed(1)} s`;
   const lines = [head];
   for (const s of r.steps) {
-    if (s.error) lines.push(`  ${color.red('✗')} ${s.id}: ${s.error}`);
+    if (s.error) lines.push(`  ${s.status === 'interrupted' ? color.yellow('‖') : color.red('✗')} ${s.id}: ${s.error}`);
     for (const c of s.checks) {
       if (c.status === 'passed') continue;
       const tag = c.status === 'failed' ? color.red('✗') : color.yellow('!');

@@ -53,7 +53,9 @@ describe('status of an interrupted batched backfill (plan 002)', () => {
     expect(text.code, text.stderr).toBe(0);
     const lines = text.stdout.split('\n');
     expect(lines[0]).toBe(`plan aurora-merge (${PLAN})`);
-    expect(text.stdout).toMatch(/failed\s+2-backfill\/003-backfill-org-id/);
+    // Paused by Ctrl-C, not failed: the state says so, and how to go on.
+    expect(text.stdout).toMatch(/^phase 2 backfill +interrupted {2}\(paused; resume with: cortex migrate phase 2\)$/m);
+    expect(text.stdout).toMatch(/^ {2}interrupted 2-backfill\/003-backfill-org-id {2}interrupted by SIGINT: .*; resume with: cortex migrate phase 2$/m);
     const fmt = (n: string) => Number(n).toLocaleString('en-US');
     const finished = rows.filter((r) => r.finished).length;
     expect(lines).toContain(`batched jobs: ${finished}/${rows.length} finished, ${fmt(String(rows.reduce((n, r) => n + Number(r.rows_done), 0)))} rows`);

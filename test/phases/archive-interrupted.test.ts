@@ -168,7 +168,7 @@ describe('phase 6 stopped part-way, a legacy write, then a rerun', () => {
       await holder.release();
     }
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stdout).toContain('interrupted by SIGINT: step 6-archive/010-archive-legacy stopped and is marked failed');
+    expect(r.stdout).toContain('interrupted by SIGINT: step 6-archive/010-archive-legacy paused (recorded as interrupted, its committed work kept); resume with: cortex migrate phase 6');
     expect(await legacyWrite(db().sql, 'Written after a stopped switch')).toBe('Written after a stopped switch');
     await expectDualWriteEverywhere();
     // The complete backup of this attempt is kept, and the only file.

@@ -246,7 +246,12 @@ describe('crash and resume', () => {
       expect(st).toContain(`backfill: ${mid!.finished}/22 tables copied, ${Number(mid!.done).toLocaleString('en-US')} rows`);
       const partial = await d.sql<{ t: string }[]>`
         select old_schema || '.' || old_table as t from cortex_migration.backfill_checkpoints where finished_at is null and batches > 0`;
-      for (const p of partial) expect(st).toMatch(new RegExp(`^  ${p.t} [\\d,]+/[\\d,]+ \\(\\d+%\\), \\d+ batch(es)?, last batch \\d+s ago$`, 'm'));
+      for (const p of partial) expect(st).toMatch(new RegExp(`^  ${p.t} +[\\d,]+/[\\d,]+ +\\d+%  part-way, \\d+ batch(es)?, last batch \\d+s ago$`, 'm'));
+      // Every table the copy reached is listed, copied ones too.
+      const copied = await d.sql<{ t: string }[]>`
+        select old_schema || '.' || old_table as t from cortex_migration.backfill_checkpoints where finished_at is not null`;
+      expect(copied.length).toBe(mid!.finished);
+      for (const p of copied) expect(st).toMatch(new RegExp(`^  ${p.t} +[\\d,]+/[\\d,]+ +100%  copied$`, 'm'));
       // The killed run left a stale backend only if its connection lingers; the rerun must not wait for it.
       const rerun = await runCli(['--database-url', d.url, '--json', 'migrate', 'phase', '3']);
       expect(rerun.code, rerun.stderr.slice(-400)).toBe(0);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { runLockHolder } from '../../src/db/lock.js';
 import { packagePath } from '../../src/paths.js';
 import { catchStopSignals, stopped, stopSignal } from '../../src/runner/interrupt.js';
+import { runCli } from '../helpers/cli.js';
 import { useFreshDatabase } from '../helpers/db.js';
 
 // A one-phase plan whose second step writes a row, then runs a statement for a minute.
@@ -29,7 +30,8 @@ describe('Ctrl-C or SIGTERM during a run', () => {
   const db = useFreshDatabase('intr');
 
   it('cancels the running statement, records the step, frees the lock and exits 130 at once', async () => {
-    const child = spawn(process.execPath, [packagePath('bin', 'cortex'), '--database-url', db().url, '--plan', nappingPlan(),
+    const plan = nappingPlan();
+    const child = spawn(process.execPath, [packagePath('bin', 'cortex'), '--database-url', db().url, '--plan', plan,
       'migrate', 'phase', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
@@ -49,13 +51,25 @@ describe('Ctrl-C or SIGTERM during a run', () => {
     expect(Date.now() - signalled).toBeLessThan(10_000);
     expect((await napping())[0]!.n).toBe(0);
     expect(stderr).toContain('SIGINT: stopping');
-    expect(stdout).toContain('interrupted by SIGINT: step 1-nap/002-nap stopped and is marked failed; run the same command again to go on');
+    expect(stderr).toContain('phase 1 (nap) up INTERRUPTED (paused)');
+    expect(stdout).toContain('interrupted by SIGINT: step 1-nap/002-nap paused (recorded as interrupted, its committed work kept); resume with: cortex migrate phase 1');
     const [r] = await db().sql<{ rows: number; status: string; error: string }[]>`
       select (select count(*) from public.nap_done)::int as rows, s.status, s.error
       from cortex_migration.steps s where s.step_id = '1-nap/002-nap'`;
     expect(r).toEqual({ rows: 0, status: 'failed', error: 'interrupted by SIGINT: its running statement was cancelled and rolled back' });
     // This database's run lock is free (other test files hold their own databases' locks).
     expect(await runLockHolder(db().sql)).toBeNull();
+    // Paused, not failed: in status (text and --json) and in the stored report.
+    const status = (args: string[]) => runCli(['--database-url', db().url, '--plan', plan, ...args]);
+    const json = JSON.parse((await status(['--json', 'status'])).stdout).data;
+    expect(json.phases[0]).toMatchObject({ state: 'interrupted', steps: [{ state: 'applied' },
+      { id: '1-nap/002-nap', state: 'interrupted', resume: 'cortex migrate phase 1', error: r!.error }] });
+    const text = (await status(['status'])).stdout;
+    expect(text).toMatch(/^phase 1 nap +interrupted {2}\(paused; resume with: cortex migrate phase 1\)$/m);
+    expect(text).toContain('interrupted 1-nap/002-nap  interrupted by SIGINT: its running statement was cancelled and rolled back; resume with: cortex migrate phase 1');
+    const [stored] = await db().sql<{ status: string; step: string }[]>`
+      select status, report->'steps'->1->>'status' as step from cortex_migration.reports order by id desc limit 1`;
+    expect(stored).toEqual({ status: 'interrupted', step: 'interrupted' });
   }, 30_000);
 
   it("a Ctrl-C the spinner re-raises (process.emit('SIGINT'), no signal name) is still a SIGINT", () => {
