@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/config/connection.js';
-import { dumpSchemas } from '../../src/db/backup.js';
+import { compatible, dumpSchemas, pgDumpMajor } from '../../src/db/backup.js';
 import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
 import { useFreshDatabase } from '../helpers/db.js';
 
@@ -35,8 +35,16 @@ describe('pg_dump backup file mode', () => {
     // Under a permissive umask pg_dump alone would write 0666; the file must still be 0600.
     const umask = process.umask(0);
     try {
-      const file = await dumpSchemas(parseDatabaseUrl(db().url, 'option'), ['crm'], dir);
-      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const [v] = await db().sql<{ major: number }[]>`select current_setting('server_version_num')::int / 10000 as major`;
+      if (compatible(await pgDumpMajor(), v!.major)) {
+        const file = await dumpSchemas(parseDatabaseUrl(db().url, 'option'), ['crm'], dir);
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+      } else {
+        // No pg_dump for this server's version (CI's embedded PostgreSQL 17 beside Debian's
+        // pg_dump 15): the dump fails and leaves no file; CI's PostgreSQL 15 run checks the mode.
+        await expect(dumpSchemas(parseDatabaseUrl(db().url, 'option'), ['crm'], dir)).rejects.toThrow(/version mismatch/);
+        expect(readdirSync(dir)).toEqual([]);
+      }
     } finally {
       process.umask(umask);
     }
