@@ -1,6 +1,7 @@
 -- Tables, views, materialized views, sequences and foreign tables ($1 text[]): view queries,
 -- sequence settings and owner column, row-level security, partitioning and inheritance, and
--- privileges (the ACL, or the default one when none is set, without the owner's own entry).
+-- privileges (the ACL, or the default one when none is set, without the owner's own entry);
+-- owner, comment, replica identity (and its index) and storage parameters (the TOAST table's as toast.*).
 select n.nspname as schema, c.relname as name, c.relkind::text as kind,
        case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid, true) end as query,
        c.relpersistence::text as persistence,
@@ -27,7 +28,15 @@ select n.nspname as schema, c.relname as name, c.relkind::text as kind,
        (select json_agg(json_build_array(r.rolname, g.privilege_type, g.is_grantable))
         from aclexplode(coalesce(c.relacl, acldefault(case when c.relkind = 'S' then 's' else 'r' end::"char", c.relowner))) g
         left join pg_roles r on r.oid = g.grantee
-        where g.grantee <> c.relowner) as privileges
+        where g.grantee <> c.relowner) as privileges,
+       pg_get_userbyid(c.relowner) as owner, obj_description(c.oid, 'pg_class') as comment,
+       c.relreplident::text as replica_identity,
+       (select ri.relname from pg_index i join pg_class ri on ri.oid = i.indexrelid
+        where i.indrelid = c.oid and i.indisreplident) as replica_index,
+       (select json_agg(o.opt) from (
+          select unnest(c.reloptions) as opt
+          union all
+          select 'toast.' || unnest(tc.reloptions) from pg_class tc where tc.oid = c.reltoastrelid) o) as options
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = any($1::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')

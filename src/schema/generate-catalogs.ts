@@ -10,7 +10,7 @@ import { type PhaseDelta, phaseDelta } from './expected.js';
 import { diffCatalogs } from './diff.js';
 import { inspect } from './inspect.js';
 import { catalogOf, type Snapshot, toSnapshot } from './model.js';
-import { portable, STEP_CATALOG_FILE } from './step-catalog.js';
+import { isPortable, portable, STEP_CATALOG_FILE } from './step-catalog.js';
 
 const settings: RunSettings = { lockTimeoutMs: 5000, statementTimeoutMs: 0, lockRetries: 0, options: {} };
 
@@ -36,7 +36,7 @@ export async function computeStepCatalogs(sql: Sql, phase: Phase): Promise<Map<s
     const after = await inspect(sql);
     if (!step.dir || step.name.includes('backfill')) continue;
     const added = diffCatalogs(before, after)
-      .filter((c) => c.op === '+')
+      .filter((c) => c.op === '+' && isPortable(c))
       .map((c) => portable(after.objects.get(`${c.kind}:${c.name}`)!));
     out.set(step.id, toSnapshot(catalogOf([...new Set(added.map((o) => o.schema))], added)));
   }

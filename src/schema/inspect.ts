@@ -1,23 +1,19 @@
 import { readFileSync } from 'node:fs';
 import type { Sql } from '../db/client.js';
 import { packagePath } from '../paths.js';
+import { defaultPrivileges, num, obj, type Row, replicaIdentity, rule, settings, statistics, storage, text, type } from './inspect-extra.js';
 import { type AttrValue, type Catalog, type CatalogObject, catalogOf, type ObjectKind } from './model.js';
 import { qualify } from './names.js';
 import { formatPrivileges, formatRoles } from './privileges.js';
 
 const query = (name: string) => readFileSync(packagePath('sql', 'inspect', `${name}.sql`), 'utf8');
 
-type Row = Record<string, unknown>;
-
 const RELKIND: Record<string, ObjectKind> = { r: 'table', p: 'table', v: 'view', m: 'materialized view', S: 'sequence', f: 'foreign table' };
 const CONTYPE: Record<string, string> = { p: 'primary key', u: 'unique', f: 'foreign key', c: 'check', x: 'exclusion', t: 'trigger', n: 'not null' };
-const QUERIES = ['schemas', 'relations', 'columns', 'constraints', 'indexes', 'routines', 'triggers', 'types', 'policies'] as const;
+const QUERIES = [
+  'schemas', 'relations', 'columns', 'constraints', 'indexes', 'routines', 'triggers', 'types', 'policies', 'rules', 'statistics', 'default-privileges',
+] as const;
 
-function obj(kind: ObjectKind, schema: unknown, name: string, attrs: Record<string, AttrValue>): CatalogObject {
-  return { kind, schema: String(schema), name, attrs };
-}
-
-const text = (v: unknown): AttrValue => (v === undefined || v === null ? null : String(v));
 // A row's schema-qualified name, and the name of a part of its relation.
 const rel = (r: Row) => qualify(String(r.schema), String(r.relation));
 const part = (r: Row) => qualify(String(r.schema), String(r.relation), String(r.name));
@@ -34,7 +30,12 @@ export async function userSchemas(sql: Sql): Promise<string[]> {
 
 function relation(r: Row): CatalogObject {
   const kind = RELKIND[String(r.kind)] ?? 'table';
-  const attrs: Record<string, AttrValue> = { privileges: formatPrivileges(r.privileges) };
+  const attrs: Record<string, AttrValue> = {
+    privileges: formatPrivileges(r.privileges),
+    owner: text(r.owner),
+    comment: text(r.comment),
+    options: settings(r.options),
+  };
   if (kind === 'view' || kind === 'materialized view') attrs.query = text(r.query);
   if (kind === 'sequence') {
     attrs.sequence = text(r.sequence);
@@ -48,6 +49,7 @@ function relation(r: Row): CatalogObject {
     attrs.parents = names(r.parents);
   }
   if (kind === 'table') attrs.persistence = r.persistence === 'u' ? 'unlogged' : 'permanent';
+  if (kind === 'table') attrs.replica_identity = replicaIdentity(r);
   return obj(kind, r.schema, qualify(String(r.schema), String(r.name)), attrs);
 }
 
@@ -55,10 +57,16 @@ function relation(r: Row): CatalogObject {
 export async function inspect(sql: Sql, schemas?: string[]): Promise<Catalog> {
   const list = schemas ?? (await userSchemas(sql));
   const run = (name: string) => sql.unsafe(query(name), [list]) as unknown as Promise<Row[]>;
-  const [schemaRows, relations, columns, constraints, indexes, routines, triggers, types, policies] = (await Promise.all(QUERIES.map(run))) as Row[][];
+  const [schemaRows, relations, columns, constraints, indexes, routines, triggers, types, policies, rules, stats, defaults] = (await Promise.all(
+    QUERIES.map(run),
+  )) as Row[][];
   const out: CatalogObject[] = [];
   for (const r of schemaRows!) {
-    if (r.kind === 'schema') out.push(obj('schema', r.name, qualify(String(r.name)), { privileges: formatPrivileges(r.privileges) }));
+    if (r.kind === 'schema') out.push(obj('schema', r.name, qualify(String(r.name)), {
+      privileges: formatPrivileges(r.privileges),
+      owner: text(r.owner),
+      comment: text(r.comment),
+    }));
     else out.push(obj('extension', r.schema, String(r.name), { version: text(r.version), schema: text(r.schema) }));
   }
   for (const r of relations!) out.push(relation(r));
@@ -71,6 +79,11 @@ export async function inspect(sql: Sql, schemas?: string[]): Promise<Catalog> {
       identity: text(r.identity),
       generated: text(r.generated),
       privileges: formatPrivileges(r.privileges),
+      comment: text(r.comment),
+      storage: storage(r.storage),
+      compression: text(r.compression),
+      statistics: num(r.statistics),
+      options: settings(r.options),
     }));
   }
   for (const r of constraints!) {
@@ -79,10 +92,11 @@ export async function inspect(sql: Sql, schemas?: string[]): Promise<Catalog> {
       definition: text(r.definition),
       deferrable: Boolean(r.deferrable),
       validated: Boolean(r.validated),
+      comment: text(r.comment),
     }));
   }
   for (const r of indexes!) {
-    out.push(obj('index', r.schema, qualify(String(r.schema), String(r.name)), { table: rel(r), definition: text(r.definition), valid: Boolean(r.valid) }));
+    out.push(obj('index', r.schema, qualify(String(r.schema), String(r.name)), { table: rel(r), definition: text(r.definition), valid: Boolean(r.valid), comment: text(r.comment) }));
   }
   for (const r of routines!) {
     out.push(obj(r.kind === 'p' ? 'procedure' : 'function', r.schema, `${qualify(String(r.schema), String(r.name))}(${r.arguments})`, {
@@ -93,9 +107,17 @@ export async function inspect(sql: Sql, schemas?: string[]): Promise<Catalog> {
       body: text(r.body),
       sql_body: text(r.sql_body),
       privileges: formatPrivileges(r.privileges),
+      owner: text(r.owner),
+      comment: text(r.comment),
+      strict: Boolean(r.strict),
+      leakproof: Boolean(r.leakproof),
+      parallel: text(r.parallel),
+      cost: num(r.cost),
+      rows: num(r.rows),
+      config: settings(r.config),
     }));
   }
-  for (const r of triggers!) out.push(obj('trigger', r.schema, part(r), { definition: text(r.definition), enabled: text(r.enabled) }));
+  for (const r of triggers!) out.push(obj('trigger', r.schema, part(r), { definition: text(r.definition), enabled: text(r.enabled), comment: text(r.comment) }));
   for (const r of policies!) {
     out.push(obj('policy', r.schema, part(r), {
       command: text(r.command),
@@ -103,13 +125,12 @@ export async function inspect(sql: Sql, schemas?: string[]): Promise<Catalog> {
       roles: formatRoles(r.roles),
       using: text(r.using),
       with_check: text(r.with_check),
+      comment: text(r.comment),
     }));
   }
-  for (const r of types!) {
-    const name = qualify(String(r.schema), String(r.name));
-    const privileges = formatPrivileges(r.privileges);
-    if (r.kind === 'e') out.push(obj('enum', r.schema, name, { labels: text(r.labels), privileges }));
-    else out.push(obj('domain', r.schema, name, { base_type: text(r.base_type), not_null: Boolean(r.not_null), default: text(r.default), checks: text(r.checks), privileges }));
-  }
+  for (const r of types!) out.push(type(r));
+  for (const r of rules!) out.push(rule(r));
+  for (const r of stats!) out.push(statistics(r));
+  for (const r of defaults!) out.push(defaultPrivileges(r));
   return catalogOf(list, out);
 }

@@ -14,8 +14,13 @@ export type ObjectKind =
   | 'procedure'
   | 'trigger'
   | 'policy'
+  | 'rule'
+  | 'statistics'
   | 'enum'
-  | 'domain';
+  | 'domain'
+  | 'composite'
+  | 'range'
+  | 'default privileges';
 
 /** Attribute values are plain scalars so snapshots diff cleanly in git. */
 export type AttrValue = string | number | boolean | null;

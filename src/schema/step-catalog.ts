@@ -11,10 +11,23 @@ export const STEP_CATALOG_FILE = 'catalog.json';
 /**
  * Attributes a plan's generated files cannot hold, so not compared: a view's query and a
  * SQL-standard function body are deparsed, and the deparse changes between majors (version-
- * sensitive); privileges name the roles of an installation (a step copying an application's
- * grants gives each database its own), not of the plan.
+ * sensitive); privileges and owners name the roles of an installation (a step copying an
+ * application's grants gives each database its own, and objects belong to whoever runs the plan).
  */
-const NOT_PORTABLE = new Set(['query', 'sql_body', 'privileges']);
+const NOT_PORTABLE = new Set(['query', 'sql_body', 'privileges', 'owner']);
+
+// Attributes not portable for one kind only: a rule's CREATE RULE holds its deparsed action query.
+const NOT_PORTABLE_OF: Partial<Record<string, Set<string>>> = { rule: new Set(['definition']) };
+
+// Kinds not portable at all: default privileges are keyed by the role they apply to.
+const NOT_PORTABLE_KINDS = new Set(['default privileges']);
+
+const portableAttr = (kind: string, attr: string) => !NOT_PORTABLE.has(attr) && !NOT_PORTABLE_OF[kind]?.has(attr);
+
+/** Whether an object can be in a plan's generated files at all (default privileges name an installation's roles). */
+export function isPortable(o: Pick<CatalogObject, 'kind'>): boolean {
+  return !NOT_PORTABLE_KINDS.has(o.kind);
+}
 
 /** Load a step's expected catalog, if it has one. */
 export function readStepCatalog(dir: string): CatalogObject[] | undefined {
@@ -26,20 +39,21 @@ export function readStepCatalog(dir: string): CatalogObject[] | undefined {
 /** Drop attributes that vary by server version or installation, so one catalog.json serves every supported major and database. */
 export function portable(o: CatalogObject): CatalogObject {
   const attrs: Record<string, AttrValue> = {};
-  for (const [k, v] of Object.entries(o.attrs)) if (!NOT_PORTABLE.has(k)) attrs[k] = v;
+  for (const [k, v] of Object.entries(o.attrs)) if (portableAttr(o.kind, k)) attrs[k] = v;
   return { ...o, attrs };
 }
 
 function differs(expected: CatalogObject, actual: CatalogObject): string | undefined {
   for (const [k, v] of Object.entries(expected.attrs)) {
-    if (NOT_PORTABLE.has(k)) continue;
+    if (!portableAttr(expected.kind, k)) continue;
     const a = actual.attrs[k] ?? null;
     if (a !== v) return `${k} is ${JSON.stringify(a)}, expected ${JSON.stringify(v)}`;
   }
   return undefined;
 }
 
-const plural = (k: string) => (k.endsWith('x') ? `${k}es` : k.endsWith('y') ? `${k.slice(0, -1)}ies` : `${k}s`).replace(/ /g, '-');
+const plural = (k: string) =>
+  (k.endsWith('s') ? k : k.endsWith('x') ? `${k}es` : k.endsWith('y') ? `${k.slice(0, -1)}ies` : `${k}s`).replace(/ /g, '-');
 
 /**
  * Compare the live catalog with what a step's DDL creates: one check per object kind, naming every
