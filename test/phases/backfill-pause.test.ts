@@ -21,7 +21,7 @@ describe('pausing the backfill with Ctrl-C', () => {
       from cortex_migration.backfill_checkpoints order by 1`;
 
   it('records it as interrupted, status says how to resume, and migrate phase 3 continues where it stopped', async () => {
-    await loadLegacyFixture(db().sql, { scale: 1, seed: 3, dirty: false, replace: false });
+    await loadLegacyFixture(db().sql, { scale: 0.3, seed: 3, dirty: false, replace: false });
     for (const n of ['1', '2']) expect((await cli(['migrate', 'phase', n])).code).toBe(0);
 
     const child = spawn(process.execPath, [packagePath('bin', 'cortex'), '--database-url', db().url, 'migrate', 'phase', '3',
