@@ -221,7 +221,7 @@ describe('crash and resume', () => {
   it('kill -9 mid-backfill, rerun: completes with equal counts and no duplicates', async () => {
     const d = await createDatabase('bfk');
     try {
-      await loadLegacyFixture(d.sql, { scale: 1, seed: 9, dirty: false, replace: false });
+      await loadLegacyFixture(d.sql, { scale: 0.4, seed: 9, dirty: false, replace: false });
       await phases(d, 2);
       const child = spawn(process.execPath, [packagePath('bin', 'cortex'), '--database-url', d.url, 'migrate', 'phase', '3',
         '--batch-size', '500', '--max-rows-per-second', '20000'], { stdio: 'ignore' });
