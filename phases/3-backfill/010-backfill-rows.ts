@@ -4,10 +4,12 @@ import { backfillOptions, backfillTable } from '../../src/backfill/engine.js';
 import { countTables, PhaseProgress } from '../../src/backfill/phase-progress.js';
 import type { Progress } from '../../src/backfill/progress.js';
 import { mappedTables } from '../../src/db/mapped-tables.js';
+import { createGovernor } from '../../src/governor/create.js';
 import { CortexError } from '../../src/errors.js';
 import { legacyName } from '../../src/generate/spec.js';
 import { literal } from '../../src/generate/sql.js';
 import { describeStatements } from '../../src/plan/locks.js';
+import { throttledText } from '../../src/verify/writers.js';
 import type { Check, StepContext, StepDescription, StepOutcome } from '../../src/plan/model.js';
 import { TABLES } from '../tables/index.js';
 import { throwIfStopped } from '../../src/runner/interrupt.js';
@@ -16,21 +18,30 @@ import { FILLED_TABLES, foreignRows, parityCounts } from './backfill-tables.js';
 /** Batches commit one by one; the step itself is not one transaction. */
 export const transactional = false;
 
-/** Backfill every table in dependency order; rows that failed on a missing parent are retried at the end. */
-export async function up({ sql, settings, log, progress }: StepContext): Promise<StepOutcome> {
+/**
+ * Backfill every table in dependency order, under one governor (one baseline, one budget for the
+ * whole copy); rows that failed on a missing parent are retried at the end.
+ */
+export async function up({ sql, settings, log, progress, target }: StepContext): Promise<StepOutcome> {
   let rows = 0;
   const started = Date.now();
   const targets = await mappedTables(sql);
   // Rows over every table, for the phase's ETA next to the table's.
   const phase = progress && { show: progress, sums: new PhaseProgress(await countTables(sql, targets)) };
-  for (const [i, t] of targets.entries()) {
-    const position = { index: i + 1, count: targets.length };
-    const opts = { ...backfillOptions(settings), onProgress: phase && ((p: Progress) => phase.show(phase.sums.update({ ...p, position }))) };
-    const r = await backfillTable(sql, settings, t.old_schema, t.old_table, opts);
-    rows += r.rows;
-    const rate = r.ms > 0 ? Math.round((r.rows / r.ms) * 1000) : 0;
-    log(`${r.table}: ${r.rows} rows in ${r.batches} batches, ${r.quarantined} quarantined${r.resumed ? ' (resumed)' : ''}, ${rate} rows/s`);
+  const governor = await createGovernor(settings.options, { ...(target ? { target } : {}), loop: sql });
+  try {
+    for (const [i, t] of targets.entries()) {
+      const position = { index: i + 1, count: targets.length };
+      const opts = { ...backfillOptions(settings), governor, onProgress: phase && ((p: Progress) => phase.show(phase.sums.update({ ...p, position }))) };
+      const r = await backfillTable(sql, settings, t.old_schema, t.old_table, opts);
+      rows += r.rows;
+      const rate = r.ms > 0 ? Math.round((r.rows / r.ms) * 1000) : 0;
+      log(`${r.table}: ${r.rows} rows in ${r.batches} batches, ${r.quarantined} quarantined${r.resumed ? ' (resumed)' : ''}, ${rate} rows/s`);
+    }
+  } finally {
+    await governor.close();
   }
+  const throttle = governor.summary();
   // A row written before the row it points at (a child before its parent) was quarantined by the
   // write; now that every table is in, give those rows one more try.
   const retry = await sql<{ old_schema: string; old_table: string; ids: string[] }[]>`
@@ -40,7 +51,7 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
     await sql`select cortex_migration.sync_safely(${r.old_schema}, ${r.old_table}, ${r.ids}::text[])`;
   }
   const seconds = (Date.now() - started) / 1000;
-  log(`backfill: ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`);
+  log(`backfill: ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)${throttle.throttledMs > 0 ? `; ${throttledText({ ms: throttle.throttledMs, byReason: { ...throttle.byReason } })}` : ''}`);
   // Freshly filled tables have no statistics until autovacuum gets to them; dual-write's cached
   // one-row plans are made from these statistics, and bad ones cost ~5x per legacy write.
   const filled = await sql<{ s: string; t: string }[]>`
@@ -49,7 +60,7 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
     throwIfStopped();
     await sql`analyze ${sql(f.s)}.${sql(f.t)}`;
   }
-  return { rows };
+  return { rows, throttled: { ms: throttle.throttledMs, byReason: { ...throttle.byReason } } };
 }
 
 /** Per mapped table, parents first: keyset batches of --batch-size keys, one short transaction each. */

@@ -2,6 +2,7 @@
 // the backfill started (or since dual-write was last removed): no write is lost in between. Last,
 // quarantined rows whose transform is good by now (the row they waited for exists) are retried.
 import { drainChangeLog } from '../../src/db/change-log.js';
+import { createGovernor } from '../../src/governor/create.js';
 import { withLockRetry } from '../../src/db/retry.js';
 import { mappedTables } from '../../src/db/mapped-tables.js';
 import { installStatementTriggers, statementTriggerSql, triggersOnMappedTables } from '../../src/db/triggers.js';
@@ -16,21 +17,28 @@ export const transactional = false;
 
 /**
  * Per table, the dual-write triggers replace the change-log triggers in one transaction (every
- * write is either logged or synced, and none pays for both), then the log is drained.
+ * write is either logged or synced, and none pays for both), then the log is drained, in chunks
+ * paced by the batch governor as the backfill's batches are.
  */
-export async function up({ sql, settings, log, progress }: StepContext): Promise<StepOutcome> {
+export async function up({ sql, settings, log, progress, target }: StepContext): Promise<StepOutcome> {
   let replayed = 0;
   const all = await mappedTables(sql);
-  for (const [i, t] of all.entries()) {
-    const position = { index: i + 1, count: all.length };
-    await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS,
-      dualWriteFunction(t.old_schema, t.old_table), (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`),
-      CHANGE_LOG_TRIGGERS);
-    await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
-              where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    replayed += await drainChangeLog(sql, t.old_schema, t.old_table, Math.max(settings.lockRetries, 10),
-      progress && ((p) => progress({ ...p, position })));
+  const governor = await createGovernor(settings.options, { ...(target ? { target } : {}), loop: sql });
+  try {
+    for (const [i, t] of all.entries()) {
+      const position = { index: i + 1, count: all.length };
+      await installStatementTriggers(sql, settings, t.old_schema, t.old_table, DUAL_WRITE_TRIGGERS,
+        dualWriteFunction(t.old_schema, t.old_table), (a, d) => log(`${t.old_schema}.${t.old_table}: lock not available, retry ${a} in ${d} ms`),
+        CHANGE_LOG_TRIGGERS);
+      await sql`update cortex_migration.capture set mode = 'sync', changed_at = clock_timestamp()
+                where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
+      replayed += await drainChangeLog(sql, t.old_schema, t.old_table, Math.max(settings.lockRetries, 10),
+        progress && ((p) => progress({ ...p, position })), undefined, governor);
+    }
+  } finally {
+    await governor.close();
   }
+  const throttle = governor.summary();
   log(`dual-write live; ${replayed} logged keys replayed`);
   // Rows whose retry dual-write missed (written concurrently with the row they waited for): here.
   const retried = await withLockRetry(async () => {
@@ -38,7 +46,7 @@ export async function up({ sql, settings, log, progress }: StepContext): Promise
     return r!.n;
   }, { retries: Math.max(settings.lockRetries, 10) });
   if (retried > 0) log(`${retried} quarantined rows retried and written: their transform is good now`);
-  return { rows: replayed + retried };
+  return { rows: replayed + retried, throttled: { ms: throttle.throttledMs, byReason: { ...throttle.byReason } } };
 }
 
 /** Per table, one short transaction: the dual-write triggers replace the change-log ones (functions: step 001). */

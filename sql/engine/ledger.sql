@@ -90,3 +90,29 @@ create table if not exists cortex_migration.batch_checkpoints (
   updated_at  timestamptz not null default clock_timestamp(),
   finished_at timestamptz
 );
+
+-- Pause and resume of batched work (`cortex backfill pause` / `resume`): one row. Every batch loop
+-- (the backfill, a plan's batched updates, phase 4's replay; any worker, any machine) reads it
+-- before each batch and holds while it says paused. Who set it and when, for `status`.
+create table if not exists cortex_migration.batch_control (
+  id         boolean primary key default true check (id),
+  paused     boolean not null default false,
+  reason     text,
+  os_user    text,
+  host       text,
+  db_user    text,
+  changed_at timestamptz not null default clock_timestamp()
+);
+
+-- What the batch governor of each running cortex process is doing (batch size, rate, why it slows
+-- down, time throttled), written every few seconds by the process and removed when it finishes,
+-- for `status`. A row not updated for a minute belongs to a process that is gone.
+create table if not exists cortex_migration.batch_governors (
+  host       text not null,
+  pid        integer not null,
+  state      jsonb not null,
+  summary    jsonb not null,
+  started_at timestamptz not null default clock_timestamp(),
+  updated_at timestamptz not null default clock_timestamp(),
+  primary key (host, pid)
+);

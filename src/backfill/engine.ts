@@ -1,13 +1,18 @@
 import { batchLoop } from '../batch/loop.js';
 import type { Sql } from '../db/client.js';
+import type { Governor } from '../governor/governor.js';
 import type { RunSettings } from '../plan/model.js';
 import type { Progress } from './progress.js';
 
 /** Knobs of a backfill run (CLI: --batch-size, --batch-delay, --max-rows-per-second). */
 export interface BackfillOptions {
+  /** The largest (and first) batch; the governor picks each batch's size up to it. */
   batchSize: number;
+  /** The shortest pause between batches. */
   batchDelayMs: number;
   maxRowsPerSecond?: number;
+  /** A governor shared by several loops (a step's tables, workers); absent: each loop makes its own. */
+  governor?: Governor;
   onProgress?: (p: Progress) => void;
   /** Called after each committed batch, and awaited (tests use it to write mid-table). */
   afterBatch?: (table: string, batches: number) => void | Promise<void>;
@@ -67,7 +72,7 @@ export async function backfillTable(
   const stopKey = t!.stop_key;
   await sql`update cortex_migration.backfill_checkpoints set rows_total = ${total} where old_schema = ${schema} and old_table = ${table}`;
   const doneAtStart = Number(cp!.rows_done);
-  const out = await batchLoop<string[] | null>(sql, settings, opts, { label: name, cursor: cp!.last_key, doneAtStart, total: Number(total) }, async (tx, lastKey) => {
+  const out = await batchLoop<string[] | null>(sql, settings, opts, { label: name, cursor: cp!.last_key, doneAtStart, total: Number(total) }, async (tx, lastKey, size) => {
     // JIT off: a batch's plan costs enough to trigger LLVM compilation, which on PostgreSQL 15
     // took 50–60 ms of a 5,000-row batch of crm.tasks (450 ms without it) and never paid back.
     await tx`select set_config('cortex.sync_source', 'backfill', true),
@@ -75,7 +80,7 @@ export async function backfillTable(
                     set_config('jit', 'off', true)`;
     const [b] = await tx<{ old_ids: string[] | null; new_last_key: string[] | null }[]>`
       select (b).old_ids, (b).new_last_key from (
-        select cortex_migration.next_batch(m, ${lastKey}::text[], ${stopKey}::text[], ${opts.batchSize}) as b
+        select cortex_migration.next_batch(m, ${lastKey}::text[], ${stopKey}::text[], ${size}) as b
         from cortex_migration.mapped_tables m where old_schema = ${schema} and old_table = ${table}) x`;
     const ids = b?.old_ids ?? [];
     if (ids.length > 0 && (!b?.new_last_key || JSON.stringify(b.new_last_key) === JSON.stringify(lastKey))) {

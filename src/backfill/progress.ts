@@ -1,3 +1,5 @@
+import type { GovernorState } from '../governor/governor.js';
+
 /** Rows done of rows total, the rate achieved and the time left: of one table, or of all of them. */
 export interface Amount {
   done: number;
@@ -15,6 +17,8 @@ export interface Progress extends Amount {
   position?: { index: number; count: number };
   /** Every table of the step together (see phase-progress.ts). */
   phase?: Amount;
+  /** What the batch governor is doing (batch size, and why it slows down or holds). */
+  governor?: GovernorState;
 }
 
 /** Rate and ETA from counts: `doneAtStart` rows were done before `startedAt` (ms), `now` is the clock. */
@@ -47,14 +51,22 @@ function formatAmount(a: Amount): string {
   return `${a.done.toLocaleString('en-US')}/${a.total.toLocaleString('en-US')} (${percent(a)}%) ${Math.round(a.rate).toLocaleString('en-US')} rows/s${eta}`;
 }
 
+// `, batch 1,200, slowed: latency 2.4x baseline` or `, holding: throttle query returns true`.
+function formatGovernor(g: GovernorState | undefined): string {
+  if (!g) return '';
+  if (g.holding && g.reason) return `, holding: ${g.reason}`;
+  return `, batch ${g.batchSize.toLocaleString('en-US')}${g.throttled && g.reason ? `, slowed: ${g.reason}` : ''}`;
+}
+
 /**
- * One line: `crm.tasks (table 15/22) 12,000/30,000 (40%) 8,500 rows/s, ETA 2s`, then with several
- * tables `; all tables 160,000/400,000 (40%) 8,100 rows/s, ETA 30s`. The bar (`width`) is the phase's when known.
+ * One line: `crm.tasks (table 15/22) 12,000/30,000 (40%) 8,500 rows/s, ETA 2s`, then the
+ * governor's state (`, batch 1,200, slowed: latency 2.4x baseline`), then with several tables
+ * `; all tables 160,000/400,000 (40%) 8,100 rows/s, ETA 30s`. The bar (`width`) is the phase's when known.
  */
 export function formatProgress(p: Progress, width = 0): string {
   const pct = percent(p.phase ?? p);
   const bar = width > 0 ? `[${'#'.repeat(Math.round((pct / 100) * width)).padEnd(width, '.')}] ` : '';
   const at = p.position ? ` (table ${p.position.index}/${p.position.count})` : '';
   const phase = p.phase ? `; all tables ${formatAmount(p.phase)}` : '';
-  return `${bar}${p.table}${at} ${formatAmount(p)}${phase}`;
+  return `${bar}${p.table}${at} ${formatAmount(p)}${formatGovernor(p.governor)}${phase}`;
 }

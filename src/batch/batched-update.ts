@@ -4,6 +4,7 @@
 import { type BackfillOptions, backfillOptions } from '../backfill/engine.js';
 import type { Progress } from '../backfill/progress.js';
 import type { Sql } from '../db/client.js';
+import { createGovernor, withGovernor } from '../governor/create.js';
 import type { StepContext } from '../plan/model.js';
 import { advanceCheckpoint, openCheckpoint, readCheckpoint } from './checkpoint.js';
 import { type KeyBatch, type KeysetTable, assertKeysetKey, countAfter, nextKeys, tableName } from './keyset.js';
@@ -43,7 +44,8 @@ export interface BatchedUpdateResult {
 
 /**
  * Run `spec` from a non-transactional step (`ctx.sql` not in a transaction): keyset batches of
- * `--batch-size` keys (default 5000), paced by `--batch-delay`/`--max-rows-per-second`, progress
+ * at most `--batch-size` keys (default 5000), sized and paced by the governor (src/governor)
+ * within `--batch-delay`/`--max-rows-per-second`, progress
  * through `ctx.progress`, a short lock_timeout retried per batch, a stop between batches on
  * Ctrl-C, and the checkpoint `spec.job` committed with every batch. `overrides` replace the
  * command's options (tests, or a step that knows better).
@@ -66,12 +68,15 @@ export async function batchedUpdate(ctx: StepContext, spec: BatchedUpdate, overr
     ...(ctx.progress ? { onProgress: (p: Progress) => ctx.progress!(p) } : {}),
     ...overrides,
   };
-  const out = await batchLoop(sql, settings, opts, { label: table, cursor, doneAtStart, total }, async (tx, from) => {
-    const batch = await nextKeys(tx, spec, from, opts.batchSize);
+  // A governor with a connection of its own (its probes run while the batches do), unless given one.
+  const own = { ...settings.options, batchSize: opts.batchSize, batchDelayMs: opts.batchDelayMs, maxRowsPerSecond: opts.maxRowsPerSecond };
+  const make = () => createGovernor(own, { ...(ctx.target ? { target: ctx.target } : {}), loop: sql });
+  const out = await withGovernor(opts.governor, make, (governor) => batchLoop(sql, settings, { ...opts, governor }, { label: table, cursor, doneAtStart, total }, async (tx, from, size) => {
+    const batch = await nextKeys(tx, spec, from, size);
     const changed = batch ? await spec.work(tx, batch) : 0;
     await advanceCheckpoint(tx, spec.job, batch?.last ?? null, batch?.keys.length ?? 0);
     // The loop counts a batch once it commits, so a batch retried after a lock timeout counts once.
     return { keys: batch?.keys.length ?? 0, rows: changed ?? batch?.keys.length ?? 0, cursor: batch?.last ?? from };
-  });
+  }));
   return { table, keys: out.keys, rows: out.rows, batches: out.batches, resumed: doneAtStart > 0, alreadyFinished: false, ms: Date.now() - started };
 }

@@ -1,12 +1,13 @@
 // The loop every batched job shares, whatever walks its keys and wherever it keeps its
 // checkpoint: one short transaction per batch (the batch's work and its checkpoint commit
-// together), a short lock_timeout retried with backoff, pacing, progress, and a stop between
-// batches on Ctrl-C. Both the generic batched update (batched-update.ts) and the Cortex backfill
+// together), a short lock_timeout retried with backoff, the governor's holds, sizing and pacing
+// (src/governor), progress, and a stop between batches on Ctrl-C. Both the generic batched update (batched-update.ts) and the Cortex backfill
 // (src/backfill/engine.ts: `next_batch` + `sync_safely` as its body) run on it.
 import type { BackfillOptions } from '../backfill/engine.js';
 import { progressOf } from '../backfill/progress.js';
-import { Throttle } from '../backfill/throttle.js';
 import type { Sql } from '../db/client.js';
+import { createGovernor, withGovernor } from '../governor/create.js';
+import type { Governor } from '../governor/governor.js';
 import { withLockRetry } from '../db/retry.js';
 import { rollbackUnlessLost } from '../db/transaction.js';
 import { CortexError } from '../errors.js';
@@ -22,10 +23,11 @@ export interface BatchResult<C> {
 }
 
 /**
- * One batch, run inside its transaction: take the keys after `cursor`, do the work, move the
- * checkpoint (in `tx`, so it commits with the work), and say where the next batch starts.
+ * One batch, run inside its transaction: take at most `size` keys after `cursor` (the governor's
+ * size for this batch), do the work, move the checkpoint (in `tx`, so it commits with the work),
+ * and say where the next batch starts.
  */
-export type BatchBody<C> = (tx: Sql, cursor: C) => Promise<BatchResult<C>>;
+export type BatchBody<C> = (tx: Sql, cursor: C, size: number) => Promise<BatchResult<C>>;
 
 /** Where a loop starts and how big its job is, for progress. */
 export interface LoopStart<C> {
@@ -63,11 +65,25 @@ async function assertNoOpenTransaction(sql: Sql): Promise<void> {
   throw new CortexError('USAGE', 'batched work commits once per batch: run it from a step with `transactional = false`');
 }
 
+// While the governor holds the loop, a progress line every HOLD_PROGRESS_MS says why.
+const HOLD_PROGRESS_MS = 1_000;
+
+async function showWhileWaiting<T>(wait: Promise<T>, show: () => void): Promise<T> {
+  const timer = setInterval(show, HOLD_PROGRESS_MS);
+  try {
+    return await wait;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /**
  * Run `body` batch after batch on `sql` (one connection, not in a transaction: a non-transactional
- * step's `ctx.sql`) until a batch takes no keys. Each batch is its own transaction with a short
- * lock_timeout, retried whole on a lock timeout or deadlock; the throttle's pause after each commit,
- * then progress; a stop signal ends the loop between batches (the committed batches stay).
+ * step's `ctx.sql`) until a batch takes no keys. Before each batch the governor (`opts.governor`,
+ * else one made for this loop from the options) may hold the loop and sets the batch's size; each
+ * batch is its own transaction with a short lock_timeout, retried whole on a lock timeout or
+ * deadlock; after each commit the governor's pause, then progress; a stop signal ends the loop
+ * between batches (the committed batches stay).
  */
 export async function batchLoop<C>(
   sql: Sql,
@@ -77,21 +93,37 @@ export async function batchLoop<C>(
   body: BatchBody<C>,
 ): Promise<LoopOutcome<C>> {
   await assertNoOpenTransaction(sql);
+  const own = { ...settings.options, batchSize: opts.batchSize, batchDelayMs: opts.batchDelayMs, maxRowsPerSecond: opts.maxRowsPerSecond };
+  return withGovernor(opts.governor, () => createGovernor(own, { loop: sql }), (g) => governedLoop(sql, settings, opts, start, body, g));
+}
+
+async function governedLoop<C>(
+  sql: Sql,
+  settings: RunSettings,
+  opts: BackfillOptions,
+  start: LoopStart<C>,
+  body: BatchBody<C>,
+  governor: Governor,
+): Promise<LoopOutcome<C>> {
   const startedAt = Date.now();
-  const throttle = new Throttle(opts.maxRowsPerSecond, opts.batchDelayMs, stopped);
   let cursor = start.cursor;
   let done = start.doneAtStart;
   let batches = 0;
   let rows = 0;
+  const show = () =>
+    opts.onProgress?.({ ...progressOf(start.label, done, Math.max(done, start.total), start.doneAtStart, startedAt), governor: governor.state() });
   for (;;) {
     throwIfStopped();
+    const size = await showWhileWaiting(governor.beforeBatch(stopped), show);
+    throwIfStopped();
+    const t0 = performance.now();
     const result = await withLockRetry(
       async () => {
         await sql`begin`;
         try {
           await sql`select set_config('lock_timeout', ${`${Math.min(settings.lockTimeoutMs, BATCH_LOCK_TIMEOUT_MS)}ms`}, true),
                            set_config('statement_timeout', ${`${settings.statementTimeoutMs}ms`}, true)`;
-          const r = await body(sql, cursor);
+          const r = await body(sql, cursor, size);
           await sql`commit`;
           return r;
         } catch (err) {
@@ -107,11 +139,12 @@ export async function batchLoop<C>(
     done += result.keys;
     rows += result.rows ?? result.keys;
     batches++;
+    const ms = performance.now() - t0;
     await opts.afterBatch?.(start.label, batches);
-    await throttle.after(result.keys);
-    // After the throttle's pause: the rate shown is the one achieved, pauses included, not the
+    await governor.afterBatch(result.keys, ms, stopped);
+    // After the governor's pause: the rate shown is the one achieved, pauses included, not the
     // batch's own speed (which a ceiling of 4,000 rows/s showed as up to 62,000).
-    opts.onProgress?.(progressOf(start.label, done, Math.max(done, start.total), start.doneAtStart, startedAt));
+    show();
   }
   return { keys: done - start.doneAtStart, rows, batches, cursor };
 }

@@ -4,6 +4,7 @@ import { isConnectionFailure } from '../db/client.js';
 import { ExitCode } from '../errors.js';
 import { version } from '../version.js';
 import { registerArchive } from './archive.js';
+import { registerBackfill } from './backfill.js';
 import { quietOnClosedPipes } from './closed-pipe.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerMigrate(program);
   registerRollback(program);
+  registerBackfill(program);
   registerRepair(program);
   registerVerify(program);
   registerValidate(program);

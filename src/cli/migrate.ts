@@ -9,7 +9,7 @@ import type { ReportFiles } from '../verify/writers.js';
 import { applyRequest, confirm } from './confirm.js';
 import type { CommandResult } from './output.js';
 import { phaseResult } from './phase-result.js';
-import { type BatchFlags, batchExtra, withBatchOptions } from './batch-options.js';
+import { type BatchFlags, batchExtra, checkBatchSettings, withBatchOptions } from './batch-options.js';
 import { publishReport, type RunOptions, withRun } from './session.js';
 import { action, type CommandContext, positiveInt } from './shell.js';
 
@@ -60,6 +60,7 @@ export function registerMigrate(program: Command): void {
         if (opts.retainDays !== undefined) extra.retainDays = positiveInt('--retain-days', opts.retainDays, 30);
         if (opts.backupDir !== undefined) extra.backupDir = opts.backupDir;
         return withRun(ctx, { ...opts, extra, reports: true }, async (env, sql) => {
+          await checkBatchSettings(sql, env.settings);
           const coverage = loadCoverage(env.plan.root);
           if (coverage) await assertCoverage(sql, coverage);
           const runs: Runs = [];

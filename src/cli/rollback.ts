@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CortexError } from '../errors.js';
 import { prepareRollback } from '../runner/preflight.js';
 import { rollbackPhase } from '../runner/runner.js';
-import { type BatchFlags, batchExtra, withBatchOptions } from './batch-options.js';
+import { type BatchFlags, batchExtra, checkBatchSettings, withBatchOptions } from './batch-options.js';
 import { confirm, rollbackRequest } from './confirm.js';
 import { phaseResult } from './phase-result.js';
 import { publishReport, type RunOptions, withRun } from './session.js';
@@ -28,6 +28,7 @@ export function registerRollback(program: Command): void {
         }
         const extra = { ...batchExtra(opts), force: opts.force };
         return withRun(ctx, { ...opts, extra, reports: true }, async (env, sql) => {
+          await checkBatchSettings(sql, env.settings);
           // Refusals first, then the question, with the run lock held: what was confirmed is what runs.
           const pre = await prepareRollback(env, num);
           await confirm(ctx, rollbackRequest(ctx, pre.phase, pre.steps));

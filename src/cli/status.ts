@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type BackfillState, formatBackfillState, formatWritesBySide, readBackfillState, readWritesBySide, type WritesBySide } from '../backfill/state.js';
 import { type BatchJob, formatBatchJobs, readBatchJobs } from '../batch/status.js';
 import { openDatabase } from '../db/client.js';
+import { formatGovernorStatus, type GovernorStatus, readGovernorStatus } from '../governor/status.js';
 import { runLockSession } from '../db/lock.js';
 import { packageRoot } from '../paths.js';
 import type { Plan } from '../plan/model.js';
@@ -20,9 +21,11 @@ interface StatusData {
   batchJobs: BatchJob[];
   /** Per mapped table, the writes from each side since phase 4 (null before it). */
   writes: WritesBySide[] | null;
+  /** Whether batched work is paused (cortex backfill pause), and each running process's governor. */
+  governor: GovernorStatus;
 }
 
-function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill, batchJobs, writes }: StatusData): string {
+function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill, batchJobs, writes, governor }: StatusData): string {
   const c = ctx.out.color;
   const paint = (s: string) =>
     s === 'applied'
@@ -47,6 +50,8 @@ function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill,
       lines.push(`  ${paint(s.state).padEnd(8)} ${s.id}${error}${s.drift ? `  ${c.red(s.drift)}` : ''}`);
     }
   }
+  const governed = formatGovernorStatus(governor);
+  if (governed.length > 0) lines.push('', ...governed);
   if (backfill) lines.push('', ...formatBackfillState(backfill));
   if (batchJobs.length > 0) lines.push('', ...formatBatchJobs(batchJobs));
   if (writes) lines.push('', ...formatWritesBySide(writes));
@@ -76,6 +81,7 @@ export function registerStatus(program: Command): void {
             backfill: await readBackfillState(sql),
             batchJobs: await readBatchJobs(sql),
             writes: await readWritesBySide(sql),
+            governor: await readGovernorStatus(sql),
           };
           return { data: { plan: plan.name, ...data }, text: render(ctx, plan, data) };
         } finally {

@@ -18,6 +18,11 @@ export const ConfigSchema = z.strictObject({
       batchSize: z.number().int().positive().max(1_000_000).optional(),
       batchDelayMs: z.number().int().nonnegative().optional(),
       maxRowsPerSecond: z.number().positive().optional(),
+      governor: z.boolean().optional(),
+      latencyBudget: z.number().gt(1).max(100).optional(),
+      batchTargetMs: z.number().int().min(10).max(60_000).optional(),
+      maxReplicaLagMs: z.number().nonnegative().optional(),
+      throttleQuery: z.string().min(1).optional(),
     })
     .optional(),
 });

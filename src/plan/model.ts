@@ -82,6 +82,8 @@ export interface StepContext {
 export interface StepOutcome {
   rows?: number;
   checks?: Check[];
+  /** Batched work: how long the governor slowed or held it, in ms, and why (ms per reason). */
+  throttled?: { ms: number; byReason: Record<string, number> };
 }
 
 /** One reversible unit of a phase: Sqitch's deploy/revert/verify triad. */

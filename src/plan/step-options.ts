@@ -10,6 +10,16 @@ export const StepOptionsSchema = z.strictObject({
   batchDelayMs: z.number().int().nonnegative().optional(),
   /** Backfill: a hard cap on rows per second (0: none). */
   maxRowsPerSecond: z.number().nonnegative().optional(),
+  /** Batched work: adapt batch size and pace to the server (default true; false: --no-governor). */
+  governor: z.boolean().optional(),
+  /** Batched work: probe latency may be this many times the baseline's (default 1.5). */
+  latencyBudget: z.number().gt(1).max(100).optional(),
+  /** Batched work: aim for batches of about this long, in milliseconds (default 100). */
+  batchTargetMs: z.number().int().min(10).max(60_000).optional(),
+  /** Batched work: hold while a replica's replay lag exceeds this, in milliseconds. */
+  maxReplicaLagMs: z.number().nonnegative().optional(),
+  /** Batched work: hold while this read-only query returns true. */
+  throttleQuery: z.string().min(1).optional(),
   /** Archive: proceed without a pg_dump backup when no compatible pg_dump is installed. */
   skipBackup: z.boolean().optional(),
   /** Archive: days the *_deprecated schemas are kept before purge is allowed (default 30). */

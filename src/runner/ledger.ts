@@ -25,7 +25,7 @@ export interface LedgerRow {
  * sql/engine/ledger.sql creates them: the engine's, present in every plan's database, so never a
  * plan's drift (a test holds this list to the file).
  */
-export const LEDGER_RELATIONS: readonly string[] = ['steps', 'events', 'events_id_seq', 'reports', 'reports_id_seq', 'batch_checkpoints'];
+export const LEDGER_RELATIONS: readonly string[] = ['steps', 'events', 'events_id_seq', 'reports', 'reports_id_seq', 'batch_checkpoints', 'batch_control', 'batch_governors'];
 
 /** The ledger's functions, as the catalog names them (`name(arguments)`). */
 export const LEDGER_FUNCTIONS: readonly string[] = ['events_append_only()'];

@@ -8,7 +8,7 @@ import { reserveSession, serverGone } from '../db/session.js';
 import { inTransaction } from '../db/transaction.js';
 import { CortexError, isCortexError } from '../errors.js';
 import type { Progress } from '../backfill/progress.js';
-import type { Check, Phase, Plan, RunSettings, Step } from '../plan/model.js';
+import type { Check, Phase, Plan, RunSettings, Step, StepOutcome } from '../plan/model.js';
 import { type Report, type StepReport, summarize } from '../verify/report.js';
 import { toolName, version } from '../version.js';
 import { clearStart, readLedger, recordDown, recordDownStart, recordFailure, recordStart, recordUp } from './ledger.js';
@@ -58,13 +58,14 @@ const NOT_STARTED = { notStarted: true };
 
 // One attempt = one transaction holding the step and its ledger row; lock timeouts retry it whole.
 // A non-transactional step retries statement by statement instead (see lockRetry below).
-async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' | 'down'): Promise<number | undefined> {
+async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' | 'down'): Promise<StepOutcome | undefined> {
   const signal = stopSignal();
   if (signal) throw new CortexError('INTERRUPTED', `interrupted by ${signal} before it started`, NOT_STARTED);
   const started = Date.now();
   const { lockTimeoutMs, statementTimeoutMs } = env.settings;
   env.events?.stepStart?.(step, direction);
   let rows: number | undefined;
+  let outcome: StepOutcome | undefined;
   if (step.transactional) {
     await withLockRetry(
       () =>
@@ -72,6 +73,7 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
           await t`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true),
                          set_config('statement_timeout', ${`${statementTimeoutMs}ms`}, true)`;
           const out = await step[direction](stepContext(env, t));
+          outcome = out ?? undefined;
           rows = out?.rows;
           if (direction === 'up') await recordUp(t, runId, step, Date.now() - started, rows);
           else await recordDown(t, runId, step, Date.now() - started);
@@ -94,6 +96,7 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
       const lockRetry = <T>(work: (attempt: number) => Promise<T>) =>
         withLockRetry(work, { retries: env.settings.lockRetries, onRetry: (a, d) => env.events?.retry?.(step, a, d) });
       const out = await step[direction]({ ...stepContext(env, conn), lockRetry });
+      outcome = out ?? undefined;
       rows = out?.rows;
       await conn`reset lock_timeout`;
       await conn`reset statement_timeout`;
@@ -111,7 +114,7 @@ async function runStep(env: RunEnv, runId: string, step: Step, direction: 'up' |
   }
   const ms = Date.now() - started;
   env.events?.stepDone?.(step, direction, ms);
-  return rows;
+  return outcome;
 }
 
 /**
@@ -162,6 +165,12 @@ function buildReport(
   };
 }
 
+// The report's record of a batched step's throttling, when it was throttled at all.
+function throttledOf(out: StepOutcome | undefined): Pick<StepReport, 'throttled'> {
+  const t = out?.throttled;
+  return t && t.ms > 0 ? { throttled: { ms: Math.round(t.ms), byReason: t.byReason } } : {};
+}
+
 function umzugFor(env: RunEnv, runId: string, phase: Phase, applied: Set<string>, timings: Map<string, StepReport>) {
   return new Umzug({
     logger: undefined,
@@ -169,13 +178,13 @@ function umzugFor(env: RunEnv, runId: string, phase: Phase, applied: Set<string>
       name: step.id,
       up: async () => {
         const t0 = Date.now();
-        const rows = await runStep(env, runId, step, 'up');
-        timings.set(step.id, { id: step.id, status: 'passed', durationMs: Date.now() - t0, rows, checks: [] });
+        const out = await runStep(env, runId, step, 'up');
+        timings.set(step.id, { id: step.id, status: 'passed', durationMs: Date.now() - t0, rows: out?.rows, ...throttledOf(out), checks: [] });
       },
       down: async () => {
         const t0 = Date.now();
-        await runStep(env, runId, step, 'down');
-        timings.set(step.id, { id: step.id, status: 'passed', durationMs: Date.now() - t0, checks: [] });
+        const out = await runStep(env, runId, step, 'down');
+        timings.set(step.id, { id: step.id, status: 'passed', durationMs: Date.now() - t0, ...throttledOf(out), checks: [] });
       },
     })),
     storage: {
@@ -259,6 +268,7 @@ function stepReports(steps: Step[], ex: Execution, checks?: Map<string, Check[]>
       status: t ? 'passed' : 'skipped',
       durationMs: t?.durationMs ?? 0,
       ...(t?.rows !== undefined ? { rows: t.rows } : {}),
+      ...(t?.throttled ? { throttled: t.throttled } : {}),
       checks: checks?.get(s.id) ?? [],
     };
   });

@@ -15,6 +15,8 @@ export const StepReportSchema = z.strictObject({
   status: z.enum(['passed', 'failed', 'interrupted', 'skipped']),
   durationMs: z.number().int().nonnegative(),
   rows: z.number().int().nonnegative().optional(),
+  /** Batched work: how long the batch governor slowed or held the step (ms), and why (ms per reason). */
+  throttled: z.strictObject({ ms: z.number().int().nonnegative(), byReason: z.record(z.string(), z.number().int().nonnegative()) }).optional(),
   error: z.string().optional(),
   checks: z.array(CheckSchema),
 });

@@ -23,6 +23,13 @@ function expectedActual(expected: unknown, actual: unknown): string {
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
+/** `throttled 12.3 s (latency 8.1 s, throttle query 4.2 s)`: a batched step's time slowed or held by the governor. */
+export function throttledText(t: { ms: number; byReason: Record<string, number> }): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const parts = Object.entries(t.byReason).sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${s(ms)}`);
+  return `throttled ${s(t.ms)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
+}
+
 /** The Markdown twin of a report. */
 export function toMarkdown(r: Report): string {
   const lines = [
@@ -38,6 +45,8 @@ export function toMarkdown(r: Report): string {
     '|---|---|---:|---:|',
     ...r.steps.map((s) => `| ${s.id} | ${s.status} | ${s.durationMs} | ${s.rows ?? ''} |`),
   ];
+  const throttled = r.steps.filter((s) => s.throttled);
+  if (throttled.length > 0) lines.push('', ...throttled.map((s) => `- ${s.id}: ${throttledText(s.throttled!)}`));
   const checks = r.steps.flatMap((s) => s.checks.map((c) => ({ step: s.id, ...c })));
   if (checks.length > 0) {
     lines.push('', '| step | check | status | expected | actual | details |', '|---|---|---|---|---|---|');
@@ -56,6 +65,7 @@ export function toTerminal(r: Report, color: ChalkInstance): string {
   const head = `phase ${r.phase.number} (${r.phase.name}) ${r.direction} ${mark}: ${r.summary.passed} checks passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings, ${(r.durationMs / 1000).toFixed(1)} s`;
   const lines = [head];
   for (const s of r.steps) {
+    if (s.throttled) lines.push(`  ${color.dim('~')} ${s.id}: ${throttledText(s.throttled)}`);
     if (s.error) lines.push(`  ${s.status === 'interrupted' ? color.yellow('‖') : color.red('✗')} ${s.id}: ${s.error}`);
     for (const c of s.checks) {
       if (c.status === 'passed') continue;

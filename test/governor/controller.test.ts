@@ -1,0 +1,113 @@
+// The governor's decisions, inputs to outputs, without a clock or a server.
+import { describe, expect, it } from 'vitest';
+import { type ControlLimits, decide, DUTY_STEP, initialState, MAX_PAUSE_MS, MIN_BATCH, MIN_DUTY, overBudget, ratePause, replicaHold, type Signals, sizeFor } from '../../src/governor/controller.js';
+import { reasonKind } from '../../src/governor/governor.js';
+import { baselineOf, quantile, type Sample, signalsOf } from '../../src/governor/probe.js';
+
+const limits: ControlLimits = { latencyBudget: 1.5, maxBatchSize: 5000, targetBatchMs: 100, minPauseMs: 0 };
+const calm: Signals = { baselineMs: 2, recentMs: 2.2, blocked: 0, extraWaits: 0 };
+const slow: Signals = { ...calm, recentMs: 5 };
+
+describe('the governor controller', () => {
+  it('starts at the maximum batch size and full duty', () => {
+    expect(initialState(limits)).toEqual({ batchSize: 5000, duty: 1 });
+  });
+
+  it('sizes batches to the target time: shrinks at once, grows by half at most, within [MIN_BATCH, max]', () => {
+    // 5,000 rows in 500 ms: 10 rows/ms, so 1,000 rows take the 100 ms target.
+    expect(sizeFor(limits, 5000, 10)).toBe(1000);
+    // Much faster now: grows to 1.5× the current size, not to the ideal at once.
+    expect(sizeFor(limits, 1000, 100)).toBe(1500);
+    expect(sizeFor(limits, 4000, 100)).toBe(5000);
+    expect(sizeFor(limits, 1000, 0.01)).toBe(MIN_BATCH);
+    // A maximum below MIN_BATCH is still the maximum.
+    expect(sizeFor({ ...limits, maxBatchSize: 10 }, 10, 0.01)).toBe(10);
+  });
+
+  it('within budget: no pause, full duty, no reason', () => {
+    const d = decide(limits, initialState(limits), calm, 1000, 100);
+    expect(d.pauseMs).toBe(0);
+    expect(d.reason).toBeNull();
+    expect(d.state.duty).toBe(1);
+    expect(d.state.batchSize).toBe(1000);
+  });
+
+  it('over the latency budget: halves the duty cycle, and the pause makes batches that share of the time', () => {
+    const d = decide(limits, initialState(limits), slow, 1000, 100);
+    expect(d.reason).toBe('latency 2.5x baseline');
+    expect(d.state.duty).toBe(0.5);
+    // 100 ms of batch at duty 0.5: 100 ms of pause.
+    expect(d.pauseMs).toBe(100);
+    const d2 = decide(limits, d.state, slow, 1000, 100);
+    expect(d2.state.duty).toBe(0.25);
+    expect(d2.pauseMs).toBe(300);
+  });
+
+  it('back within budget: the duty rises by DUTY_STEP a batch, and the reason says it is easing back', () => {
+    const over = decide(limits, initialState(limits), slow, 1000, 100);
+    const under = decide(limits, over.state, calm, 1000, 100);
+    expect(under.state.duty).toBeCloseTo(0.5 + DUTY_STEP);
+    expect(under.reason).toBe('latency 2.5x baseline (easing back)');
+    let s = under.state;
+    for (let i = 0; i < 20; i++) s = decide(limits, s, calm, 1000, 100).state;
+    expect(s.duty).toBe(1);
+    expect(decide(limits, s, calm, 1000, 100).reason).toBeNull();
+  });
+
+  it('never below MIN_DUTY, never a pause above MAX_PAUSE_MS, never below --batch-delay', () => {
+    let s = initialState(limits);
+    for (let i = 0; i < 20; i++) s = decide(limits, s, slow, 1000, 100).state;
+    expect(s.duty).toBe(MIN_DUTY);
+    expect(decide(limits, s, slow, 1000, 100_000).pauseMs).toBe(MAX_PAUSE_MS);
+    expect(decide({ ...limits, minPauseMs: 250 }, initialState(limits), calm, 1000, 100).pauseMs).toBe(250);
+  });
+
+  it('blocking sessions and WAL/IO waits count as over budget, even with a calm latency', () => {
+    expect(overBudget(limits, { ...calm, blocked: 2 })).toBe('blocking 2 sessions');
+    expect(overBudget(limits, { ...calm, extraWaits: 1.4 })).toBe('sessions waiting on WAL/IO (1.4)');
+    expect(overBudget(limits, { ...calm, extraWaits: 0.6 })).toBeNull();
+    // No sample yet: no latency verdict.
+    expect(overBudget(limits, { baselineMs: 2, blocked: 0, extraWaits: 0 })).toBeNull();
+  });
+
+  it('replica lag: no replica (undefined) never limits; above half the limit slows, above the limit holds', () => {
+    const lagged = { ...limits, maxReplicaLagMs: 10_000 };
+    expect(replicaHold(lagged, calm)).toBeNull();
+    expect(overBudget(lagged, calm)).toBeNull();
+    expect(overBudget(lagged, { ...calm, replicaLagMs: 6_000 })).toBe('replica lag 6.0 s');
+    expect(replicaHold(lagged, { ...calm, replicaLagMs: 6_000 })).toBeNull();
+    expect(replicaHold(lagged, { ...calm, replicaLagMs: 12_000 })).toBe('replica lag 12.0 s');
+    expect(replicaHold(limits, { ...calm, replicaLagMs: 12_000 })).toBeNull();
+  });
+
+  it('the rate cap: the pause until the rows done are due', () => {
+    expect(ratePause(undefined, 10_000, 0)).toBe(0);
+    expect(ratePause(1000, 2000, 500)).toBe(1500);
+    expect(ratePause(1000, 2000, 3000)).toBe(0);
+  });
+
+  it('reasons total by kind in the report', () => {
+    expect(reasonKind('latency 2.4x baseline (easing back)')).toBe('latency');
+    expect(reasonKind('paused by alice@db1 (reindex)')).toBe('paused');
+    expect(reasonKind('throttle query returns true')).toBe('throttle query');
+    expect(reasonKind('throttle query failing: relation "x" does not exist')).toBe('throttle query failing');
+    expect(reasonKind('blocking 1 session')).toBe('blocking sessions');
+    expect(reasonKind('sessions waiting on WAL/IO (1.2)')).toBe('WAL/IO waits');
+    expect(reasonKind('replica lag 12.0 s')).toBe('replica lag');
+  });
+});
+
+describe('the probe statistics', () => {
+  const sample = (xactMs: number, waits = 0, at = 0): Sample => ({ at, xactMs, rttMs: 0.1, waits, blocked: 0 });
+
+  it('judges the window and the baseline by the same upper quartile, so one stall does not count', () => {
+    expect(quantile([5, 1, 3, 2, 4], 0.75)).toBe(4);
+    const base = baselineOf([1, 1, 1, 2, 2, 2, 2, 50].map((x) => sample(x)));
+    expect(base.xactMs).toBe(2);
+    const s = signalsOf(base, [2, 2, 2, 3, 40].map((x) => sample(x, 1)));
+    expect(s.recentMs).toBe(3);
+    expect(s.extraWaits).toBe(1);
+    expect(s.replicaLagMs).toBeUndefined();
+    expect(signalsOf(base, []).recentMs).toBeUndefined();
+  });
+});
