@@ -64,7 +64,7 @@ async function allMetrics(ctx: BenchContext, metrics: Record<string, Metric>): P
   };
   Object.assign(metrics, await dualWrite(ctx, 'bench_fixture'));
   Object.assign(metrics, await reverseWrite(ctx, server.url('bench_dual_write')));
-  Object.assign(metrics, await oltpDuringMigration(ctx, 'bench_fixture'));
+  Object.assign(metrics, await oltpDuringMigration(ctx, 'bench_fixture', rate(small)));
   Object.assign(metrics, await validateVsExceptAll(ctx, server.url('bench_small'), small.rows));
   Object.assign(metrics, await diffVsMigra(ctx, server.url('bench_small'), server.url('bench_dual_write')));
   metrics.cli_peak_rss_mb_large = {

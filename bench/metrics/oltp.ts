@@ -11,13 +11,21 @@ function p99(latencies: number[]): number {
   return percentile([...latencies].sort((a, b) => a - b), 99);
 }
 
+/** The backfill's own summary line of `migrate phase 3`: rows, seconds, and the time it was throttled. */
+export function backfillSummary(output: string): { rows: number; seconds: number; throttled: string } | null {
+  const m = /backfill: (\d+) rows in ([\d.]+) s \(\d+ rows\/s\)(?:; (throttled .*))?$/m.exec(output);
+  return m ? { rows: Number(m[1]), seconds: Number(m[2]), throttled: m[3] ?? 'not throttled' } : null;
+}
+
 /**
  * A steady OLTP mix (reads, an update, an insert, by primary key; 4 clients at a fixed 100 tps,
  * connections held for each pgbench run as a pool would) on a copy of the fixture with phases 1–2
  * applied: p99 latency of one run before, then of the transactions that ended while `cortex
- * migrate phase 3` and `phase 4` ran, split by the phase they ran beside.
+ * migrate phase 3` and `phase 4` ran (default settings: the governor on), split by the phase they
+ * ran beside; with the backfill's rate under the governor beside `unthrottled` (rows/s of the same
+ * fixture's backfill with --no-governor and no workload, when the run measured it).
  */
-export async function oltpDuringMigration(ctx: BenchContext, template: string): Promise<Record<string, Metric>> {
+export async function oltpDuringMigration(ctx: BenchContext, template: string, unthrottled?: number): Promise<Record<string, Metric>> {
   const url = await ctx.server.create('bench_oltp', template);
   for (const n of [1, 2]) await cortex(url, ['migrate', 'phase', String(n)]);
   const w = { script: workload('oltp'), clients: CLIENTS, rate: RATE, seconds: ctx.sizes.seconds, vars: await workloadVars(url) };
@@ -30,9 +38,11 @@ export async function oltpDuringMigration(ctx: BenchContext, template: string): 
   const from = Date.now();
   let phase4From = Infinity;
   let until = Infinity;
+  let phase3 = '';
   const migration = (async () => {
     try {
-      await cortex(url, ['migrate', 'phase', '3']);
+      const r3 = await cortex(url, ['migrate', 'phase', '3']);
+      phase3 = r3.stderr + r3.stdout;
       phase4From = Date.now();
       await cortex(url, ['migrate', 'phase', '4']);
     } finally {
@@ -51,11 +61,17 @@ export async function oltpDuringMigration(ctx: BenchContext, template: string): 
     return l.length === 0 ? 'no transactions' : `${p99(l).toFixed(1)} ms (${l.length})`;
   };
   const latencies = during.map(([, ms]) => ms);
+  const b = backfillSummary(phase3);
+  const governed = b ? Math.round(b.rows / Math.max(b.seconds, 0.001)) : 0;
+  const rates = b
+    ? `; backfill under the governor ${governed} rows/s (${b.rows} rows in ${b.seconds.toFixed(1)} s, ${b.throttled})${unthrottled ? ` vs ${Math.round(unthrottled)} rows/s unthrottled (--no-governor, no workload, same fixture)` : ''}`
+    : '';
+  ctx.log(`oltp: p99 ${p99(before.latenciesMs).toFixed(1)} ms before, ${p99(latencies).toFixed(1)} ms during${rates}`);
   const failed = [before, ...runs].reduce((n, r) => n + r.failed, 0);
   return {
     oltp_p99_during_migration_ratio: {
       value: ratio(p99(latencies), p99(before.latenciesMs)),
-      detail: `${CLIENTS} clients at ${RATE} tps (2 reads, 1 update, 1 insert per transaction, all by primary key), p99 of all transactions: ${p99(before.latenciesMs).toFixed(1)} ms before (${before.transactions} transactions), ${p99(latencies).toFixed(1)} ms during phases 3–4 (${latencies.length} transactions over ${secs(until - from)}; p99 ${beside(false)} beside phase 3, ${beside(true)} beside phase 4)`,
+      detail: `${CLIENTS} clients at ${RATE} tps (2 reads, 1 update, 1 insert per transaction, all by primary key), p99 of all transactions: ${p99(before.latenciesMs).toFixed(1)} ms before (${before.transactions} transactions), ${p99(latencies).toFixed(1)} ms during phases 3–4 (${latencies.length} transactions over ${secs(until - from)}; p99 ${beside(false)} beside phase 3, ${beside(true)} beside phase 4)${rates}`,
     },
     oltp_failed_transactions: {
       value: failed,
