@@ -40,6 +40,11 @@ export interface BatchedUpdateResult {
   /** The checkpoint said the job was already finished: nothing was walked. */
   alreadyFinished: boolean;
   ms: number;
+  /**
+   * How long the governor slowed or held this run, and why (ms per reason); a step returns it as
+   * its outcome's `throttled` for the phase report. Totals of a shared governor when one was given.
+   */
+  throttled?: { ms: number; byReason: Record<string, number> };
 }
 
 /**
@@ -71,12 +76,18 @@ export async function batchedUpdate(ctx: StepContext, spec: BatchedUpdate, overr
   // A governor with a connection of its own (its probes run while the batches do), unless given one.
   const own = { ...settings.options, batchSize: opts.batchSize, batchDelayMs: opts.batchDelayMs, maxRowsPerSecond: opts.maxRowsPerSecond };
   const make = () => createGovernor(own, { ...(ctx.target ? { target: ctx.target } : {}), loop: sql });
-  const out = await withGovernor(opts.governor, make, (governor) => batchLoop(sql, settings, { ...opts, governor }, { label: table, cursor, doneAtStart, total }, async (tx, from, size) => {
-    const batch = await nextKeys(tx, spec, from, size);
-    const changed = batch ? await spec.work(tx, batch) : 0;
-    await advanceCheckpoint(tx, spec.job, batch?.last ?? null, batch?.keys.length ?? 0);
-    // The loop counts a batch once it commits, so a batch retried after a lock timeout counts once.
-    return { keys: batch?.keys.length ?? 0, rows: changed ?? batch?.keys.length ?? 0, cursor: batch?.last ?? from };
-  }));
-  return { table, keys: out.keys, rows: out.rows, batches: out.batches, resumed: doneAtStart > 0, alreadyFinished: false, ms: Date.now() - started };
+  const { out, throttle } = await withGovernor(opts.governor, make, async (governor) => {
+    const loop = await batchLoop(sql, settings, { ...opts, governor }, { label: table, cursor, doneAtStart, total }, async (tx, from, size) => {
+      const batch = await nextKeys(tx, spec, from, size);
+      const changed = batch ? await spec.work(tx, batch) : 0;
+      await advanceCheckpoint(tx, spec.job, batch?.last ?? null, batch?.keys.length ?? 0);
+      // The loop counts a batch once it commits, so a batch retried after a lock timeout counts once.
+      return { keys: batch?.keys.length ?? 0, rows: changed ?? batch?.keys.length ?? 0, cursor: batch?.last ?? from };
+    });
+    return { out: loop, throttle: governor.summary() };
+  });
+  return {
+    table, keys: out.keys, rows: out.rows, batches: out.batches, resumed: doneAtStart > 0, alreadyFinished: false, ms: Date.now() - started,
+    throttled: { ms: throttle.throttledMs, byReason: { ...throttle.byReason } },
+  };
 }

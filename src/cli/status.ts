@@ -63,7 +63,7 @@ function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill,
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description("the plan, each phase and step (pending / applied / running / interrupted, i.e. paused by Ctrl-C / failed), checksum drift, batched jobs' progress, and the built-in plan's backfill and writes from each side (read-only; exit 6 when the database is another plan's)")
+    .description("the plan, each phase and step (pending / applied / running / interrupted, i.e. paused by Ctrl-C / failed), checksum drift, whether batched work is paused (cortex backfill pause) and what each running governor does, batched jobs' progress, and the built-in plan's backfill and writes from each side (read-only; exit 6 when the database is another plan's)")
     .action(
       action('status', async (ctx) => {
         const plan = await planOf(ctx, configOf(ctx));

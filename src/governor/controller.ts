@@ -44,6 +44,8 @@ export interface ControlState {
   readonly rowsPerMs?: number;
   /** The last reason the loop was slowed down for, while the duty cycle recovers from it. */
   readonly cause?: string;
+  /** When the duty cycle was last halved (ms, the caller's clock). */
+  readonly cutAt?: number;
 }
 
 /** What to do before the next batch. */
@@ -60,9 +62,15 @@ export const MIN_BATCH = 50;
 /** The smallest duty cycle: even over budget, the loop runs 2% of the time (it always finishes). */
 export const MIN_DUTY = 0.02;
 /** Duty added per batch under budget (the additive increase). */
-export const DUTY_STEP = 0.05;
+export const DUTY_STEP = 0.02;
 /** The longest pause between two batches (ms), however small the duty cycle. */
 export const MAX_PAUSE_MS = 10_000;
+/**
+ * After a cut, the duty cycle is not cut again for this long (ms, the probes' window): until the
+ * window holds only samples taken since the cut, it still shows the load from before it, and
+ * halving once per batch on the same evidence would stall the loop.
+ */
+export const CUT_COOLDOWN_MS = 2_000;
 
 /** The controller's state before the first batch: full size, full duty. */
 export function initialState(limits: ControlLimits): ControlState {
@@ -99,23 +107,26 @@ export function sizeFor(limits: ControlLimits, current: number, rowsPerMs: numbe
 }
 
 /**
- * After a batch of `rows` that took `ms`: the next size, the duty cycle and the pause. The pause
- * is what makes the time running batches `duty` of the whole (batch ms × (1 − duty) / duty),
- * never below the minimum pause nor above MAX_PAUSE_MS.
+ * After a batch of `rows` that took `ms`, at `now` (ms): the next size, the duty cycle and the
+ * pause. Over budget, the duty is halved (at most once per CUT_COOLDOWN_MS); within it, raised by
+ * DUTY_STEP. The pause is what makes the time running batches `duty` of the whole
+ * (batch ms × (1 − duty) / duty), never below the minimum pause nor above MAX_PAUSE_MS.
  */
-export function decide(limits: ControlLimits, state: ControlState, signals: Signals, rows: number, ms: number): Decision {
+export function decide(limits: ControlLimits, state: ControlState, signals: Signals, rows: number, ms: number, now: number): Decision {
   const measured = rows > 0 && ms > 0 ? rows / ms : undefined;
   // A moving average: one batch slowed by a checkpoint does not halve the next.
   const rowsPerMs = measured === undefined ? state.rowsPerMs : state.rowsPerMs === undefined ? measured : 0.5 * state.rowsPerMs + 0.5 * measured;
   const batchSize = rowsPerMs === undefined ? state.batchSize : sizeFor(limits, state.batchSize, rowsPerMs);
   const reason = overBudget(limits, signals);
-  const duty = reason ? Math.max(MIN_DUTY, state.duty / 2) : Math.min(1, state.duty + DUTY_STEP);
+  const cut = reason !== null && (state.cutAt === undefined || now - state.cutAt >= CUT_COOLDOWN_MS);
+  const duty = cut ? Math.max(MIN_DUTY, state.duty / 2) : reason ? state.duty : Math.min(1, state.duty + DUTY_STEP);
+  const cutAt = cut ? now : state.cutAt;
   const dutyPause = duty >= 1 ? 0 : (ms * (1 - duty)) / duty;
   const pauseMs = Math.round(Math.max(limits.minPauseMs, Math.min(MAX_PAUSE_MS, dutyPause)));
   // Under budget but still easing back from a slow-down: the pause is still that reason's.
   const cause = reason ?? (duty < 1 ? state.cause : undefined);
   return {
-    state: { batchSize, duty, ...(rowsPerMs !== undefined ? { rowsPerMs } : {}), ...(cause ? { cause } : {}) },
+    state: { batchSize, duty, ...(rowsPerMs !== undefined ? { rowsPerMs } : {}), ...(cause ? { cause } : {}), ...(cutAt !== undefined ? { cutAt } : {}) },
     pauseMs,
     reason: reason ?? (cause ? `${cause} (easing back)` : null),
   };

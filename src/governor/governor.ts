@@ -3,6 +3,7 @@
 // returns true (or fails), or a replica lags beyond --max-replica-lag; after each batch it sizes
 // the next and paces the loop (controller.ts) from what its probes see (probe.ts), within
 // --max-rows-per-second and --batch-delay. `--no-governor` keeps the holds and the fixed pace.
+import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../db/client.js';
 import { type ControlLimits, type ControlState, decide, initialState, ratePause, replicaHold } from './controller.js';
@@ -181,8 +182,11 @@ export class BatchGovernor implements Governor {
     if (this.options.enabled) {
       const base = this.baselineTaken ? await this.baselineTaken : undefined;
       const signals = base && this.prober ? signalsOf(base, this.prober.window()) : { baselineMs: 0, blocked: 0, extraWaits: 0 };
-      const d = decide(this.limits, this.control, signals, rows, ms);
+      const d = decide(this.limits, this.control, signals, rows, ms, now);
       this.control = d.state;
+      // For tuning: every decision with what it was made from, one JSON line each.
+      const trace = process.env.CORTEX_GOVERNOR_TRACE;
+      if (trace) appendFileSync(trace, `${JSON.stringify({ t: now - this.started, rows, ms: Math.round(ms), ...signals, ...d.state, pauseMs: d.pauseMs, reason: d.reason })}\n`);
       if (d.pauseMs > pause) {
         pause = d.pauseMs;
         reason = d.reason;

@@ -31,11 +31,11 @@ export interface Baseline {
 }
 
 /** Probes between batches this often (ms). */
-export const PROBE_EVERY_MS = 200;
+export const PROBE_EVERY_MS = 100;
 /** The window the recent latency is taken over (ms). */
 export const WINDOW_MS = 2_000;
 /** Samples of the baseline. */
-export const BASELINE_SAMPLES = 15;
+export const BASELINE_SAMPLES = 20;
 
 let sampleText: string | undefined;
 const sampleSql = () => (sampleText ??= readFileSync(packagePath('sql', 'governor', 'sample.sql'), 'utf8'));
@@ -47,9 +47,9 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 
-// The window's statistic: the third quartile, so a few slow commits count (the application feels
-// its tail) but one checkpoint's stall does not.
-const HIGH = 0.75;
+// The window's statistic: the 90th percentile (18th of 20), so the slow commits the application
+// feels in its tail count, but one stall (a checkpoint, another tenant) does not.
+const HIGH = 0.9;
 
 /** The baseline of a set of samples: the same statistic the window is judged by. */
 export function baselineOf(samples: readonly Sample[]): Baseline {
