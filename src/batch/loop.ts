@@ -135,7 +135,11 @@ async function governedLoop<C>(
     );
     // Only a committed batch moves the cursor: a retried one starts again from the same place.
     cursor = result.cursor;
-    if (result.keys === 0) break;
+    // The governor hears of every batch it let start, the last, empty one too.
+    if (result.keys === 0) {
+      await governor.afterBatch(0, performance.now() - t0, stopped);
+      break;
+    }
     done += result.keys;
     rows += result.rows ?? result.keys;
     batches++;

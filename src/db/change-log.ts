@@ -43,8 +43,8 @@ export async function drainChangeLog(
           from cortex_migration.drain_change_log(${schema}, ${table}, ${size}, ${resume.entry}, ${resume.skip})`;
       return c!;
     }, { retries });
-    if (r.entries === null) return keys;
     await governor?.afterBatch(r.consumed, performance.now() - t0, stopped);
+    if (r.entries === null) return keys;
     done += r.consumed;
     keys += r.keys;
     resume = { entry: r.next_entry, skip: r.next_skip ?? 0 };

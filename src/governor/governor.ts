@@ -83,6 +83,8 @@ export class BatchGovernor implements Governor {
   private readonly started: number;
   private checking?: Promise<string | null>;
   private recordedAt = -Infinity;
+  // Batches between beforeBatch and afterBatch (several with workers): the probes mark their samples busy.
+  private inFlight = 0;
 
   constructor(
     private readonly options: GovernorOptions,
@@ -98,7 +100,7 @@ export class BatchGovernor implements Governor {
     };
     this.control = initialState(this.limits);
     this.started = now();
-    if (options.enabled && conns.own) this.prober = new Prober(conns.own, this.serial, now);
+    if (options.enabled && conns.own) this.prober = new Prober(conns.own, this.serial, now, () => this.inFlight > 0);
   }
 
   private get side(): Sql | undefined {
@@ -170,10 +172,12 @@ export class BatchGovernor implements Governor {
       this.account(hold, this.now() - t0);
     }
     this.holdReason = null;
+    this.inFlight++;
     return this.options.enabled ? this.control.batchSize : this.options.maxBatchSize;
   }
 
   async afterBatch(rows: number, ms: number, signal?: AbortSignal): Promise<void> {
+    this.inFlight = Math.max(0, this.inFlight - 1);
     const now = this.now();
     this.rowsTotal += rows;
     this.recent = [...this.recent.filter((r) => r.at >= now - RATE_WINDOW_MS), { at: now, rows }];
@@ -181,7 +185,7 @@ export class BatchGovernor implements Governor {
     let reason: string | null = pause > 0 ? 'batch-delay' : null;
     if (this.options.enabled) {
       const base = this.baselineTaken ? await this.baselineTaken : undefined;
-      const signals = base && this.prober ? signalsOf(base, this.prober.window()) : { baselineMs: 0, blocked: 0, extraWaits: 0 };
+      const signals = base && this.prober ? signalsOf(base, this.prober.window(), this.prober.idle()) : { baselineMs: 0, blocked: 0, extraWaits: 0 };
       const d = decide(this.limits, this.control, signals, rows, ms, now);
       this.control = d.state;
       // For tuning: every decision with what it was made from, one JSON line each.

@@ -2,7 +2,11 @@
 // that is given an xid (its commit flushes WAL as an application's commit does, so it waits
 // behind the backfill's WAL and for the CPU the backfill takes), a plain round trip, and a look
 // at pg_stat_activity and pg_stat_replication. A baseline before the first batch, then one probe
-// every PROBE_EVERY_MS while the batches run, kept over a sliding window.
+// every PROBE_EVERY_MS while the batches run. Each probe is marked busy (a batch ran during it) or
+// idle: the busy ones of the last WINDOW_MS are judged against the idle ones of the last
+// REFERENCE_MS, so what is measured is the batches' own cost. When the server gets slower for
+// reasons of its own (the application's load grows, phase 4's dual-write makes its writes dearer),
+// the pauses show it too, and the loop is not held back for what it does not cause.
 import { readFileSync } from 'node:fs';
 import type { Sql } from '../db/client.js';
 import { packagePath } from '../paths.js';
@@ -20,6 +24,8 @@ export interface Sample {
   readonly waits: number;
   readonly blocked: number;
   readonly lagMs?: number;
+  /** A batch was running at the start or the end of the probe. */
+  readonly busy?: boolean;
 }
 
 /** The baseline the window is judged against. */
@@ -30,10 +36,17 @@ export interface Baseline {
   readonly waits: number;
 }
 
+/** Idle samples of the last REFERENCE_MS replace the baseline once there are this many. */
+export const MIN_IDLE_SAMPLES = 10;
+/** Busy samples of the window are judged alone once there are this many. */
+export const MIN_BUSY_SAMPLES = 5;
+
 /** Probes between batches this often (ms). */
 export const PROBE_EVERY_MS = 100;
 /** The window the recent latency is taken over (ms). */
 export const WINDOW_MS = 2_000;
+/** Idle samples are kept this long, as the reference the window is judged against (ms). */
+export const REFERENCE_MS = 30_000;
 /** Samples of the baseline. */
 export const BASELINE_SAMPLES = 20;
 
@@ -61,21 +74,28 @@ export function baselineOf(samples: readonly Sample[]): Baseline {
   };
 }
 
-/** The controller's signals from the baseline and the window's samples. */
-export function signalsOf(base: Baseline, window: readonly Sample[]): Signals {
+/**
+ * The controller's signals: the window's busy samples (all of them while there are few) against
+ * the idle samples of the reference period (the baseline while there are few).
+ */
+export function signalsOf(base: Baseline, window: readonly Sample[], idle: readonly Sample[] = []): Signals {
   const last = window.at(-1);
   const waits = window.length === 0 ? 0 : window.reduce((n, s) => n + s.waits, 0) / window.length;
+  const busy = window.filter((s) => s.busy);
+  const judged = busy.length >= MIN_BUSY_SAMPLES ? busy : window;
+  const reference = idle.length >= MIN_IDLE_SAMPLES ? quantile(idle.map((s) => s.xactMs), HIGH) : base.xactMs;
   return {
-    baselineMs: base.xactMs,
-    ...(window.length > 0 ? { recentMs: quantile(window.map((s) => s.xactMs), HIGH) } : {}),
+    baselineMs: reference,
+    ...(judged.length > 0 ? { recentMs: quantile(judged.map((s) => s.xactMs), HIGH) } : {}),
     blocked: last?.blocked ?? 0,
     extraWaits: Math.max(0, waits - base.waits),
     ...(last?.lagMs !== undefined ? { replicaLagMs: last.lagMs } : {}),
   };
 }
 
-/** Take one sample on `sql` (a connection of the governor's, not in a transaction). */
-export async function takeSample(sql: Sql, now: () => number): Promise<Sample> {
+/** Take one sample on `sql` (a connection of the governor's, not in a transaction); `busy`: is a batch running now. */
+export async function takeSample(sql: Sql, now: () => number, busy: () => boolean = () => false): Promise<Sample> {
+  const busyAtStart = busy();
   const t0 = performance.now();
   await sql`select 1`;
   const t1 = performance.now();
@@ -96,6 +116,7 @@ export async function takeSample(sql: Sql, now: () => number): Promise<Sample> {
     waits: a?.waits ?? 0,
     blocked: a?.blocked ?? 0,
     ...(a?.lag_ms !== null && a?.lag_ms !== undefined ? { lagMs: a.lag_ms } : {}),
+    busy: busyAtStart || busy(),
   };
 }
 
@@ -110,6 +131,8 @@ export class Prober {
     private readonly sql: Sql,
     private readonly serial: Serial,
     private readonly now: () => number = Date.now,
+    /** Is a batch running now (the governor counts batches between beforeBatch and afterBatch). */
+    private readonly busy: () => boolean = () => false,
   ) {}
 
   /** The baseline: BASELINE_SAMPLES probes, 50 ms apart, before any batch runs. */
@@ -129,8 +152,8 @@ export class Prober {
     if (this.timer) return;
     const tick = async () => {
       try {
-        const s = await this.serial.run(() => takeSample(this.sql, this.now));
-        const since = s.at - WINDOW_MS;
+        const s = await this.serial.run(() => takeSample(this.sql, this.now, this.busy));
+        const since = s.at - REFERENCE_MS;
         this.samples = [...this.samples.filter((x) => x.at >= since), s];
         this.failure = undefined;
       } catch (err) {
@@ -145,6 +168,12 @@ export class Prober {
   window(): readonly Sample[] {
     const since = this.now() - WINDOW_MS;
     return this.samples.filter((s) => s.at >= since);
+  }
+
+  /** The idle samples of the last REFERENCE_MS. */
+  idle(): readonly Sample[] {
+    const since = this.now() - REFERENCE_MS;
+    return this.samples.filter((s) => s.at >= since && !s.busy);
   }
 
   /** The last probe's error, if the last probe failed. */

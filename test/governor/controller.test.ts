@@ -122,4 +122,17 @@ describe('the probe statistics', () => {
     expect(s.replicaLagMs).toBeUndefined();
     expect(signalsOf(base, []).recentMs).toBeUndefined();
   });
+
+  it("judges the batches' own cost: busy samples against idle ones, once there are enough of each", () => {
+    const base = baselineOf(Array(20).fill(sample(1)));
+    const busy = (xactMs: number): Sample => ({ ...sample(xactMs), busy: true });
+    const window = [...Array(6).fill(busy(4)), ...Array(4).fill(sample(1))];
+    // Too few idle samples: the baseline is the reference; busy ones are judged alone.
+    expect(signalsOf(base, window, Array(9).fill(sample(3)))).toMatchObject({ baselineMs: 1, recentMs: 4 });
+    // The server got slower on its own (the pauses show it too): the idle samples are the reference.
+    expect(signalsOf(base, window, Array(10).fill(sample(3)))).toMatchObject({ baselineMs: 3, recentMs: 4 });
+    // Too few busy samples: the whole window is judged.
+    expect(signalsOf(base, [...Array(4).fill(busy(4)), ...Array(16).fill(sample(1))]).recentMs).toBe(4);
+    expect(signalsOf(base, [...Array(1).fill(busy(4)), ...Array(19).fill(sample(1))]).recentMs).toBe(1);
+  });
 });
