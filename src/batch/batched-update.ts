@@ -66,8 +66,8 @@ export async function batchedUpdate(ctx: StepContext, spec: BatchedUpdate, overr
     ...(ctx.progress ? { onProgress: (p: Progress) => ctx.progress!(p) } : {}),
     ...overrides,
   };
-  const out = await batchLoop(sql, settings, opts, { label: table, cursor, doneAtStart, total }, async (tx, from) => {
-    const batch = await nextKeys(tx, spec, from, opts.batchSize);
+  const out = await batchLoop(sql, settings, opts, { label: table, cursor, doneAtStart, total }, async (tx, from, size) => {
+    const batch = await nextKeys(tx, spec, from, size);
     const changed = batch ? await spec.work(tx, batch) : 0;
     await advanceCheckpoint(tx, spec.job, batch?.last ?? null, batch?.keys.length ?? 0);
     // The loop counts a batch once it commits, so a batch retried after a lock timeout counts once.

@@ -5,11 +5,11 @@
 // (src/backfill/engine.ts: `next_batch` + `sync_safely` as its body) run on it.
 import type { BackfillOptions } from '../backfill/engine.js';
 import { progressOf } from '../backfill/progress.js';
-import { Throttle } from '../backfill/throttle.js';
 import type { Sql } from '../db/client.js';
 import { withLockRetry } from '../db/retry.js';
 import { rollbackUnlessLost } from '../db/transaction.js';
 import { CortexError } from '../errors.js';
+import { createGovernor, type Governor } from '../governor/governor.js';
 import type { RunSettings } from '../plan/model.js';
 import { stopped, throwIfStopped } from '../runner/interrupt.js';
 
@@ -24,8 +24,9 @@ export interface BatchResult<C> {
 /**
  * One batch, run inside its transaction: take the keys after `cursor`, do the work, move the
  * checkpoint (in `tx`, so it commits with the work), and say where the next batch starts.
+ * `size` is the batch size to take this time (the governor's).
  */
-export type BatchBody<C> = (tx: Sql, cursor: C) => Promise<BatchResult<C>>;
+export type BatchBody<C> = (tx: Sql, cursor: C, size: number) => Promise<BatchResult<C>>;
 
 /** Where a loop starts and how big its job is, for progress. */
 export interface LoopStart<C> {
@@ -78,20 +79,31 @@ export async function batchLoop<C>(
 ): Promise<LoopOutcome<C>> {
   await assertNoOpenTransaction(sql);
   const startedAt = Date.now();
-  const throttle = new Throttle(opts.maxRowsPerSecond, opts.batchDelayMs, stopped);
+  // A shared governor (several workers) is its owner's to close; one made here is the loop's.
+  const governor = opts.governor ?? createGovernor(opts, stopped);
+  try {
+    return await loop(sql, settings, opts, start, body, governor, startedAt);
+  } finally {
+    if (!opts.governor) await governor.close();
+  }
+}
+
+async function loop<C>(sql: Sql, settings: RunSettings, opts: BackfillOptions, start: LoopStart<C>, body: BatchBody<C>, governor: Governor, startedAt: number): Promise<LoopOutcome<C>> {
   let cursor = start.cursor;
   let done = start.doneAtStart;
   let batches = 0;
   let rows = 0;
   for (;;) {
     throwIfStopped();
+    const size = await governor.beforeBatch(stopped);
+    const batchStarted = Date.now();
     const result = await withLockRetry(
       async () => {
         await sql`begin`;
         try {
           await sql`select set_config('lock_timeout', ${`${Math.min(settings.lockTimeoutMs, BATCH_LOCK_TIMEOUT_MS)}ms`}, true),
                            set_config('statement_timeout', ${`${settings.statementTimeoutMs}ms`}, true)`;
-          const r = await body(sql, cursor);
+          const r = await body(sql, cursor, size);
           await sql`commit`;
           return r;
         } catch (err) {
@@ -108,7 +120,7 @@ export async function batchLoop<C>(
     rows += result.rows ?? result.keys;
     batches++;
     await opts.afterBatch?.(start.label, batches);
-    await throttle.after(result.keys);
+    await governor.afterBatch(result.keys, Date.now() - batchStarted, stopped);
     // After the throttle's pause: the rate shown is the one achieved, pauses included, not the
     // batch's own speed (which a ceiling of 4,000 rows/s showed as up to 62,000).
     opts.onProgress?.(progressOf(start.label, done, Math.max(done, start.total), start.doneAtStart, startedAt));

@@ -18,6 +18,8 @@ export const ConfigSchema = z.strictObject({
       batchSize: z.number().int().positive().max(1_000_000).optional(),
       batchDelayMs: z.number().int().nonnegative().optional(),
       maxRowsPerSecond: z.number().positive().optional(),
+      /** Phase 3: backfill workers of the `migrate` (or `backfill work`) process, each on its own connection. */
+      workers: z.number().int().positive().max(64).optional(),
     })
     .optional(),
 });

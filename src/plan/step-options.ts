@@ -10,6 +10,8 @@ export const StepOptionsSchema = z.strictObject({
   batchDelayMs: z.number().int().nonnegative().optional(),
   /** Backfill: a hard cap on rows per second (0: none). */
   maxRowsPerSecond: z.number().nonnegative().optional(),
+  /** Backfill: workers of this process, each on its own connection (default 1). */
+  workers: z.number().int().positive().max(64).optional(),
   /** Archive: proceed without a pg_dump backup when no compatible pg_dump is installed. */
   skipBackup: z.boolean().optional(),
   /** Archive: days the *_deprecated schemas are kept before purge is allowed (default 30). */
