@@ -4,6 +4,7 @@ import { isConnectionFailure } from '../db/client.js';
 import { ExitCode } from '../errors.js';
 import { version } from '../version.js';
 import { registerArchive } from './archive.js';
+import { registerBackfill } from './backfill.js';
 import { quietOnClosedPipes } from './closed-pipe.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerLog(program);
   registerPlan(program);
   registerMigrate(program);
+  registerBackfill(program);
   registerRollback(program);
   registerRepair(program);
   registerVerify(program);
