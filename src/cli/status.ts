@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type BackfillState, formatBackfillState, formatWritesBySide, readBackfillState, readWritesBySide, type WritesBySide } from '../backfill/state.js';
+import { formatWorkersState, readWorkersState, type WorkersState } from '../backfill/workers-status.js';
 import { type BatchJob, formatBatchJobs, readBatchJobs } from '../batch/status.js';
 import { openDatabase } from '../db/client.js';
 import { runLockSession } from '../db/lock.js';
@@ -16,13 +17,15 @@ interface StatusData {
   drift: string[];
   run: { active: boolean; pid: number | null; application: string | null; client: string | null };
   backfill: BackfillState | null;
+  /** The parallel backfill's live workers and chunks per table (null before phase 3 created them). */
+  backfillWorkers: WorkersState | null;
   /** Checkpoints of batched jobs (any plan's src/batch steps): how far each got, finished or not. */
   batchJobs: BatchJob[];
   /** Per mapped table, the writes from each side since phase 4 (null before it). */
   writes: WritesBySide[] | null;
 }
 
-function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill, batchJobs, writes }: StatusData): string {
+function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill, backfillWorkers, batchJobs, writes }: StatusData): string {
   const c = ctx.out.color;
   const paint = (s: string) =>
     s === 'applied'
@@ -48,6 +51,7 @@ function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill,
     }
   }
   if (backfill) lines.push('', ...formatBackfillState(backfill));
+  if (backfillWorkers?.tables.length) lines.push('', ...formatWorkersState(backfillWorkers));
   if (batchJobs.length > 0) lines.push('', ...formatBatchJobs(batchJobs));
   if (writes) lines.push('', ...formatWritesBySide(writes));
   if (drift.length > 0) lines.push('', c.red('drift:'), ...drift.map((d) => `  ${d}`));
@@ -74,6 +78,7 @@ export function registerStatus(program: Command): void {
             drift: findDrift(plan, ledger),
             run: { active: pid !== null, pid, application: holder?.application || null, client: holder?.client ?? null },
             backfill: await readBackfillState(sql),
+            backfillWorkers: await readWorkersState(sql),
             batchJobs: await readBatchJobs(sql),
             writes: await readWritesBySide(sql),
           };
