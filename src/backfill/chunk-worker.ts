@@ -10,7 +10,7 @@ import type { Governor } from '../governor/governor.js';
 import type { RunSettings } from '../plan/model.js';
 import { stopped, throwIfStopped } from '../runner/interrupt.js';
 import type { ChunkBoard } from './chunk-board.js';
-import { type Chunk, chunksLeft, chunkTable, claimChunk, finishTables, recordChunkBatch, releaseChunks } from './chunks.js';
+import { type Chunk, chunksLeft, chunkTable, claimChunk, finishTables, recordChunkBatch, releaseChunks, sameKey } from './chunks.js';
 import { type BackfillOptions, syncNextBatch } from './engine.js';
 import { finishWorker, registerWorker, type WorkerRole } from './worker-registry.js';
 
@@ -91,8 +91,11 @@ async function copyChunk(sql: Sql, shared: WorkerShared, worker: string, c: Chun
     },
   };
   const out = await batchLoop<string[] | null>(sql, shared.settings, opts, { label: table, cursor: c.last_key ?? c.lo, doneAtStart: 0, total: 0 }, async (tx, lastKey, size) => {
+    // The batch that reached the chunk's last key finished it: nothing to write (no commit to wait for).
+    if (lastKey !== null && sameKey(lastKey, c.hi)) return { keys: 0, cursor: lastKey };
     const b = await syncNextBatch(tx, c.old_schema, c.old_table, lastKey, c.hi, size);
-    if (!(await recordChunkBatch(tx, c, worker, b.keys, b.lastKey, shared.governor.state()))) {
+    const finished = b.keys === 0 || sameKey(b.lastKey!, c.hi);
+    if (!(await recordChunkBatch(tx, c, worker, b.keys, b.lastKey, finished, shared.governor.state()))) {
       throw new ChunkLost(`chunk ${c.chunk} of ${table} was taken over by another worker`);
     }
     return { keys: b.keys, cursor: b.lastKey ?? lastKey };

@@ -87,7 +87,8 @@ async function onConnection(sql: Sql, fn: (tx: Sql) => Promise<void>): Promise<v
   }
 }
 
-function sameKey(a: readonly string[], b: readonly string[]): boolean {
+/** Whether two keys (as text arrays) are the same key. */
+export function sameKey(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
@@ -111,18 +112,19 @@ export async function backfillInProgress(sql: Sql): Promise<boolean> {
 }
 
 /**
- * In the batch's transaction: move the chunk past a batch of `keys` keys ending at `lastKey` (0
- * keys: the chunk is finished), with its table's checkpoint and the worker's registry row.
- * False when this connection no longer owns the chunk (its connection was replaced, and another
- * worker took the chunk over): the caller rolls the batch back and claims again.
+ * In the batch's transaction: move the chunk past a batch of `keys` keys ending at `lastKey`, and
+ * mark it finished when `finished` (the batch reached the chunk's last key, or found no key
+ * left), with its table's checkpoint and the worker's registry row. False when this connection no
+ * longer owns the chunk (its connection was replaced, and another worker took the chunk over):
+ * the caller rolls the batch back and claims again.
  */
-export async function recordChunkBatch(tx: Sql, c: Chunk, worker: string, keys: number, lastKey: string[] | null, governor: GovernorState): Promise<boolean> {
+export async function recordChunkBatch(tx: Sql, c: Chunk, worker: string, keys: number, lastKey: string[] | null, finished: boolean, governor: GovernorState): Promise<boolean> {
   const one = keys > 0 ? 1 : 0;
   const [r] = await tx<{ owned: boolean }[]>`
     with ch as (
       update cortex_migration.backfill_chunks
          set last_key = coalesce(${lastKey}::text[], last_key), rows_done = rows_done + ${keys}, batches = batches + ${one},
-             updated_at = clock_timestamp(), finished_at = case when ${keys}::int = 0 then clock_timestamp() end
+             updated_at = clock_timestamp(), finished_at = case when ${finished} then clock_timestamp() end
        where old_schema = ${c.old_schema} and old_table = ${c.old_table} and chunk = ${c.chunk} and owner_pid = pg_backend_pid()
       returning 1),
     cp as (
@@ -133,9 +135,9 @@ export async function recordChunkBatch(tx: Sql, c: Chunk, worker: string, keys: 
       returning 1),
     w as (
       update cortex_migration.backfill_workers
-         set rows = rows + ${keys}, batches = batches + ${one}, chunks_done = chunks_done + ${1 - one},
-             cur_schema = case when ${one} = 1 then cur_schema end, cur_table = case when ${one} = 1 then cur_table end,
-             cur_chunk = case when ${one} = 1 then cur_chunk end,
+         set rows = rows + ${keys}, batches = batches + ${one}, chunks_done = chunks_done + ${finished ? 1 : 0},
+             cur_schema = case when not ${finished} then cur_schema end, cur_table = case when not ${finished} then cur_table end,
+             cur_chunk = case when not ${finished} then cur_chunk end,
              governor = ${tx.json(governor as never)}::jsonb, updated_at = clock_timestamp()
        where id = ${worker}::uuid and exists (select 1 from ch)
       returning 1)

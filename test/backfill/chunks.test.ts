@@ -89,7 +89,7 @@ describe('backfill chunks', () => {
       expect(await chunksLeft(b)).toBeGreaterThan(1);
       // A committed batch of the chunk: its progress stays with the chunk.
       await a`begin`;
-      expect(await recordChunkBatch(a, held, wa, 7, ['7'], IDLE)).toBe(true);
+      expect(await recordChunkBatch(a, held, wa, 7, ['7'], false, IDLE)).toBe(true);
       await a`commit`;
       const [{ pid }] = await a<{ pid: number }[]>`select pg_backend_pid() as pid`;
       const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
@@ -106,7 +106,7 @@ describe('backfill chunks', () => {
       expect(taken).toMatchObject({ old_schema: held.old_schema, old_table: held.old_table, chunk: held.chunk, last_key: ['7'], rows_done: '7' });
       // The new owner records its batches; the dead one could not any more.
       await b`begin`;
-      expect(await recordChunkBatch(b, taken!, wb, 0, null, IDLE)).toBe(true);
+      expect(await recordChunkBatch(b, taken!, wb, 0, null, true, IDLE)).toBe(true);
       await b`commit`;
       const [w] = await sql<{ worker: string; finished: boolean }[]>`
         select worker::text, finished_at is not null as finished from cortex_migration.backfill_chunks

@@ -5,7 +5,8 @@
 
 -- A chunk: the keys after `lo` (exclusive; null: from the first key) up to `hi` (inclusive) of one
 -- legacy table, in the order cortex_migration.next_batch walks them. Each committed batch moves
--- `last_key` and `rows_done` with its work, so a chunk taken over continues where it stopped.
+-- `last_key` and `rows_done` with its work, so a chunk taken over continues where it stopped; the
+-- batch that reaches `hi` (or finds no key left) sets `finished_at`.
 -- The owner is a backend (pid and backend_start of the worker's work connection), not a lock: a
 -- chunk whose owner is no longer in pg_stat_activity (a killed worker's connection ends) is free
 -- for the next claim, and no transaction stays open for a whole chunk (which would hold back vacuum).
@@ -86,6 +87,9 @@ declare
   me timestamptz := (select backend_start from pg_stat_activity where pid = pg_backend_pid());
   c cortex_migration.backfill_chunks;
 begin
+  -- A claim lost in a crash of the server is void anyway (every owner's backend is gone with it):
+  -- no need to wait for its WAL flush, which with fsync on cost a claim as much as a batch's commit.
+  perform set_config('synchronous_commit', 'off', true);
   select ch.* into c from cortex_migration.backfill_chunks ch
     join cortex_migration.mapped_tables m using (old_schema, old_table)
    where ch.finished_at is null
