@@ -54,11 +54,13 @@ describe('cortex backfill work', () => {
     const a = start(['--json', 'backfill', 'work', ...pace]);
     await wait(async () => (await claimedBy()).length === 1);
     const b = start(['backfill', 'work', ...pace]);
-    // B has finished a chunk and holds another it has started on: Ctrl-C.
+    // B has finished a chunk and holds another it has started on, with more than its current batch
+    // left (so the batch it finishes after Ctrl-C cannot finish the chunk): Ctrl-C.
     await wait(async () => {
       const [r] = await db().sql<{ finished: number; started: number }[]>`
         select count(*) filter (where c.finished_at is not null)::int as finished,
-               count(*) filter (where c.finished_at is null and c.rows_done > 0 and c.owner_pid is not null)::int as started
+               count(*) filter (where c.finished_at is null and c.rows_done > 0 and c.rows_done <= c.rows_total - 500
+                                  and c.owner_pid is not null)::int as started
           from cortex_migration.backfill_chunks c join cortex_migration.backfill_workers w on w.id = c.worker
          where w.pid = ${b.child.pid!}`;
       return r!.finished > 0 && r!.started > 0;
