@@ -1,10 +1,9 @@
-// Copy every mapped legacy table into the target: keyset batches, one short transaction each,
-// resumable from per-table checkpoints, throttled, with progress and quarantine.
-import { backfillOptions, backfillTable } from '../../src/backfill/engine.js';
-import { countTables, PhaseProgress } from '../../src/backfill/phase-progress.js';
-import type { Progress } from '../../src/backfill/progress.js';
+// Copy every mapped legacy table into the target: keyset chunks claimed by one or more workers,
+// keyset batches of one short transaction each, resumable, throttled, with progress and quarantine.
+import { backfillOptions } from '../../src/backfill/engine.js';
+import { BATCHES_PER_CHUNK, planChunks, rowsDone } from '../../src/backfill/chunks.js';
+import { runWorkerPool, workersOf } from '../../src/backfill/worker-pool.js';
 import { mappedTables } from '../../src/db/mapped-tables.js';
-import { createGovernor } from '../../src/governor/create.js';
 import { CortexError } from '../../src/errors.js';
 import { legacyName } from '../../src/generate/spec.js';
 import { literal } from '../../src/generate/sql.js';
@@ -19,29 +18,21 @@ import { FILLED_TABLES, foreignRows, parityCounts } from './backfill-tables.js';
 export const transactional = false;
 
 /**
- * Backfill every table in dependency order, under one governor (one baseline, one budget for the
- * whole copy); rows that failed on a missing parent are retried at the end.
+ * Cut every table into chunks, then copy them with --workers workers of this process (and any
+ * `cortex backfill work` that joins), parents first; rows that failed on a missing parent are
+ * retried at the end.
  */
 export async function up({ sql, settings, log, progress, target }: StepContext): Promise<StepOutcome> {
-  let rows = 0;
   const started = Date.now();
-  const targets = await mappedTables(sql);
-  // Rows over every table, for the phase's ETA next to the table's.
-  const phase = progress && { show: progress, sums: new PhaseProgress(await countTables(sql, targets)) };
-  const governor = await createGovernor(settings.options, { ...(target ? { target } : {}), loop: sql });
-  try {
-    for (const [i, t] of targets.entries()) {
-      const position = { index: i + 1, count: targets.length };
-      const opts = { ...backfillOptions(settings), governor, onProgress: phase && ((p: Progress) => phase.show(phase.sums.update({ ...p, position }))) };
-      const r = await backfillTable(sql, settings, t.old_schema, t.old_table, opts);
-      rows += r.rows;
-      const rate = r.ms > 0 ? Math.round((r.rows / r.ms) * 1000) : 0;
-      log(`${r.table}: ${r.rows} rows in ${r.batches} batches, ${r.quarantined} quarantined${r.resumed ? ' (resumed)' : ''}, ${rate} rows/s`);
-    }
-  } finally {
-    await governor.close();
-  }
-  const throttle = governor.summary();
+  const opts = backfillOptions(settings);
+  await planChunks(sql, await mappedTables(sql), opts.batchSize * BATCHES_PER_CHUNK);
+  const before = await rowsDone(sql);
+  const workers = workersOf(settings.options);
+  if (workers > 1) log(`backfill: ${workers} workers`);
+  const pool = await runWorkerPool({ sql, ...(target ? { target } : {}), workers, role: 'migrate', settings, opts, log, ...(progress ? { progress } : {}) });
+  // Every worker's rows, those of `cortex backfill work` processes too.
+  const rows = (await rowsDone(sql)) - before;
+  const throttle = pool.governor;
   // A row written before the row it points at (a child before its parent) was quarantined by the
   // write; now that every table is in, give those rows one more try.
   const retry = await sql<{ old_schema: string; old_table: string; ids: string[] }[]>`
@@ -65,7 +56,7 @@ export async function up({ sql, settings, log, progress, target }: StepContext):
 
 /** Per mapped table, parents first: keyset batches of --batch-size keys, one short transaction each. */
 export function describe(direction: 'up' | 'down'): StepDescription {
-  if (direction === 'down') return describeStatements([`truncate ${FILLED_TABLES.join(', ')} cascade`, 'delete from cortex_migration.backfill_checkpoints', 'delete from cortex_migration.quarantine']);
+  if (direction === 'down') return describeStatements([`truncate ${FILLED_TABLES.join(', ')} cascade`, 'delete from cortex_migration.backfill_checkpoints', 'delete from cortex_migration.backfill_chunks', 'delete from cortex_migration.backfill_workers', 'delete from cortex_migration.quarantine']);
   return describeStatements(TABLES.map((t) =>
     `-- per batch of ${legacyName(t)}, with its checkpoint, in one transaction:\nselect cortex_migration.sync_safely(${literal(t.legacy.schema)}, ${literal(t.legacy.table)}, $1 /* the batch's keys */)`));
 }
@@ -86,6 +77,8 @@ export async function down(ctx: StepContext): Promise<void> {
   // Checked above: without --force, whatever the cascade reaches holds only backfilled rows.
   await sql.unsafe(`truncate ${FILLED_TABLES.join(', ')} cascade`);
   await sql`delete from cortex_migration.backfill_checkpoints`;
+  await sql`delete from cortex_migration.backfill_chunks`;
+  await sql`delete from cortex_migration.backfill_workers`;
   await sql`delete from cortex_migration.quarantine`;
 }
 

@@ -73,30 +73,45 @@ export async function backfillTable(
   await sql`update cortex_migration.backfill_checkpoints set rows_total = ${total} where old_schema = ${schema} and old_table = ${table}`;
   const doneAtStart = Number(cp!.rows_done);
   const out = await batchLoop<string[] | null>(sql, settings, opts, { label: name, cursor: cp!.last_key, doneAtStart, total: Number(total) }, async (tx, lastKey, size) => {
-    // JIT off: a batch's plan costs enough to trigger LLVM compilation, which on PostgreSQL 15
-    // took 50–60 ms of a 5,000-row batch of crm.tasks (450 ms without it) and never paid back.
-    await tx`select set_config('cortex.sync_source', 'backfill', true),
-                    set_config('plan_cache_mode', 'force_custom_plan', true),
-                    set_config('jit', 'off', true)`;
-    const [b] = await tx<{ old_ids: string[] | null; new_last_key: string[] | null }[]>`
-      select (b).old_ids, (b).new_last_key from (
-        select cortex_migration.next_batch(m, ${lastKey}::text[], ${stopKey}::text[], ${size}) as b
-        from cortex_migration.mapped_tables m where old_schema = ${schema} and old_table = ${table}) x`;
-    const ids = b?.old_ids ?? [];
-    if (ids.length > 0 && (!b?.new_last_key || JSON.stringify(b.new_last_key) === JSON.stringify(lastKey))) {
-      throw new Error(`backfill of ${name} made no progress past key ${JSON.stringify(lastKey)}`);
-    }
-    if (ids.length > 0) await tx`select cortex_migration.sync_safely(${schema}, ${table}, ${ids}::text[])`;
-    const n = ids.length;
+    const b = await syncNextBatch(tx, schema, table, lastKey, stopKey, size);
     await tx`update cortex_migration.backfill_checkpoints
-             set last_key = coalesce(${b?.new_last_key ?? null}::text[], last_key), rows_done = rows_done + ${n},
-                 batches = batches + ${n > 0 ? 1 : 0}, updated_at = clock_timestamp(),
-                 finished_at = case when ${n} = 0 then clock_timestamp() end
+             set last_key = coalesce(${b.lastKey}::text[], last_key), rows_done = rows_done + ${b.keys},
+                 batches = batches + ${b.keys > 0 ? 1 : 0}, updated_at = clock_timestamp(),
+                 finished_at = case when ${b.keys} = 0 then clock_timestamp() end
              where old_schema = ${schema} and old_table = ${table}`;
-    return { keys: n, cursor: b?.new_last_key ?? lastKey };
+    return { keys: b.keys, cursor: b.lastKey ?? lastKey };
   });
   const q = await quarantined(sql, schema, table);
   return { table: name, rows: out.keys, batches: out.batches, quarantined: q, ms: Date.now() - started, resumed: doneAtStart > 0 };
+}
+
+/** One synced batch: how many keys it took (0: none left up to the stop key) and the last of them. */
+export interface SyncedBatch {
+  keys: number;
+  /** The batch's last key (null when it took none). */
+  lastKey: string[] | null;
+}
+
+/**
+ * In the batch's transaction: sync the next at most `size` keys of a legacy table after `lastKey`
+ * (null: from the first) up to `stopKey`, in key order, quarantining rows that cannot be written.
+ */
+export async function syncNextBatch(tx: Sql, schema: string, table: string, lastKey: string[] | null, stopKey: string[] | null, size: number): Promise<SyncedBatch> {
+  // JIT off: a batch's plan costs enough to trigger LLVM compilation, which on PostgreSQL 15
+  // took 50–60 ms of a 5,000-row batch of crm.tasks (450 ms without it) and never paid back.
+  await tx`select set_config('cortex.sync_source', 'backfill', true),
+                  set_config('plan_cache_mode', 'force_custom_plan', true),
+                  set_config('jit', 'off', true)`;
+  const [b] = await tx<{ old_ids: string[] | null; new_last_key: string[] | null }[]>`
+    select (b).old_ids, (b).new_last_key from (
+      select cortex_migration.next_batch(m, ${lastKey}::text[], ${stopKey}::text[], ${size}) as b
+      from cortex_migration.mapped_tables m where old_schema = ${schema} and old_table = ${table}) x`;
+  const ids = b?.old_ids ?? [];
+  if (ids.length > 0 && (!b?.new_last_key || JSON.stringify(b.new_last_key) === JSON.stringify(lastKey))) {
+    throw new Error(`backfill of ${schema}.${table} made no progress past key ${JSON.stringify(lastKey)}`);
+  }
+  if (ids.length > 0) await tx`select cortex_migration.sync_safely(${schema}, ${table}, ${ids}::text[])`;
+  return { keys: ids.length, lastKey: ids.length > 0 ? b!.new_last_key : null };
 }
 
 /** Quarantined rows of one legacy table. */

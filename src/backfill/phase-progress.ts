@@ -1,7 +1,5 @@
 // Progress of a step that copies several tables one after the other: the rows of all of them, so
 // the progress line can say how long the whole phase has left, not only the table being copied.
-import type { Sql } from '../db/client.js';
-import { throwIfStopped } from '../runner/interrupt.js';
 import { type Amount, amountOf, type Progress } from './progress.js';
 
 /** One table's count at the start of the step: rows already copied, and rows it holds. */
@@ -51,23 +49,4 @@ export class PhaseProgress {
     this.total.set(p.table, p.total);
     return { ...p, phase: this.amount() };
   }
-}
-
-/**
- * The count of each legacy table at the start of the step, for the phase's ETA: rows already
- * copied (its checkpoint), and rows it holds (counted now unless its copy finished; each table's
- * copy counts again when it starts, and that count replaces this one).
- */
-export async function countTables(sql: Sql, tables: ReadonlyArray<{ old_schema: string; old_table: string }>): Promise<TableCount[]> {
-  const out: TableCount[] = [];
-  for (const t of tables) {
-    throwIfStopped();
-    const [cp] = await sql<{ done: string; finished: boolean }[]>`
-      select rows_done::text as done, finished_at is not null as finished from cortex_migration.backfill_checkpoints
-      where old_schema = ${t.old_schema} and old_table = ${t.old_table}`;
-    const done = Number(cp?.done ?? 0);
-    const total = cp?.finished ? done : Number((await sql<{ n: string }[]>`select count(*)::text as n from ${sql(t.old_schema)}.${sql(t.old_table)}`)[0]!.n);
-    out.push({ table: `${t.old_schema}.${t.old_table}`, done, total });
-  }
-  return out;
 }

@@ -7,6 +7,7 @@ import { runLockSession } from '../db/lock.js';
 import { type PauseState, setPause, whoOf } from '../governor/control.js';
 import { readGovernors } from '../governor/record.js';
 import { ensureLedger } from '../runner/ledger.js';
+import { addWorkCommand } from './backfill-work.js';
 import { action, type CommandContext } from './shell.js';
 
 // The switch's table, created with the ledger if this database has none yet (a pause before any
@@ -58,5 +59,6 @@ export function registerBackfill(program: Command): Command {
     .command('resume')
     .description('let held batch loops go on (they look again about once a second)')
     .action(action('backfill resume', async (ctx) => flip(ctx, false, null)));
+  addWorkCommand(group);
   return group;
 }

@@ -18,6 +18,7 @@ export interface BatchFlags {
   latencyBudget?: string;
   maxReplicaLag?: string;
   throttleQuery?: string;
+  workers?: string;
 }
 
 /** Add the batch options (size, delay, rate cap, and the governor's) to a command. */
@@ -39,12 +40,19 @@ function positiveNumber(name: string, value: string): number {
   return n;
 }
 
+/** Add --workers: the backfill workers of this process (migrate phase 3, backfill work). */
+export function withWorkersOption(command: Command): Command {
+  return command.option('--workers <n>', 'phase 3 backfill: workers in this process, each on its own connection (default: 1; config backfill.workers)');
+}
+
 /** The step options they set (only those given: the config file's `backfill` fills the rest). */
 export function batchExtra(flags: BatchFlags): Record<string, unknown> {
   const extra: Record<string, unknown> = {};
   if (flags.batchSize !== undefined) extra.batchSize = positiveInt('--batch-size', flags.batchSize, 5000);
   if (flags.batchDelay !== undefined) extra.batchDelayMs = positiveInt('--batch-delay', flags.batchDelay, 0);
   if (flags.maxRowsPerSecond !== undefined) extra.maxRowsPerSecond = positiveInt('--max-rows-per-second', flags.maxRowsPerSecond, 0);
+  if (flags.workers !== undefined) extra.workers = positiveInt('--workers', flags.workers, 1);
+  if (extra.workers === 0 || (extra.workers as number) > 64) throw new CortexError('USAGE', '--workers must be between 1 and 64');
   if (extra.batchSize === 0) throw new CortexError('USAGE', '--batch-size must be at least 1');
   if (flags.batchSize !== undefined && (extra.batchSize as number) > 1_000_000) throw new CortexError('USAGE', '--batch-size must be at most 1000000');
   if (flags.latencyBudget !== undefined) {

@@ -52,8 +52,8 @@ export function buildProgram(): Command {
   registerLog(program);
   registerPlan(program);
   registerMigrate(program);
-  registerRollback(program);
   registerBackfill(program);
+  registerRollback(program);
   registerRepair(program);
   registerVerify(program);
   registerValidate(program);

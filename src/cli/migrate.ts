@@ -9,7 +9,7 @@ import type { ReportFiles } from '../verify/writers.js';
 import { applyRequest, confirm } from './confirm.js';
 import type { CommandResult } from './output.js';
 import { phaseResult } from './phase-result.js';
-import { type BatchFlags, batchExtra, checkBatchSettings, withBatchOptions } from './batch-options.js';
+import { type BatchFlags, batchExtra, checkBatchSettings, withBatchOptions, withWorkersOption } from './batch-options.js';
 import { publishReport, type RunOptions, withRun } from './session.js';
 import { action, type CommandContext, positiveInt } from './shell.js';
 
@@ -43,7 +43,7 @@ export function registerMigrate(program: Command): void {
     .argument('[n]', 'phase number (with "phase")')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default: 10)')
     .option('--statement-timeout <ms>', 'statement_timeout for steps (default: 0, no limit)');
-  withBatchOptions(command)
+  withWorkersOption(withBatchOptions(command))
     .option('--skip-backup', 'archive: take no pg_dump backup, even when one could be taken (recorded in the report)')
     .option('--retain-days <n>', 'archive: keep *_deprecated schemas this many days before purge is allowed (default: 30)')
     .option('--backup-dir <dir>', 'archive: where the pg_dump file goes (default: ./backups)')

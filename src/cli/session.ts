@@ -42,7 +42,8 @@ export async function planOf(ctx: CommandContext, config: Config): Promise<Plan>
   return dir ? loadPlan(resolve(dir), 'custom') : loadCortexPlan();
 }
 
-function settingsOf(config: Config, extra: Record<string, unknown>, statementTimeout?: string): RunSettings {
+/** The settings steps and workers run with: the config file, then the command's options. */
+export function settingsOf(config: Config, extra: Record<string, unknown>, statementTimeout?: string): RunSettings {
   const stmt = statementTimeout !== undefined ? Number(statementTimeout) : (config.statementTimeoutMs ?? 0);
   if (!Number.isInteger(stmt) || stmt < 0) throw new CortexError('USAGE', `--statement-timeout must be milliseconds, got "${statementTimeout}"`);
   return {

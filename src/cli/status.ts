@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type BackfillState, formatBackfillState, formatWritesBySide, readBackfillState, readWritesBySide, type WritesBySide } from '../backfill/state.js';
+import { formatWorkersState, readWorkersState, type WorkersState } from '../backfill/workers-status.js';
 import { type BatchJob, formatBatchJobs, readBatchJobs } from '../batch/status.js';
 import { openDatabase } from '../db/client.js';
 import { formatGovernorStatus, type GovernorStatus, readGovernorStatus } from '../governor/status.js';
@@ -17,6 +18,8 @@ interface StatusData {
   drift: string[];
   run: { active: boolean; pid: number | null; application: string | null; client: string | null };
   backfill: BackfillState | null;
+  /** The parallel backfill's live workers and chunks per table (null before phase 3 created them). */
+  backfillWorkers: WorkersState | null;
   /** Checkpoints of batched jobs (any plan's src/batch steps): how far each got, finished or not. */
   batchJobs: BatchJob[];
   /** Per mapped table, the writes from each side since phase 4 (null before it). */
@@ -25,7 +28,7 @@ interface StatusData {
   governor: GovernorStatus;
 }
 
-function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill, batchJobs, writes, governor }: StatusData): string {
+function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill, backfillWorkers, batchJobs, writes, governor }: StatusData): string {
   const c = ctx.out.color;
   const paint = (s: string) =>
     s === 'applied'
@@ -53,6 +56,7 @@ function render(ctx: CommandContext, plan: Plan, { phases, drift, run, backfill,
   const governed = formatGovernorStatus(governor);
   if (governed.length > 0) lines.push('', ...governed);
   if (backfill) lines.push('', ...formatBackfillState(backfill));
+  if (backfillWorkers?.tables.length) lines.push('', ...formatWorkersState(backfillWorkers));
   if (batchJobs.length > 0) lines.push('', ...formatBatchJobs(batchJobs));
   if (writes) lines.push('', ...formatWritesBySide(writes));
   if (drift.length > 0) lines.push('', c.red('drift:'), ...drift.map((d) => `  ${d}`));
@@ -79,6 +83,7 @@ export function registerStatus(program: Command): void {
             drift: findDrift(plan, ledger),
             run: { active: pid !== null, pid, application: holder?.application || null, client: holder?.client ?? null },
             backfill: await readBackfillState(sql),
+            backfillWorkers: await readWorkersState(sql),
             batchJobs: await readBatchJobs(sql),
             writes: await readWritesBySide(sql),
             governor: await readGovernorStatus(sql),

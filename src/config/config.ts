@@ -23,6 +23,8 @@ export const ConfigSchema = z.strictObject({
       batchTargetMs: z.number().int().min(10).max(60_000).optional(),
       maxReplicaLagMs: z.number().nonnegative().optional(),
       throttleQuery: z.string().min(1).optional(),
+      /** Phase 3: backfill workers of the `migrate` (or `backfill work`) process, each on its own connection. */
+      workers: z.number().int().positive().max(64).optional(),
     })
     .optional(),
 });

@@ -20,6 +20,8 @@ export const StepOptionsSchema = z.strictObject({
   maxReplicaLagMs: z.number().nonnegative().optional(),
   /** Batched work: hold while this read-only query returns true. */
   throttleQuery: z.string().min(1).optional(),
+  /** Backfill: workers of this process, each on its own connection (default 1). */
+  workers: z.number().int().positive().max(64).optional(),
   /** Archive: proceed without a pg_dump backup when no compatible pg_dump is installed. */
   skipBackup: z.boolean().optional(),
   /** Archive: days the *_deprecated schemas are kept before purge is allowed (default 30). */

@@ -34,6 +34,23 @@ export async function createDatabase(prefix = 't'): Promise<TestDatabase> {
   return { name, url, sql: client(url) };
 }
 
+/**
+ * A new database copied from `template` (CREATE DATABASE … TEMPLATE): a fixture loaded once serves
+ * several runs. Nobody may be connected to the template, so its own client is closed first.
+ */
+export async function cloneDatabase(template: TestDatabase, prefix = 't'): Promise<TestDatabase> {
+  await template.sql.end({ timeout: 5 });
+  const admin = client(adminUrl(), 1);
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  try {
+    await admin`create database ${admin(name)} template ${admin(template.name)}`;
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(parseDatabaseUrl(adminUrl(), 'option'), name).url;
+  return { name, url, sql: client(url) };
+}
+
 /** Drop a test database, closing its client and any other session on it. */
 export async function dropDatabase(db: TestDatabase): Promise<void> {
   await db.sql.end({ timeout: 5 });
