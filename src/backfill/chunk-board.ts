@@ -5,6 +5,7 @@ import type { Sql } from '../db/client.js';
 import type { MappedTable } from '../db/mapped-tables.js';
 import { chunkSums } from './chunks.js';
 import { quarantined } from './engine.js';
+import type { GovernorState } from '../governor/governor.js';
 import { PhaseProgress } from './phase-progress.js';
 import { type Progress, progressOf } from './progress.js';
 
@@ -26,6 +27,8 @@ export class ChunkBoard {
   private readonly tables = new Map<string, TableRun>();
   private readonly phase: PhaseProgress;
   private lastSync = 0;
+  // The governor's state at the last batch or hold, shown with every line.
+  private governor?: GovernorState;
 
   private constructor(
     counts: ReadonlyArray<{ table: string; done: number; total: number; finished: boolean }>,
@@ -66,14 +69,18 @@ export class ChunkBoard {
     if (t && t.startedAt === null) t.startedAt = Date.now();
   }
 
-  /** A batch of `keys` keys of `table` committed (after the governor's pause): show it. */
-  batch(table: string, keys: number): void {
+  /**
+   * A batch of `keys` keys of `table` committed (after the governor's pause), or none while the
+   * governor holds (keys 0): show it, with what the governor is doing.
+   */
+  batch(table: string, keys: number, governor?: GovernorState): void {
     const t = this.tables.get(table);
     if (!t) return;
+    if (governor) this.governor = governor;
     t.done += keys;
     t.total = Math.max(t.total, t.done);
     t.rows += keys;
-    t.batches += 1;
+    if (keys > 0) t.batches += 1;
     this.emit(table, t);
   }
 
@@ -96,7 +103,7 @@ export class ChunkBoard {
   private emit(table: string, t: TableRun): void {
     if (!this.show) return;
     const p = progressOf(table, t.done, t.total, t.doneAtStart, t.startedAt ?? Date.now());
-    this.show(this.phase.update({ ...p, position: { index: t.position, count: this.tables.size } }));
+    this.show(this.phase.update({ ...p, position: { index: t.position, count: this.tables.size }, ...(this.governor ? { governor: this.governor } : {}) }));
   }
 
   /** Say what this process did for `table` (once): rows, batches, quarantined rows, rate. */

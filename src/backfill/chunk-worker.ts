@@ -86,7 +86,7 @@ async function copyChunk(sql: Sql, shared: WorkerShared, worker: string, c: Chun
       if (shared.failure) throw new CortexError('STEP_FAILED', 'another worker of this process failed');
     },
     onProgress: (p) => {
-      shared.board.batch(table, p.done - shown);
+      shared.board.batch(table, p.done - shown, p.governor);
       shown = p.done;
     },
   };

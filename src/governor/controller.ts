@@ -132,8 +132,13 @@ export function decide(limits: ControlLimits, state: ControlState, signals: Sign
   };
 }
 
-/** The pause `--max-rows-per-second` requires: until `rowsSoFar` rows are due since `startedMs` ago. */
-export function ratePause(maxRowsPerSecond: number | undefined, rowsSoFar: number, elapsedMs: number): number {
-  if (!maxRowsPerSecond || maxRowsPerSecond <= 0) return 0;
-  return Math.max(0, (rowsSoFar / maxRowsPerSecond) * 1000 - elapsedMs);
+/**
+ * The rate cap as a schedule: after a batch of `rows` that started at `batchStartMs`, the time the
+ * next batch may start, given when it could have started by the cap so far (`dueAt`). Time spent
+ * idle before a batch (a baseline, a claim, a hold) earns no credit, so no window of a batch or more
+ * runs above `maxRowsPerSecond`; undefined when there is no cap.
+ */
+export function nextDue(maxRowsPerSecond: number | undefined, dueAt: number | undefined, batchStartMs: number, rows: number): number | undefined {
+  if (!maxRowsPerSecond || maxRowsPerSecond <= 0) return undefined;
+  return Math.max(dueAt ?? batchStartMs, batchStartMs) + (rows / maxRowsPerSecond) * 1000;
 }

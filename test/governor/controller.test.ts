@@ -1,6 +1,6 @@
 // The governor's decisions, inputs to outputs, without a clock or a server.
 import { describe, expect, it } from 'vitest';
-import { type ControlLimits, CUT_COOLDOWN_MS, decide, DUTY_STEP, initialState, MAX_PAUSE_MS, MIN_BATCH, MIN_DUTY, overBudget, ratePause, replicaHold, type Signals, sizeFor } from '../../src/governor/controller.js';
+import { type ControlLimits, CUT_COOLDOWN_MS, decide, DUTY_STEP, initialState, MAX_PAUSE_MS, MIN_BATCH, MIN_DUTY, nextDue, overBudget, replicaHold, type Signals, sizeFor } from '../../src/governor/controller.js';
 import { reasonKind } from '../../src/governor/governor.js';
 import { baselineOf, quantile, type Sample, signalsOf } from '../../src/governor/probe.js';
 
@@ -92,10 +92,14 @@ describe('the governor controller', () => {
     expect(replicaHold(limits, { ...calm, replicaLagMs: 12_000 })).toBeNull();
   });
 
-  it('the rate cap: the pause until the rows done are due', () => {
-    expect(ratePause(undefined, 10_000, 0)).toBe(0);
-    expect(ratePause(1000, 2000, 500)).toBe(1500);
-    expect(ratePause(1000, 2000, 3000)).toBe(0);
+  it('the rate cap: when the next batch is due, with no credit for idle time', () => {
+    expect(nextDue(undefined, undefined, 0, 10_000)).toBeUndefined();
+    // 2,000 rows at 1,000 rows/s from a batch that started at 500: due at 2,500.
+    expect(nextDue(1000, undefined, 500, 2000)).toBe(2500);
+    // The next batch started late (at 10,000, after a hold): the idle 7.5 s earn nothing.
+    expect(nextDue(1000, 2500, 10_000, 500)).toBe(10_500);
+    // Two workers' batches started before the first was due: the second waits behind it.
+    expect(nextDue(1000, 2500, 1000, 500)).toBe(3000);
   });
 
   it('reasons total by kind in the report', () => {
