@@ -132,8 +132,14 @@ export function decide(limits: ControlLimits, state: ControlState, signals: Sign
   };
 }
 
-/** The pause `--max-rows-per-second` requires: until `rowsSoFar` rows are due since `startedMs` ago. */
-export function ratePause(maxRowsPerSecond: number | undefined, rowsSoFar: number, elapsedMs: number): number {
-  if (!maxRowsPerSecond || maxRowsPerSecond <= 0) return 0;
-  return Math.max(0, (rowsSoFar / maxRowsPerSecond) * 1000 - elapsedMs);
+/**
+ * The pace `--max-rows-per-second` sets, as a schedule: a batch of `rows` is due its share of a
+ * second after `from` (when the rows before it were due, or the batch's own start when the loop
+ * had fallen behind: time spent slower than the cap, between tables or held, earns no burst
+ * later). Returns the pause from `now` until then, and the new schedule; no cap: no pause.
+ */
+export function ratePause(maxRowsPerSecond: number | undefined, rows: number, from: number, now: number): { pauseMs: number; next: number } {
+  if (!maxRowsPerSecond || maxRowsPerSecond <= 0) return { pauseMs: 0, next: now };
+  const due = from + (rows / maxRowsPerSecond) * 1000;
+  return { pauseMs: Math.max(0, due - now), next: due };
 }

@@ -85,6 +85,8 @@ export class BatchGovernor implements Governor {
   private recordedAt = -Infinity;
   // Batches between beforeBatch and afterBatch (several with workers): the probes mark their samples busy.
   private inFlight = 0;
+  // When the rows done so far are due under --max-rows-per-second (ms).
+  private capNext = -Infinity;
 
   constructor(
     private readonly options: GovernorOptions,
@@ -196,9 +198,11 @@ export class BatchGovernor implements Governor {
         reason = d.reason;
       }
     }
-    const cap = ratePause(this.options.maxRowsPerSecond, this.rowsTotal, now - this.started);
-    if (cap > pause) {
-      pause = cap;
+    // The cap's schedule starts at the batch's own start: its rows are due their share of a second from then.
+    const cap = ratePause(this.options.maxRowsPerSecond, rows, Math.max(this.capNext, now - ms), now);
+    this.capNext = cap.next;
+    if (cap.pauseMs > pause) {
+      pause = cap.pauseMs;
       reason = 'max-rows-per-second';
     }
     this.slowReason = reason;
