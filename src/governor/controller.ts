@@ -133,12 +133,13 @@ export function decide(limits: ControlLimits, state: ControlState, signals: Sign
 }
 
 /**
- * The rate cap as a schedule: after a batch of `rows` that started at `batchStartMs`, the time the
- * next batch may start, given when it could have started by the cap so far (`dueAt`). Time spent
- * idle before a batch (a baseline, a claim, a hold) earns no credit, so no window of a batch or more
- * runs above `maxRowsPerSecond`; undefined when there is no cap.
+ * The pace `--max-rows-per-second` sets, as a schedule: a batch of `rows` is due its share of a
+ * second after `from` (when the rows before it were due, or the batch's own start when the loop
+ * had fallen behind: time spent slower than the cap, between tables or held, earns no burst
+ * later). Returns the pause from `now` until then, and the new schedule; no cap: no pause.
  */
-export function nextDue(maxRowsPerSecond: number | undefined, dueAt: number | undefined, batchStartMs: number, rows: number): number | undefined {
-  if (!maxRowsPerSecond || maxRowsPerSecond <= 0) return undefined;
-  return Math.max(dueAt ?? batchStartMs, batchStartMs) + (rows / maxRowsPerSecond) * 1000;
+export function ratePause(maxRowsPerSecond: number | undefined, rows: number, from: number, now: number): { pauseMs: number; next: number } {
+  if (!maxRowsPerSecond || maxRowsPerSecond <= 0) return { pauseMs: 0, next: now };
+  const due = from + (rows / maxRowsPerSecond) * 1000;
+  return { pauseMs: Math.max(0, due - now), next: due };
 }

@@ -6,7 +6,7 @@
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../db/client.js';
-import { type ControlLimits, type ControlState, decide, initialState, nextDue, replicaHold } from './controller.js';
+import { type ControlLimits, type ControlState, decide, initialState, ratePause, replicaHold } from './controller.js';
 import { pauseReason, readPause } from './control.js';
 import type { GovernorOptions } from './options.js';
 import { type Baseline, Prober, signalsOf } from './probe.js';
@@ -79,13 +79,14 @@ export class BatchGovernor implements Governor {
   private throttleQueryHold: string | null = null;
   private readonly throttled = new Map<string, number>();
   private recent: ReadonlyArray<{ at: number; rows: number }> = [];
+  private rowsTotal = 0;
   private readonly started: number;
-  // When the next batch may start under --max-rows-per-second (shared by every worker).
-  private dueAt?: number;
   private checking?: Promise<string | null>;
   private recordedAt = -Infinity;
   // Batches between beforeBatch and afterBatch (several with workers): the probes mark their samples busy.
   private inFlight = 0;
+  // When the rows done so far are due under --max-rows-per-second (ms).
+  private capNext = -Infinity;
 
   constructor(
     private readonly options: GovernorOptions,
@@ -180,6 +181,7 @@ export class BatchGovernor implements Governor {
   async afterBatch(rows: number, ms: number, signal?: AbortSignal): Promise<void> {
     this.inFlight = Math.max(0, this.inFlight - 1);
     const now = this.now();
+    this.rowsTotal += rows;
     this.recent = [...this.recent.filter((r) => r.at >= now - RATE_WINDOW_MS), { at: now, rows }];
     let pause = this.options.minPauseMs;
     let reason: string | null = pause > 0 ? 'batch-delay' : null;
@@ -196,10 +198,11 @@ export class BatchGovernor implements Governor {
         reason = d.reason;
       }
     }
-    this.dueAt = nextDue(this.options.maxRowsPerSecond, this.dueAt, now - ms, rows);
-    const cap = this.dueAt === undefined ? 0 : Math.max(0, this.dueAt - now);
-    if (cap > pause) {
-      pause = cap;
+    // The cap's schedule starts at the batch's own start: its rows are due their share of a second from then.
+    const cap = ratePause(this.options.maxRowsPerSecond, rows, Math.max(this.capNext, now - ms), now);
+    this.capNext = cap.next;
+    if (cap.pauseMs > pause) {
+      pause = cap.pauseMs;
       reason = 'max-rows-per-second';
     }
     this.slowReason = reason;

@@ -1,6 +1,6 @@
 // The governor's decisions, inputs to outputs, without a clock or a server.
 import { describe, expect, it } from 'vitest';
-import { type ControlLimits, CUT_COOLDOWN_MS, decide, DUTY_STEP, initialState, MAX_PAUSE_MS, MIN_BATCH, MIN_DUTY, nextDue, overBudget, replicaHold, type Signals, sizeFor } from '../../src/governor/controller.js';
+import { type ControlLimits, CUT_COOLDOWN_MS, decide, DUTY_STEP, initialState, MAX_PAUSE_MS, MIN_BATCH, MIN_DUTY, overBudget, ratePause, replicaHold, type Signals, sizeFor } from '../../src/governor/controller.js';
 import { reasonKind } from '../../src/governor/governor.js';
 import { baselineOf, quantile, type Sample, signalsOf } from '../../src/governor/probe.js';
 
@@ -92,14 +92,17 @@ describe('the governor controller', () => {
     expect(replicaHold(limits, { ...calm, replicaLagMs: 12_000 })).toBeNull();
   });
 
-  it('the rate cap: when the next batch is due, with no credit for idle time', () => {
-    expect(nextDue(undefined, undefined, 0, 10_000)).toBeUndefined();
-    // 2,000 rows at 1,000 rows/s from a batch that started at 500: due at 2,500.
-    expect(nextDue(1000, undefined, 500, 2000)).toBe(2500);
-    // The next batch started late (at 10,000, after a hold): the idle 7.5 s earn nothing.
-    expect(nextDue(1000, 2500, 10_000, 500)).toBe(10_500);
-    // Two workers' batches started before the first was due: the second waits behind it.
-    expect(nextDue(1000, 2500, 1000, 500)).toBe(3000);
+  it('the rate cap: the pause until the rows done are due, with no burst to make up for a slow spell', () => {
+    expect(ratePause(undefined, 10_000, 0, 100)).toEqual({ pauseMs: 0, next: 100 });
+    // 2,000 rows at 1,000 rows/s from a batch that started at 0, ended at 500: due at 2,000.
+    expect(ratePause(1000, 2000, 0, 500)).toEqual({ pauseMs: 1500, next: 2000 });
+    // The next batch of 500 ended at 2,300: due at 2,500.
+    expect(ratePause(1000, 500, 2000, 2300)).toEqual({ pauseMs: 200, next: 2500 });
+    // A batch slower than its share: no pause, and the schedule is behind.
+    expect(ratePause(1000, 100, 0, 500)).toEqual({ pauseMs: 0, next: 100 });
+    // After a long hold the governor starts the schedule at the batch's own start (9,900), not
+    // where it stood (2,500): no catch-up burst.
+    expect(ratePause(1000, 500, 9_900, 10_000)).toEqual({ pauseMs: 400, next: 10_400 });
   });
 
   it('reasons total by kind in the report', () => {
