@@ -79,7 +79,6 @@ export class BatchGovernor implements Governor {
   private throttleQueryHold: string | null = null;
   private readonly throttled = new Map<string, number>();
   private recent: ReadonlyArray<{ at: number; rows: number }> = [];
-  private rowsTotal = 0;
   private readonly started: number;
   private checking?: Promise<string | null>;
   private recordedAt = -Infinity;
@@ -181,7 +180,6 @@ export class BatchGovernor implements Governor {
   async afterBatch(rows: number, ms: number, signal?: AbortSignal): Promise<void> {
     this.inFlight = Math.max(0, this.inFlight - 1);
     const now = this.now();
-    this.rowsTotal += rows;
     this.recent = [...this.recent.filter((r) => r.at >= now - RATE_WINDOW_MS), { at: now, rows }];
     let pause = this.options.minPauseMs;
     let reason: string | null = pause > 0 ? 'batch-delay' : null;
