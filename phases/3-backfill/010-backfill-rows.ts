@@ -54,11 +54,14 @@ export async function up({ sql, settings, log, progress, target }: StepContext):
   return { rows, throttled: { ms: throttle.throttledMs, byReason: { ...throttle.byReason } } };
 }
 
-/** Per mapped table, parents first: keyset batches of --batch-size keys, one short transaction each. */
+/** Per mapped table, parents first: chunks claimed by the workers, keyset batches of --batch-size keys, one short transaction each. */
 export function describe(direction: 'up' | 'down'): StepDescription {
   if (direction === 'down') return describeStatements([`truncate ${FILLED_TABLES.join(', ')} cascade`, 'delete from cortex_migration.backfill_checkpoints', 'delete from cortex_migration.backfill_chunks', 'delete from cortex_migration.backfill_workers', 'delete from cortex_migration.quarantine']);
-  return describeStatements(TABLES.map((t) =>
-    `-- per batch of ${legacyName(t)}, with its checkpoint, in one transaction:\nselect cortex_migration.sync_safely(${literal(t.legacy.schema)}, ${literal(t.legacy.table)}, $1 /* the batch's keys */)`));
+  return describeStatements([
+    '-- per worker (--workers, cortex backfill work), per chunk of 4 batches, in one short transaction:\nselect * from cortex_migration.claim_chunk($1 /* the worker */)',
+    ...TABLES.map((t) =>
+      `-- per batch of ${legacyName(t)}, with its chunk and checkpoint, in one transaction:\nselect cortex_migration.sync_safely(${literal(t.legacy.schema)}, ${literal(t.legacy.table)}, $1 /* the batch's keys */)`),
+  ]);
 }
 
 /** Rollback is refused while the target holds rows the backfill did not write, unless --force. */

@@ -93,8 +93,8 @@ function governorText(g: GovernorState | null): string {
 }
 
 /**
- * Text lines for `cortex status`: a summary, one line per live worker, the tables finished, in
- * progress and waiting, and the chunks of each table in progress. None before any chunk exists.
+ * Text lines for `cortex status`: a summary, one line per live worker, the tables finished,
+ * part-way and waiting, and the chunks of each part-way table. None before any chunk exists.
  */
 export function formatWorkersState(s: WorkersState, now = Date.now()): string[] {
   if (s.tables.length === 0) return [];
@@ -110,7 +110,7 @@ export function formatWorkersState(s: WorkersState, now = Date.now()): string[] 
   const finishedTables = s.tables.filter((t) => t.finished === t.chunks).length;
   const started = s.tables.filter((t) => t.finished < t.chunks && (t.finished > 0 || t.claimed > 0 || t.rowsDone > 0));
   const waiting = s.tables.length - finishedTables - started.length;
-  lines.push(`  tables: ${finishedTables} with every chunk finished, ${started.length} in progress, ${waiting} waiting`);
+  lines.push(`  tables: ${finishedTables} with every chunk finished, ${started.length} part-way, ${waiting} waiting`);
   for (const t of started) {
     lines.push(`  ${t.table}: ${t.finished}/${t.chunks} chunks finished, ${t.claimed} held by live workers, ${fmt(t.rowsDone)}/${fmt(Math.max(t.rowsTotal, t.rowsDone))} rows`);
   }

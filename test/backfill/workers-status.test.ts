@@ -18,12 +18,12 @@ const state: WorkersState = {
 };
 
 describe('status of the parallel backfill', () => {
-  it('shows each live worker with its governor, then the tables finished, in progress and waiting', () => {
+  it('shows each live worker with its governor, then the tables finished, part-way and waiting', () => {
     expect(formatWorkersState(state, now)).toEqual([
       'backfill workers: 2 live (1 exited); chunks 5/10 finished',
       '  db-a pid 41 (migrate): 3 chunks done, on crm.tasks #4, 61,000 rows in 13 batches, last update 2s ago; governor 9,100 rows/s, batch 5,000',
       '  app-b pid 77 (work): 2 chunks done, waiting for a chunk, 40,000 rows in 8 batches, last update 0s ago; governor 3,000 rows/s, batch 2,500, throttled: latency 2.4x baseline',
-      '  tables: 1 with every chunk finished, 1 in progress, 1 waiting',
+      '  tables: 1 with every chunk finished, 1 part-way, 1 waiting',
       '  crm.tasks: 3/6 chunks finished, 1 held by live workers, 71,000/120,000 rows',
     ]);
   });
