@@ -8,7 +8,7 @@ import { runWorkerPool, workersOf } from '../backfill/worker-pool.js';
 import { applicationName, openDatabase } from '../db/client.js';
 import { CortexError, isCortexError } from '../errors.js';
 import { catchStopSignals } from '../runner/interrupt.js';
-import { type BatchFlags, batchExtra, withBatchOptions, withWorkersOption } from './batch-options.js';
+import { type BatchFlags, batchExtra, checkBatchSettings, withBatchOptions, withWorkersOption } from './batch-options.js';
 import { configOf, progressEvents, settingsOf } from './session.js';
 import { action } from './shell.js';
 
@@ -36,6 +36,8 @@ export function addWorkCommand(group: Command): void {
         if (!(await backfillInProgress(sql))) {
           throw new CortexError('REFUSED', 'no backfill in progress: start `cortex migrate phase 3` first, then `cortex backfill work` joins it');
         }
+        // A throttle query that fails is a usage error before the first claim, as for migrate.
+        await checkBatchSettings(sql, settings);
         const started = Date.now();
         const out = await runWorkerPool({
           sql, target, workers, role: 'work', settings, opts: backfillOptions(settings),
