@@ -26,6 +26,7 @@ const ENVIRONMENT = `Environment:
                        a service of the connection service file, as libpq reads it
   PGPASSFILE           the password file (default ~/.pgpass), as libpq reads it
   NO_COLOR             non-empty: no colour (like --no-color); FORCE_COLOR: colour without a terminal
+  CORTEX_GOVERNOR      off: batched work runs at the fixed pace, as with --no-governor (flags and config win)
   CORTEX_DEBUG         set: print the stack trace of an unexpected error
   GITHUB_STEP_SUMMARY  set (GitHub Actions): reports are appended to it as Markdown`;
 

@@ -32,10 +32,18 @@ export const DEFAULT_LATENCY_BUDGET = 1.5;
 /** Default target time per batch (config backfill.batchTargetMs). */
 export const DEFAULT_TARGET_BATCH_MS = 100;
 
+/**
+ * Whether the governor adapts when neither a flag nor the config says: on, unless the environment
+ * says `CORTEX_GOVERNOR=off` (a CI or test machine whose load is other jobs, not an application).
+ */
+export function governorDefault(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CORTEX_GOVERNOR?.trim().toLowerCase() !== 'off';
+}
+
 /** The governor's settings from step options, with defaults. */
 export function governorOptions(o: StepOptions): GovernorOptions {
   return {
-    enabled: o.governor ?? true,
+    enabled: o.governor ?? governorDefault(),
     latencyBudget: o.latencyBudget ?? DEFAULT_LATENCY_BUDGET,
     maxBatchSize: o.batchSize ?? DEFAULT_BATCH_SIZE,
     targetBatchMs: o.batchTargetMs ?? DEFAULT_TARGET_BATCH_MS,

@@ -51,7 +51,7 @@ describe('the governor probes the real server', () => {
 
   it('takes its baseline before the first batch, records its state for status, and removes it on close', async () => {
     await ensureLedger(db().sql);
-    const g = new BatchGovernor(governorOptions({ batchSize: 800 }), { own: connect('cortex-governor (pid 2)') });
+    const g = new BatchGovernor(governorOptions({ batchSize: 800, governor: true }), { own: connect('cortex-governor (pid 2)') });
     expect(await g.baseline()).toBeUndefined();
     expect(await g.beforeBatch()).toBe(800);
     const base = (await g.baseline())!;

@@ -17,7 +17,7 @@ interface Run {
 
 function phase3(db: TestDatabase, extra: string[]): Run {
   const child = spawn(process.execPath, [packagePath('bin', 'cortex'), '--database-url', db.url, '--json', 'migrate', 'phase', '3', ...extra],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', CORTEX_GOVERNOR: 'on' } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
