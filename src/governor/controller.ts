@@ -3,7 +3,8 @@
 // - the batch size follows a target time per batch (rows per ms of the last batches × target),
 //   within [MIN_BATCH, the configured maximum], growing by at most half per batch;
 // - the share of time spent running batches (the duty cycle) is additive-increase,
-//   multiplicative-decrease: halved while the server is over budget, raised a little while under.
+//   multiplicative-decrease: halved while the server is over budget, raised slowly (per second,
+//   not per batch: small batches would otherwise climb back in a moment) while under.
 // A hold (pause, throttle query, replica lag) is decided by the caller before a batch; here only
 // the signals that slow the loop down.
 
@@ -46,6 +47,8 @@ export interface ControlState {
   readonly cause?: string;
   /** When the duty cycle was last halved (ms, the caller's clock). */
   readonly cutAt?: number;
+  /** When the last decision was made (ms, the caller's clock). */
+  readonly decidedAt?: number;
 }
 
 /** What to do before the next batch. */
@@ -61,8 +64,10 @@ export interface Decision {
 export const MIN_BATCH = 50;
 /** The smallest duty cycle: even over budget, the loop runs 2% of the time (it always finishes). */
 export const MIN_DUTY = 0.02;
-/** Duty added per batch under budget (the additive increase). */
+/** Duty added per second under budget (the additive increase): from half back to full in 25 s. */
 export const DUTY_STEP = 0.02;
+/** The longest time one increase counts (ms): a loop held for minutes does not come back at full duty. */
+export const DUTY_STEP_MAX_MS = 5_000;
 /** The longest pause between two batches (ms), however small the duty cycle. */
 export const MAX_PAUSE_MS = 10_000;
 /**
@@ -109,7 +114,7 @@ export function sizeFor(limits: ControlLimits, current: number, rowsPerMs: numbe
 /**
  * After a batch of `rows` that took `ms`, at `now` (ms): the next size, the duty cycle and the
  * pause. Over budget, the duty is halved (at most once per CUT_COOLDOWN_MS); within it, raised by
- * DUTY_STEP. The pause is what makes the time running batches `duty` of the whole
+ * DUTY_STEP per second since the last decision. The pause is what makes the time running batches `duty` of the whole
  * (batch ms × (1 − duty) / duty), never below the minimum pause nor above MAX_PAUSE_MS.
  */
 export function decide(limits: ControlLimits, state: ControlState, signals: Signals, rows: number, ms: number, now: number): Decision {
@@ -119,14 +124,15 @@ export function decide(limits: ControlLimits, state: ControlState, signals: Sign
   const batchSize = rowsPerMs === undefined ? state.batchSize : sizeFor(limits, state.batchSize, rowsPerMs);
   const reason = overBudget(limits, signals);
   const cut = reason !== null && (state.cutAt === undefined || now - state.cutAt >= CUT_COOLDOWN_MS);
-  const duty = cut ? Math.max(MIN_DUTY, state.duty / 2) : reason ? state.duty : Math.min(1, state.duty + DUTY_STEP);
+  const elapsed = Math.min(DUTY_STEP_MAX_MS, Math.max(0, state.decidedAt === undefined ? ms : now - state.decidedAt));
+  const duty = cut ? Math.max(MIN_DUTY, state.duty / 2) : reason ? state.duty : Math.min(1, state.duty + (DUTY_STEP * elapsed) / 1000);
   const cutAt = cut ? now : state.cutAt;
   const dutyPause = duty >= 1 ? 0 : (ms * (1 - duty)) / duty;
   const pauseMs = Math.round(Math.max(limits.minPauseMs, Math.min(MAX_PAUSE_MS, dutyPause)));
   // Under budget but still easing back from a slow-down: the pause is still that reason's.
   const cause = reason ?? (duty < 1 ? state.cause : undefined);
   return {
-    state: { batchSize, duty, ...(rowsPerMs !== undefined ? { rowsPerMs } : {}), ...(cause ? { cause } : {}), ...(cutAt !== undefined ? { cutAt } : {}) },
+    state: { batchSize, duty, ...(rowsPerMs !== undefined ? { rowsPerMs } : {}), ...(cause ? { cause } : {}), ...(cutAt !== undefined ? { cutAt } : {}), decidedAt: now },
     pauseMs,
     reason: reason ?? (cause ? `${cause} (easing back)` : null),
   };

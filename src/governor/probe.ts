@@ -60,9 +60,10 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 
-// The window's statistic: the 90th percentile (18th of 20), so the slow commits the application
-// feels in its tail count, but one stall (a checkpoint, another tenant) does not.
-const HIGH = 0.9;
+// The window's statistic: the 95th percentile (19th of 20), so the slow commits the application
+// feels in its tail count (its p99 is what suffers first), but one stall (a checkpoint, another
+// tenant) does not.
+const HIGH = 0.95;
 
 /** The baseline of a set of samples: the same statistic the window is judged by. */
 export function baselineOf(samples: readonly Sample[]): Baseline {

@@ -1,6 +1,6 @@
 // The governor's decisions, inputs to outputs, without a clock or a server.
 import { describe, expect, it } from 'vitest';
-import { type ControlLimits, CUT_COOLDOWN_MS, decide, DUTY_STEP, initialState, MAX_PAUSE_MS, MIN_BATCH, MIN_DUTY, overBudget, ratePause, replicaHold, type Signals, sizeFor } from '../../src/governor/controller.js';
+import { type ControlLimits, CUT_COOLDOWN_MS, decide, DUTY_STEP, DUTY_STEP_MAX_MS, initialState, MAX_PAUSE_MS, MIN_BATCH, MIN_DUTY, overBudget, ratePause, replicaHold, type Signals, sizeFor } from '../../src/governor/controller.js';
 import { reasonKind } from '../../src/governor/governor.js';
 import { baselineOf, quantile, type Sample, signalsOf } from '../../src/governor/probe.js';
 
@@ -46,15 +46,24 @@ describe('the governor controller', () => {
     expect(d2.pauseMs).toBe(300);
   });
 
-  it('back within budget: the duty rises by DUTY_STEP a batch, and the reason says it is easing back', () => {
-    const over = decide(limits, initialState(limits), slow, 1000, 100, later());
-    const under = decide(limits, over.state, calm, 1000, 100, later());
+  it('back within budget: the duty rises by DUTY_STEP a second, and the reason says it is easing back', () => {
+    const over = decide(limits, initialState(limits), slow, 1000, 100, 500_000);
+    const under = decide(limits, over.state, calm, 1000, 100, 501_000);
     expect(under.state.duty).toBeCloseTo(0.5 + DUTY_STEP);
     expect(under.reason).toBe('latency 2.5x baseline (easing back)');
     let s = under.state;
     for (let i = 0; i < 50; i++) s = decide(limits, s, calm, 1000, 100, later()).state;
     expect(s.duty).toBe(1);
     expect(decide(limits, s, calm, 1000, 100, later()).reason).toBeNull();
+  });
+
+  it('the rise is per second, not per batch: fifty small batches in a second add DUTY_STEP once; a long hold adds at most DUTY_STEP_MAX_MS worth', () => {
+    const over = decide(limits, initialState(limits), slow, 100, 20, 600_000);
+    let s = over.state;
+    for (let i = 1; i <= 50; i++) s = decide(limits, s, calm, 100, 20, 600_000 + i * 20).state;
+    expect(s.duty).toBeCloseTo(0.5 + DUTY_STEP);
+    const afterHold = decide(limits, s, calm, 100, 20, 600_000 + 1000 + 60_000);
+    expect(afterHold.state.duty).toBeCloseTo(0.5 + DUTY_STEP + (DUTY_STEP * DUTY_STEP_MAX_MS) / 1000);
   });
 
   it('cuts at most once per CUT_COOLDOWN_MS: a window that still shows the old load does not halve it again', () => {
@@ -119,7 +128,7 @@ describe('the governor controller', () => {
 describe('the probe statistics', () => {
   const sample = (xactMs: number, waits = 0, at = 0): Sample => ({ at, xactMs, rttMs: 0.1, waits, blocked: 0 });
 
-  it('judges the window and the baseline by the same 90th percentile, so one stall in 20 does not count', () => {
+  it('judges the window and the baseline by the same 95th percentile, so one stall in 20 does not count', () => {
     expect(quantile([5, 1, 3, 2, 4], 0.75)).toBe(4);
     const base = baselineOf([...Array(19).fill(2), 50].map((x) => sample(x)));
     expect(base.xactMs).toBe(2);
