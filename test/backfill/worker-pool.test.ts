@@ -10,6 +10,7 @@ import { packagePath } from '../../src/paths.js';
 import { parityChecks } from '../../src/verify/parity.js';
 import { runCli } from '../helpers/cli.js';
 import { cloneDatabase, createDatabase, dropDatabase, type TestDatabase, waitForNoRun } from '../helpers/db.js';
+import { countParity } from '../helpers/parity.js';
 
 const cli = (db: TestDatabase, args: string[]) => runCli(['--database-url', db.url, ...args], { timeoutMs: 180_000 });
 
@@ -23,18 +24,6 @@ async function targetCounts(db: TestDatabase): Promise<Record<string, number>> {
     out[t] = r!.n;
   }
   return out;
-}
-
-// Per mapped table: legacy rows, and target rows that came from them (by the mapping).
-async function countParity(db: TestDatabase) {
-  return db.sql<{ t: string; legacy: number; target: number; q: number }[]>`
-    select m.old_schema || '.' || m.old_table as t,
-           (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', m.old_schema, m.old_table), false, true, '')))[1]::text::int as legacy,
-           (xpath('/row/c/text()', query_to_xml(format(
-              'select count(*) as c from %I.%I x join cortex_migration.migration_mappings mm on mm.new_id = x.id::text where mm.old_schema = %L and mm.old_table = %L',
-              m.new_schema, m.new_table, m.old_schema, m.old_table), false, true, '')))[1]::text::int as target,
-           (select count(*)::int from cortex_migration.quarantine q where q.old_schema = m.old_schema and q.old_table = m.old_table) as q
-    from cortex_migration.mapped_tables m order by m.position`;
 }
 
 describe('parallel backfill workers', () => {

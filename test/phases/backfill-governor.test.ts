@@ -8,6 +8,7 @@ import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
 import { packagePath } from '../../src/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { createDatabase, dropDatabase, type TestDatabase } from '../helpers/db.js';
+import { countParity } from '../helpers/parity.js';
 
 interface Run {
   child: ChildProcess;
@@ -49,17 +50,6 @@ const copied = async (db: TestDatabase) => {
     .catch(() => [{ rows: '0', batches: '0' }]);
   return { rows: Number(c!.rows), batches: Number(c!.batches) };
 };
-
-async function countParity(db: TestDatabase) {
-  return db.sql<{ t: string; legacy: number; target: number; q: number }[]>`
-    select m.old_schema || '.' || m.old_table as t,
-           (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', m.old_schema, m.old_table), false, true, '')))[1]::text::int as legacy,
-           (xpath('/row/c/text()', query_to_xml(format(
-              'select count(*) as c from %I.%I x join cortex_migration.migration_mappings mm on mm.new_id = x.id::text where mm.old_schema = %L and mm.old_table = %L',
-              m.new_schema, m.new_table, m.old_schema, m.old_table), false, true, '')))[1]::text::int as target,
-           (select count(*)::int from cortex_migration.quarantine q where q.old_schema = m.old_schema and q.old_table = m.old_table) as q
-    from cortex_migration.mapped_tables m order by m.position`;
-}
 
 describe('the governor holds a running backfill', () => {
   it('a throttle query that returns true holds it, with no batch committed, until a row it reads flips', async () => {

@@ -5,6 +5,7 @@ import { loadLegacyFixture } from '../../src/fixtures/legacy.js';
 import { packagePath } from '../../src/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { createDatabase, dropDatabase, type TestDatabase, useFreshDatabase, waitForNoRun } from '../helpers/db.js';
+import { countParity as parity } from '../helpers/parity.js';
 
 const settings = { lockTimeoutMs: 2000, statementTimeoutMs: 0, lockRetries: 3, options: {} };
 
@@ -15,17 +16,6 @@ async function phases(db: TestDatabase, upTo: number, extra: string[] = ['--no-g
     const r = await runCli(['--database-url', db.url, '--json', 'migrate', 'phase', String(n), ...(n === 3 ? extra : [])]);
     if (r.code !== 0) throw new Error(`phase ${n} exited ${r.code}: ${r.stderr.slice(-500)}`);
   }
-}
-
-async function parity(db: TestDatabase) {
-  return db.sql<{ t: string; legacy: number; target: number; q: number }[]>`
-    select m.old_schema || '.' || m.old_table as t,
-           (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', m.old_schema, m.old_table), false, true, '')))[1]::text::int as legacy,
-           (xpath('/row/c/text()', query_to_xml(format(
-              'select count(*) as c from %I.%I x join cortex_migration.migration_mappings mm on mm.new_id = x.id::text where mm.old_schema = %L and mm.old_table = %L',
-              m.new_schema, m.new_table, m.old_schema, m.old_table), false, true, '')))[1]::text::int as target,
-           (select count(*)::int from cortex_migration.quarantine q where q.old_schema = m.old_schema and q.old_table = m.old_table) as q
-    from cortex_migration.mapped_tables m order by m.position`;
 }
 
 describe('phase 3 on a clean scale-1 fixture', () => {
