@@ -23,7 +23,8 @@ export function backfillSummary(output: string): { rows: number; seconds: number
  * applied: p99 latency of one run before, then of the transactions that ended while `cortex
  * migrate phase 3` and `phase 4` ran (default settings: the governor on), split by the phase they
  * ran beside; with the backfill's rate under the governor beside `unthrottled` (rows/s of the same
- * fixture's backfill with --no-governor and no workload, when the run measured it).
+ * fixture's backfill with --no-governor and no workload, when the run measured it), and the floor:
+ * one more run after phase 4, the workload through the dual-write triggers with nothing running.
  */
 export async function oltpDuringMigration(ctx: BenchContext, template: string, unthrottled?: number): Promise<Record<string, Metric>> {
   const url = await ctx.server.create('bench_oltp', template);
@@ -54,6 +55,9 @@ export async function oltpDuringMigration(ctx: BenchContext, template: string, u
   const runs: PgbenchRun[] = [];
   while (!done) runs.push(await pgbench(url, w));
   await migration;
+  // The floor phase 4 leaves: the same workload through the dual-write triggers, nothing else running.
+  ctx.log('oltp: after phase 4 (dual-write, nothing running)');
+  const after = await pgbench(url, w);
   await ctx.server.drop('bench_oltp');
   const during = runs.flatMap((r) => r.timed).filter(([at]) => at >= from && at <= until);
   const beside = (inPhase4: boolean) => {
@@ -67,15 +71,16 @@ export async function oltpDuringMigration(ctx: BenchContext, template: string, u
     ? `; backfill under the governor ${governed} rows/s (${b.rows} rows in ${b.seconds.toFixed(1)} s, ${b.throttled})${unthrottled ? ` vs ${Math.round(unthrottled)} rows/s unthrottled (--no-governor, no workload, same fixture)` : ''}`
     : '';
   ctx.log(`oltp: p99 ${p99(before.latenciesMs).toFixed(1)} ms before, ${p99(latencies).toFixed(1)} ms during${rates}`);
-  const failed = [before, ...runs].reduce((n, r) => n + r.failed, 0);
+  const failed = [before, ...runs, after].reduce((n, r) => n + r.failed, 0);
+  const floor = `; the floor, p99 through phase 4's dual-write triggers with nothing running (measured after): ${p99(after.latenciesMs).toFixed(1)} ms, ${ratio(p99(after.latenciesMs), p99(before.latenciesMs))}x`;
   return {
     oltp_p99_during_migration_ratio: {
       value: ratio(p99(latencies), p99(before.latenciesMs)),
-      detail: `${CLIENTS} clients at ${RATE} tps (2 reads, 1 update, 1 insert per transaction, all by primary key), p99 of all transactions: ${p99(before.latenciesMs).toFixed(1)} ms before (${before.transactions} transactions), ${p99(latencies).toFixed(1)} ms during phases 3–4 (${latencies.length} transactions over ${secs(until - from)}; p99 ${beside(false)} beside phase 3, ${beside(true)} beside phase 4)${rates}`,
+      detail: `${CLIENTS} clients at ${RATE} tps (2 reads, 1 update, 1 insert per transaction, all by primary key), p99 of all transactions: ${p99(before.latenciesMs).toFixed(1)} ms before (${before.transactions} transactions), ${p99(latencies).toFixed(1)} ms during phases 3–4 (${latencies.length} transactions over ${secs(until - from)}; p99 ${beside(false)} beside phase 3, ${beside(true)} beside phase 4)${rates}${floor}`,
     },
     oltp_failed_transactions: {
       value: failed,
-      detail: `failed or aborted pgbench transactions before, during and just after phases 3–4 (${[before, ...runs].reduce((n, r) => n + r.transactions, 0)} in all)`,
+      detail: `failed or aborted pgbench transactions before, during and after phases 3–4 (${[before, ...runs, after].reduce((n, r) => n + r.transactions, 0)} in all)`,
     },
   };
 }
