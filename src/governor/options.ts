@@ -29,8 +29,12 @@ export const DEFAULT_BATCH_SIZE = 5000;
  * (bench/metrics/oltp.ts): see docs/runbook.md, section Throttling, for the measurements.
  */
 export const DEFAULT_LATENCY_BUDGET = 1.5;
-/** Default target time per batch (config backfill.batchTargetMs). */
-export const DEFAULT_TARGET_BATCH_MS = 100;
+/**
+ * Default target time per batch (config backfill.batchTargetMs): 500 ms, as Spirit's default.
+ * Longer batches with longer pauses copy about twice as many rows a second under the same budget
+ * as 100 ms ones did, without a worse tail for the application (docs/scale-out.md).
+ */
+export const DEFAULT_TARGET_BATCH_MS = 500;
 
 /**
  * Whether the governor adapts when neither a flag nor the config says: on, unless the environment
