@@ -56,25 +56,30 @@ describe('cortex backfill work', () => {
     const b = start(['backfill', 'work', ...pace]);
     // B has finished a chunk and holds another it has started on, with more than its current batch
     // left (so the batch it finishes after Ctrl-C cannot finish the chunk): Ctrl-C.
+    let held: { t: string; chunk: number; done: string } | undefined;
     await wait(async () => {
-      const [r] = await db().sql<{ finished: number; started: number }[]>`
-        select count(*) filter (where c.finished_at is not null)::int as finished,
-               count(*) filter (where c.finished_at is null and c.rows_done > 0 and c.rows_done <= c.rows_total - 500
-                                  and c.owner_pid is not null)::int as started
+      const rows = await db().sql<{ t: string; chunk: number; done: string; finished: boolean; started: boolean }[]>`
+        select c.old_schema || '.' || c.old_table as t, c.chunk, c.rows_done::text as done, c.finished_at is not null as finished,
+               (c.finished_at is null and c.rows_done > 0 and c.rows_done <= c.rows_total - 500 and c.owner_pid is not null) as started
           from cortex_migration.backfill_chunks c join cortex_migration.backfill_workers w on w.id = c.worker
          where w.pid = ${b.child.pid!}`;
-      return r!.finished > 0 && r!.started > 0;
+      held = rows.find((r) => r.started);
+      return rows.some((r) => r.finished) && held !== undefined;
     });
     b.child.kill('SIGINT');
     const stoppedB = await b.exit;
     expect(stoppedB.code, stoppedB.stderr.slice(-500)).toBe(130);
     expect(stoppedB.stderr).toContain('SIGINT: stopping after the current batch');
     expect(stoppedB.stderr).toContain('interrupted by SIGINT: stopped after the current batch; its chunk is free for any worker, its progress kept');
-    const [released] = await db().sql<{ t: string; chunk: number; done: string }[]>`
-      select c.old_schema || '.' || c.old_table as t, c.chunk, c.rows_done::text as done from cortex_migration.backfill_chunks c
-        join cortex_migration.backfill_workers w on w.id = c.worker
-       where w.pid = ${b.child.pid!} and c.finished_at is null`;
-    expect(released).toBeDefined();
+    // The chunk B held is not finished by B: released with its progress kept (another worker may
+    // already have claimed it, so it is looked up by name, not by B's pid).
+    const released = held!;
+    const [afterStop] = await db().sql<{ pid: number; done: string; finished: boolean }[]>`
+      select w.pid, c.rows_done::text as done, c.finished_at is not null as finished
+        from cortex_migration.backfill_chunks c join cortex_migration.backfill_workers w on w.id = c.worker
+       where c.old_schema || '.' || c.old_table = ${released.t} and c.chunk = ${released.chunk}`;
+    expect(afterStop!.finished && afterStop!.pid === b.child.pid).toBe(false);
+    expect(BigInt(afterStop!.done)).toBeGreaterThanOrEqual(BigInt(released.done));
 
     const doneA = await a.exit;
     expect(doneA.code, doneA.stderr.slice(-500)).toBe(0);
@@ -90,7 +95,7 @@ describe('cortex backfill work', () => {
     const [after] = await db().sql<{ role: string; pid: number; done: string; total: string; finished: boolean }[]>`
       select w.role, w.pid, c.rows_done::text as done, c.rows_total::text as total, c.finished_at is not null as finished
         from cortex_migration.backfill_chunks c join cortex_migration.backfill_workers w on w.id = c.worker
-       where c.old_schema || '.' || c.old_table = ${released!.t} and c.chunk = ${released!.chunk}`;
+       where c.old_schema || '.' || c.old_table = ${released.t} and c.chunk = ${released.chunk}`;
     expect(after!.finished).toBe(true);
     expect(after!.pid).not.toBe(b.child.pid);
     expect(after!.done).toBe(after!.total);
